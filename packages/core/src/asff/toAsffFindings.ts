@@ -1,0 +1,329 @@
+import type { ScannedImage, Vulnerability, VulnerablePackage } from '../model.js';
+import { maxSeverity, SEVERITY_LABELS, type SeverityLabel, severityRank } from '../severity.js';
+import type { AsffFinding, AsffResource, AsffVulnerability, AsffVulnerablePackage } from './AsffFinding.js';
+import { assertAsffFinding, LIMITS } from './constraints.js';
+import {
+  imageArn,
+  imageFindingId,
+  imageGeneratorId,
+  PRODUCT_PREFIX,
+  partitionOf,
+  productArn,
+  repositoryArn,
+  vulnerabilityFindingId,
+  vulnerabilityGeneratorId,
+} from './identity.js';
+import { orElse, truncate, utf8Length } from './text.js';
+
+/** Which findings to produce for a scan. */
+export type FindingGranularity = 'vulnerability' | 'image' | 'both';
+
+/** The ASFF finding type of every finding this project writes. */
+export const CVE_FINDING_TYPE = 'Software and Configuration Checks/Vulnerabilities/CVE';
+
+/** Options of {@link toAsffFindings}. */
+export interface AsffMappingOptions {
+  /** Which findings to produce. @default 'both' */
+  readonly granularity?: FindingGranularity;
+}
+
+/**
+ * Maps one scanned image to ASFF findings: one per distinct vulnerability (all its packages in
+ * `Vulnerabilities[0].VulnerablePackages`) and one image-level summary, in that order.
+ * Pure and deterministic: timestamps come from the scan, so a later scan gives a later
+ * `UpdatedAt`. Every finding is checked against Security Hub's limits before it is returned.
+ *
+ * @example
+ * const findings = toAsffFindings(scannedImageFromEcr(response, { region: 'us-east-1' }));
+ */
+export function toAsffFindings(image: ScannedImage, options: AsffMappingOptions = {}): AsffFinding[] {
+  const granularity = options.granularity ?? 'both';
+  const out: AsffFinding[] = [];
+  if (granularity !== 'image')
+    for (const v of image.vulnerabilities) out.push(vulnerabilityFinding(image, v));
+  if (granularity !== 'vulnerability') out.push(imageFinding(image));
+  for (const finding of out) assertAsffFinding(finding);
+  return out;
+}
+
+type EcrImageDetails = NonNullable<NonNullable<AsffResource['Details']>['AwsEcrContainerImage']>;
+type CvssEntry = NonNullable<AsffVulnerability['Cvss']>[number];
+
+const field = (name: string) => `${PRODUCT_PREFIX}/${name}`;
+
+/** Drops undefined values, blank strings and empty arrays, which Security Hub rejects. */
+function compact<T extends object>(value: { [K in keyof T]?: T[K] | undefined }): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined || (typeof v === 'string' && !/\S/.test(v))) continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    out[k] = v;
+  }
+  return out as T;
+}
+
+function imageResource(image: ScannedImage): AsffResource {
+  return {
+    Type: 'AwsEcrContainerImage',
+    Id: imageArn(image),
+    Partition: partitionOf(image.region),
+    Region: image.region,
+    Details: {
+      AwsEcrContainerImage: compact<EcrImageDetails>({
+        RegistryId: image.accountId,
+        RepositoryName: image.repositoryName,
+        ImageDigest: image.imageDigest,
+        ImageTags: image.imageTags.filter((t) => /\S/.test(t)),
+        ImagePublishedAt: image.imagePushedAt,
+        Architecture: image.architecture,
+      }),
+    },
+  };
+}
+
+function baseFields(image: ScannedImage, kind: 'vulnerability' | 'image'): Record<string, string> {
+  const fields: Record<string, string> = {
+    [field('FindingType')]: kind,
+    [field('Scanner')]: image.scanner.id,
+    [field('RepositoryName')]: image.repositoryName,
+    [field('ImageDigest')]: image.imageDigest,
+  };
+  if (image.imageTags.length > 0) {
+    fields[field('ImageTags')] = truncate(image.imageTags.join(','), LIMITS.productFieldValue);
+  }
+  if (image.vulnerabilitySourceUpdatedAt)
+    fields[field('VulnerabilitySourceUpdatedAt')] = image.vulnerabilitySourceUpdatedAt;
+  return fields;
+}
+
+function severityOf(label: SeverityLabel, original: string) {
+  return { Label: label, Original: truncate(orElse(original, label), LIMITS.severityOriginal) };
+}
+
+function common(image: ScannedImage) {
+  return {
+    SchemaVersion: '2018-10-08' as const,
+    ProductArn: productArn(image.region, image.accountId),
+    ProductName: PRODUCT_PREFIX,
+    CompanyName: PRODUCT_PREFIX,
+    AwsAccountId: image.accountId,
+    Region: image.region,
+    Types: [CVE_FINDING_TYPE],
+    LastObservedAt: image.scanCompletedAt,
+    UpdatedAt: image.scanCompletedAt,
+    RecordState: 'ACTIVE' as const,
+  };
+}
+
+function toAsffPackage(p: VulnerablePackage): AsffVulnerablePackage {
+  return compact<AsffVulnerablePackage>({
+    Name: p.name,
+    Version: p.version,
+    Epoch: p.epoch,
+    Release: p.release,
+    Architecture: p.architecture,
+    PackageManager: p.packageManager,
+    FilePath: p.filePath,
+    FixedInVersion: p.fixedInVersion,
+    Remediation: p.remediation,
+    SourceLayerHash: p.sourceLayerHash,
+  });
+}
+
+function describePackage(p: VulnerablePackage): string {
+  return p.version ? `${p.name} ${p.version}` : p.name;
+}
+
+function fixAvailable(v: Vulnerability): 'YES' | 'NO' | 'PARTIAL' | undefined {
+  if (v.fixAvailable) return v.fixAvailable;
+  const fixed = v.packages.filter((p) => p.fixedInVersion && p.fixedInVersion !== 'NotAvailable').length;
+  if (fixed === 0) return undefined;
+  return fixed === v.packages.length ? 'YES' : 'PARTIAL';
+}
+
+function recommendation(v: Vulnerability): string {
+  if (v.remediationText) return v.remediationText;
+  const fixes = v.packages.filter((p) => p.fixedInVersion && p.fixedInVersion !== 'NotAvailable');
+  if (fixes.length > 0) {
+    const list = fixes.map((p) => `${p.name} to ${p.fixedInVersion}`).join(', ');
+    return `Upgrade ${list} or later, then rebuild and push the image.`;
+  }
+  const names = v.packages.map((p) => p.name);
+  const what = names.length > 0 ? names.join(', ') : 'the affected packages';
+  return `Update ${what} to a version that fixes ${v.id} (or rebuild on an updated base image), then push the image and scan it again.`;
+}
+
+function httpUrl(url: string | undefined): string | undefined {
+  return url && /^https?:\/\/\S+$/.test(url) ? url : undefined;
+}
+
+function vulnerabilityFinding(image: ScannedImage, v: Vulnerability): AsffFinding {
+  const packages = v.packages.map(toAsffPackage);
+  const packageNames = [...new Set(v.packages.map((p) => p.name))];
+  const vendorName = orElse(v.vendorName, image.scanner.name);
+  const title = packageNames.length > 0 ? `${v.id} - ${packageNames.join(', ')}` : v.id;
+  const description = orElse(
+    v.description,
+    `${vendorName} reported ${v.id} without a description${packageNames.length > 0 ? `; affected: ${v.packages.map(describePackage).join(', ')}` : ''}.`,
+  );
+  const fix = fixAvailable(v);
+  const vulnerability = compact<AsffVulnerability>({
+    Id: v.id,
+    VulnerablePackages: packages,
+    Cvss: v.cvss.map((c) =>
+      compact<CvssEntry>({
+        Version: c.version,
+        BaseScore: c.baseScore,
+        BaseVector: c.baseVector,
+        Source: c.source,
+      }),
+    ),
+    RelatedVulnerabilities: v.relatedVulnerabilities.filter((r) => /\S/.test(r)),
+    Vendor: compact<NonNullable<AsffVulnerability['Vendor']>>({
+      Name: truncate(vendorName, LIMITS.vendorName),
+      Url: httpUrl(v.vendorUrl),
+      VendorSeverity: v.vendorSeverity,
+      VendorCreatedAt: v.vendorCreatedAt,
+      VendorUpdatedAt: v.vendorUpdatedAt,
+    }),
+    ReferenceUrls: v.referenceUrls.filter((u) => /\S/.test(u)),
+    FixAvailable: fix,
+    ExploitAvailable: v.exploitAvailable,
+    EpssScore: v.epssScore,
+  });
+  const firstObserved =
+    v.firstObservedAt && v.firstObservedAt < image.scanCompletedAt
+      ? v.firstObservedAt
+      : image.scanCompletedAt;
+  const fields = baseFields(image, 'vulnerability');
+  fields[field('PackageCount')] = String(v.packages.length);
+  if (v.sourceFindingId)
+    fields[field('SourceFindingId')] = truncate(v.sourceFindingId, LIMITS.productFieldValue);
+  const url = httpUrl(v.remediationUrl) ?? httpUrl(v.vendorUrl);
+  const severity = severityOf(v.severity, v.originalSeverity);
+  const finding: AsffFinding = {
+    ...common(image),
+    Id: vulnerabilityFindingId(image, v.id),
+    GeneratorId: vulnerabilityGeneratorId(image.scanner.id),
+    FirstObservedAt: firstObserved,
+    CreatedAt: firstObserved,
+    Severity: severity,
+    Title: truncate(title, LIMITS.title),
+    Description: truncate(description, LIMITS.description),
+    Remediation: {
+      Recommendation: {
+        Text: truncate(recommendation(v), LIMITS.recommendationText),
+        ...(url ? { Url: url } : {}),
+      },
+    },
+    ...(url ? { SourceUrl: url } : {}),
+    ProductFields: fields,
+    Resources: [imageResource(image)],
+    Vulnerabilities: [vulnerability],
+    FindingProviderFields: { Severity: severity, Types: [CVE_FINDING_TYPE] },
+  };
+  return fitSize(finding);
+}
+
+/**
+ * Keeps a finding under Security Hub's 240 KB by listing fewer packages and reference URLs, and
+ * says so in its ProductFields. Only images with thousands of packages for one advisory get here.
+ */
+function fitSize(finding: AsffFinding): AsffFinding {
+  if (utf8Length(JSON.stringify(finding)) <= LIMITS.findingBytes) return finding;
+  const [vulnerability] = finding.Vulnerabilities ?? [];
+  if (!vulnerability) return finding;
+  const allPackages = vulnerability.VulnerablePackages ?? [];
+  const allUrls = vulnerability.ReferenceUrls ?? [];
+  let keep = allPackages.length;
+  let urls = allUrls.length;
+  let candidate = finding;
+  while (utf8Length(JSON.stringify(candidate)) > LIMITS.findingBytes && (keep > 1 || urls > 0)) {
+    if (urls > 0) urls = Math.floor(urls / 2);
+    else keep = Math.max(1, Math.floor(keep / 2));
+    candidate = {
+      ...finding,
+      ProductFields: {
+        ...finding.ProductFields,
+        [field('ListedPackages')]: `${keep} of ${allPackages.length} packages listed (finding size limit)`,
+      },
+      Vulnerabilities: [
+        compact<AsffVulnerability>({
+          ...vulnerability,
+          VulnerablePackages: allPackages.slice(0, keep),
+          ReferenceUrls: allUrls.slice(0, urls),
+        }),
+      ],
+    };
+  }
+  return candidate;
+}
+
+function imageFinding(image: ScannedImage): AsffFinding {
+  const counts = Object.fromEntries(SEVERITY_LABELS.map((l) => [l, 0])) as Record<SeverityLabel, number>;
+  let highest: SeverityLabel | undefined;
+  for (const v of image.vulnerabilities) {
+    counts[v.severity] += 1;
+    highest = highest ? maxSeverity(highest, v.severity) : v.severity;
+  }
+  const total = image.vulnerabilities.length;
+  const label = highest ?? 'INFORMATIONAL';
+  const breakdown = [...SEVERITY_LABELS]
+    .reverse()
+    .map((l) => `${counts[l]} ${l.toLowerCase()}`)
+    .join(', ');
+  const worst = highest
+    ? image.vulnerabilities
+        .filter((v) => severityRank(v.severity) === severityRank(highest))
+        .map((v) => v.id)
+        .slice(0, 10)
+    : [];
+  const ref = `${image.repositoryName}@${image.imageDigest}`;
+  const tags = image.imageTags.length > 0 ? ` (tags: ${image.imageTags.join(', ')})` : ' (untagged)';
+  const description =
+    total === 0
+      ? `${image.scanner.name} found no vulnerabilities in image ${ref}${tags}.`
+      : `${image.scanner.name} found ${total} distinct ${total === 1 ? 'vulnerability' : 'vulnerabilities'} in image ${ref}${tags}: ${breakdown}. Highest severity ${label}: ${worst.join(', ')}${worst.length < counts[label] ? ', ...' : ''}.`;
+  const fields = baseFields(image, 'image');
+  for (const l of SEVERITY_LABELS) fields[field(`Count/${l}`)] = String(counts[l]);
+  fields[field('Count/TOTAL')] = String(total);
+  const severity = severityOf(label, highest ? label : 'NONE');
+  const repository: AsffResource = {
+    Type: 'AwsEcrRepository',
+    Id: repositoryArn(image.region, image.accountId, image.repositoryName),
+    Partition: partitionOf(image.region),
+    Region: image.region,
+    Details: {
+      AwsEcrRepository: {
+        RepositoryName: image.repositoryName,
+        Arn: repositoryArn(image.region, image.accountId, image.repositoryName),
+      },
+    },
+  };
+  return {
+    ...common(image),
+    Id: imageFindingId(image),
+    GeneratorId: imageGeneratorId(image.scanner.id),
+    FirstObservedAt: image.scanCompletedAt,
+    CreatedAt: image.scanCompletedAt,
+    Severity: severity,
+    Title: truncate(
+      `${total} ${total === 1 ? 'vulnerability' : 'vulnerabilities'} (${counts.CRITICAL} critical, ${counts.HIGH} high) in ECR image ${ref}`,
+      LIMITS.title,
+    ),
+    Description: truncate(description, LIMITS.description),
+    Remediation: {
+      Recommendation: {
+        Text: truncate(
+          total === 0
+            ? 'No action needed.'
+            : 'Rebuild the image on an updated base image with fixed packages, push it and scan it again. To stop pulls of the repository meanwhile, select this finding and run the block action (ECR1).',
+          LIMITS.recommendationText,
+        ),
+      },
+    },
+    ProductFields: fields,
+    Resources: [imageResource(image), repository],
+    FindingProviderFields: { Severity: severity, Types: [CVE_FINDING_TYPE] },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Errors of the core. Expected outcomes (nothing to do, below threshold, already blocked) are
+ * returned as values; these classes are for input that cannot be used and for broken
+ * infrastructure behind a port.
+ */
+
+/** Base class of every error this project throws on purpose. */
+export class EcrComplianceError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EcrComplianceError';
+  }
+}
+
+/** Data that does not match its schema; `path` names the offending field (e.g. `imageScanFindings.findings[3].severity`). */
+export class InvalidInputError extends EcrComplianceError {
+  readonly path: string;
+  constructor(message: string, path: string, options?: { cause?: unknown }) {
+    super(path ? `${path}: ${message}` : message, options);
+    this.name = 'InvalidInputError';
+    this.path = path;
+  }
+}
+
+/** A scan that carries no findings (yet): IN_PROGRESS, FAILED, UNSUPPORTED_IMAGE, LIMIT_EXCEEDED, ... */
+export class ScanNotCompleteError extends EcrComplianceError {
+  readonly status: string;
+  constructor(status: string, description?: string) {
+    super(
+      `image scan status is ${status}${description ? ` (${description})` : ''}; only COMPLETE (basic) or ACTIVE (enhanced) scans carry findings`,
+    );
+    this.name = 'ScanNotCompleteError';
+    this.status = status;
+  }
+}
+
+/** The scan, image or repository does not exist (or scanning is not enabled). */
+export class ScanNotFoundError extends EcrComplianceError {
+  readonly kind: 'scan' | 'image' | 'repository';
+  constructor(kind: 'scan' | 'image' | 'repository', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ScanNotFoundError';
+    this.kind = kind;
+  }
+}
+
+/** The existing repository policy could not be read as a policy document; it must never be overwritten. */
+export class PolicyUnreadableError extends EcrComplianceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`existing repository policy is unreadable, refusing to change it: ${message}`, options);
+    this.name = 'PolicyUnreadableError';
+  }
+}
+
+/** The policy that would be written exceeds ECR's 10,240-character limit. */
+export class PolicyTooLargeError extends EcrComplianceError {
+  readonly length: number;
+  constructor(length: number, limit: number) {
+    super(`resulting repository policy would be ${length} characters, over ECR's limit of ${limit}`);
+    this.name = 'PolicyTooLargeError';
+    this.length = length;
+  }
+}
+
+/** Findings that could not be imported after every retry that could help. */
+export class PublishError extends EcrComplianceError {
+  readonly failed: ReadonlyArray<{ id: string; errorCode: string; errorMessage: string }>;
+  constructor(
+    message: string,
+    failed: ReadonlyArray<{ id: string; errorCode: string; errorMessage: string }>,
+  ) {
+    super(message);
+    this.name = 'PublishError';
+    this.failed = failed;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * @ecr-compliance/core: the pure domain of ecr-compliance. It maps scan results to AWS
+ * Security Finding Format findings and builds deny policies; it performs no I/O, reads no
+ * clock and no environment, and depends on zod only.
+ */
+export type {
+  AsffFinding,
+  AsffResource,
+  AsffSeverity,
+  AsffVulnerability,
+  AsffVulnerablePackage,
+} from './asff/AsffFinding.js';
+export { BATCH_LIMITS, toBatches } from './asff/batch.js';
+export { AsffFindingSchema, assertAsffFinding, LIMITS } from './asff/constraints.js';
+export {
+  imageArn,
+  imageFindingId,
+  imageGeneratorId,
+  PRODUCT_PREFIX,
+  partitionOf,
+  productArn,
+  repositoryArn,
+  vulnerabilityFindingId,
+  vulnerabilityGeneratorId,
+} from './asff/identity.js';
+export { stableHash, TRUNCATION_MARKER, truncate, utf8Length } from './asff/text.js';
+export {
+  type AsffMappingOptions,
+  CVE_FINDING_TYPE,
+  type FindingGranularity,
+  toAsffFindings,
+} from './asff/toAsffFindings.js';
+export {
+  ECR_BASIC_SCANNER,
+  ECR_ENHANCED_SCANNER,
+  type FromEcrOptions,
+  mergeScanPages,
+  scannedImageFromEcr,
+} from './ecr/scannedImageFromEcr.js';
+export {
+  EcrComplianceError,
+  InvalidInputError,
+  PolicyTooLargeError,
+  PolicyUnreadableError,
+  PublishError,
+  ScanNotCompleteError,
+  ScanNotFoundError,
+} from './errors.js';
+export type { CvssScore, ScannedImage, Scanner, Vulnerability, VulnerablePackage } from './model.js';
+export { formatPath, parseWith } from './parse.js';
+export {
+  BLOCK_STATEMENT_SID,
+  type BlockOptions,
+  blockPolicy,
+  blockStatement,
+  DENIED_PULL_ACTIONS,
+  isBlocked,
+  MAX_POLICY_LENGTH,
+  type PolicyChange,
+  type PolicyDocument,
+  type PolicyStatement,
+  parsePolicy,
+  serializePolicy,
+  unblockPolicy,
+  validateExemptPrincipals,
+} from './policy/denyPolicy.js';
+export type {
+  AuditEntry,
+  AuditTrail,
+  FindingsPublisher,
+  ImageReference,
+  PublishResult,
+  RepositoryPolicyStore,
+  RepositoryReference,
+  ScanFindingsSource,
+} from './ports.js';
+export {
+  type ActionFinding,
+  ActionFindingSchema,
+  type CustomActionEvent,
+  CustomActionEventSchema,
+  type DescribeImageScanFindings,
+  DescribeImageScanFindingsSchema,
+  type EcrImageScanEvent,
+  EcrImageScanEventSchema,
+} from './schemas.js';
+export {
+  isAtOrAbove,
+  maxSeverity,
+  NORMALIZED_SEVERITY,
+  SEVERITY_LABELS,
+  type SeverityLabel,
+  severityRank,
+  toSeverityLabel,
+} from './severity.js';
+export { type ReportScanResult, reportScan } from './usecases/reportScan.js';
+export {
+  type ActionContext,
+  blockRepository,
+  type RepositoryActionConfig,
+  type RepositoryActionDeps,
+  type RepositoryActionOutcome,
+  unblockRepository,
+} from './usecases/repositoryAction.js';

@@ -1,0 +1,69 @@
+/**
+ * Ports: what the use cases need from the outside world, named for the domain. The AWS
+ * adapters implement them with SDK v3; tests use in-memory fakes.
+ */
+import type { AsffFinding } from './asff/AsffFinding.js';
+import type { ScannedImage } from './model.js';
+
+/** Identifies one image of one repository. */
+export interface ImageReference {
+  readonly registryId?: string;
+  readonly repositoryName: string;
+  /** Digest or tag; at least one. */
+  readonly imageDigest?: string;
+  readonly imageTag?: string;
+}
+
+/** Identifies one repository. */
+export interface RepositoryReference {
+  readonly registryId: string;
+  readonly region: string;
+  readonly repositoryName: string;
+}
+
+/** A source of completed scans. Throws ScanNotCompleteError / ScanNotFoundError for scans that cannot be reported. */
+export interface ScanFindingsSource {
+  getScan(image: ImageReference): Promise<ScannedImage>;
+}
+
+/** What a publisher did with a set of findings. */
+export interface PublishResult {
+  readonly sent: number;
+  readonly succeeded: number;
+  readonly failed: ReadonlyArray<{
+    readonly id: string;
+    readonly errorCode: string;
+    readonly errorMessage: string;
+  }>;
+  /** Requests made, retries included. */
+  readonly requests: number;
+}
+
+/** Publishes findings (Security Hub BatchImportFindings, in batches, with retries). */
+export interface FindingsPublisher {
+  publish(findings: readonly AsffFinding[]): Promise<PublishResult>;
+}
+
+/** Reads and writes repository policies as text. */
+export interface RepositoryPolicyStore {
+  /** The policy text, or null when the repository has none. */
+  get(repository: RepositoryReference): Promise<string | null>;
+  set(repository: RepositoryReference, policyText: string): Promise<void>;
+  delete(repository: RepositoryReference): Promise<void>;
+}
+
+/** One entry of the audit trail written on the finding that triggered an action. */
+export interface AuditEntry {
+  readonly action: 'block' | 'unblock';
+  readonly outcome: string;
+  readonly repositoryArn: string;
+  /** ISO-8601. */
+  readonly at: string;
+  /** Who or what acted: the custom action's ARN, a CLI user, ... */
+  readonly by: string;
+}
+
+/** Records what was done on the finding that asked for it (best effort: failures are logged, not fatal). */
+export interface AuditTrail {
+  record(finding: { readonly id: string; readonly productArn: string }, entry: AuditEntry): Promise<void>;
+}

@@ -1,0 +1,219 @@
+import { PRODUCT_PREFIX, repositoryArn } from '../asff/identity.js';
+import { formatPath } from '../parse.js';
+import { blockPolicy, unblockPolicy, validateExemptPrincipals } from '../policy/denyPolicy.js';
+import type { AuditTrail, RepositoryPolicyStore, RepositoryReference } from '../ports.js';
+import { type ActionFinding, ActionFindingSchema } from '../schemas.js';
+import { isAtOrAbove, type SeverityLabel, toSeverityLabel } from '../severity.js';
+
+/** Configuration of the block and unblock use cases. */
+export interface RepositoryActionConfig {
+  /** The account this code runs in and acts on; findings of other accounts are refused. */
+  readonly accountId: string;
+  /** Blocking acts only on findings at or above this severity. @default 'HIGH' */
+  readonly severityThreshold?: SeverityLabel;
+  /** Principals that keep pull access when blocked. @default [] */
+  readonly exemptPrincipalArns?: readonly string[];
+}
+
+/** Per-call context: who acts, and when (the core has no clock). */
+export interface ActionContext {
+  /** The custom action ARN, or another name of the actor, for the audit trail. */
+  readonly actor: string;
+  /** ISO-8601 time of the action. */
+  readonly now: string;
+}
+
+/** The outcome of blocking or unblocking for one finding. Refusals are outcomes, not errors. */
+export type RepositoryActionOutcome =
+  | {
+      readonly status: 'blocked' | 'unblocked';
+      readonly findingId: string;
+      readonly repository: RepositoryReference;
+      readonly repositoryArn: string;
+      /** False when the policy already said what we wanted (nothing written). */
+      readonly changed: boolean;
+      /** True when unblocking left no statement, so the policy was deleted. */
+      readonly policyDeleted: boolean;
+      readonly audit: { readonly recorded: true } | { readonly recorded: false; readonly error: string };
+    }
+  | { readonly status: 'skipped'; readonly findingId: string | null; readonly reason: string };
+
+const OUR_PRODUCT = /^arn:aws(?:-cn|-us-gov)?:securityhub:[a-z0-9-]+:(\d{12}):product\/(\d{12})\/default$/;
+const ECR_ARN =
+  /^arn:aws(?:-cn|-us-gov)?:ecr:([a-z0-9-]+):(\d{12}):repository\/(.+?)(?:\/(sha\d+:[a-f0-9]+))?$/;
+const ECR_RESOURCE_TYPES = new Set(['AwsEcrContainerImage', 'AwsEcrRepository']);
+
+type Checked =
+  | { ok: true; finding: ActionFinding; repository: RepositoryReference }
+  | { ok: false; reason: string };
+
+function findingIdOf(raw: unknown): string | null {
+  const id = (raw as { Id?: unknown } | null)?.Id;
+  return typeof id === 'string' ? id : null;
+}
+
+/** The checks both actions share: valid, ours, this account, an ECR resource of this account. */
+function check(raw: unknown, accountId: string): Checked {
+  const parsed = ActionFindingSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      reason: `invalid finding: ${issue ? `${formatPath(issue.path) || '(root)'}: ${issue.message}` : ''}`,
+    };
+  }
+  const finding = parsed.data;
+  const product = OUR_PRODUCT.exec(finding.ProductArn);
+  if (!product || product[1] !== product[2] || !finding.GeneratorId.startsWith(`${PRODUCT_PREFIX}/`)) {
+    return {
+      ok: false,
+      reason: `not a finding of ${PRODUCT_PREFIX} (ProductArn ${finding.ProductArn}, GeneratorId ${finding.GeneratorId})`,
+    };
+  }
+  if (finding.AwsAccountId !== accountId || product[1] !== accountId) {
+    return {
+      ok: false,
+      reason: `finding belongs to account ${finding.AwsAccountId}, not to this account ${accountId}`,
+    };
+  }
+  for (const resource of finding.Resources) {
+    if (!ECR_RESOURCE_TYPES.has(resource.Type)) continue;
+    const arn = ECR_ARN.exec(resource.Id);
+    if (!arn) continue;
+    const [, region, account, name] = arn as unknown as [string, string, string, string];
+    if (account !== accountId) {
+      return {
+        ok: false,
+        reason: `repository ${resource.Id} is in account ${account}, not in this account ${accountId}`,
+      };
+    }
+    return { ok: true, finding, repository: { registryId: account, region, repositoryName: name } };
+  }
+  return {
+    ok: false,
+    reason:
+      'finding has no ECR image or repository resource (AwsEcrContainerImage or AwsEcrRepository with an ECR ARN)',
+  };
+}
+
+function severityOf(finding: ActionFinding): SeverityLabel | undefined {
+  // The top-level label is the customer's triage when they changed it; the provider's otherwise.
+  const label = finding.Severity?.Label ?? finding.FindingProviderFields?.Severity?.Label;
+  if (label) return toSeverityLabel(label);
+  const normalized = finding.Severity?.Normalized;
+  if (normalized === undefined) return undefined;
+  if (normalized >= 90) return 'CRITICAL';
+  if (normalized >= 70) return 'HIGH';
+  if (normalized >= 40) return 'MEDIUM';
+  return normalized >= 1 ? 'LOW' : 'INFORMATIONAL';
+}
+
+async function audit(
+  trail: AuditTrail | undefined,
+  finding: ActionFinding,
+  entry: Parameters<AuditTrail['record']>[1],
+): Promise<{ recorded: true } | { recorded: false; error: string }> {
+  if (!trail) return { recorded: false, error: 'no audit trail configured' };
+  try {
+    await trail.record({ id: finding.Id, productArn: finding.ProductArn }, entry);
+    return { recorded: true };
+  } catch (error) {
+    return { recorded: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Dependencies of the block and unblock use cases. */
+export interface RepositoryActionDeps {
+  readonly policies: RepositoryPolicyStore;
+  readonly audit?: AuditTrail;
+}
+
+/**
+ * Use case "block the repository of a finding": for one of our findings at or above the
+ * threshold, add our Deny-pull statement to its repository's policy, keeping every other
+ * statement. Anything else is a reasoned "skipped" outcome.
+ *
+ * @throws PolicyUnreadableError when the current policy cannot be read (it is left untouched)
+ */
+export async function blockRepository(
+  deps: RepositoryActionDeps,
+  rawFinding: unknown,
+  config: RepositoryActionConfig,
+  context: ActionContext,
+): Promise<RepositoryActionOutcome> {
+  const exempt = validateExemptPrincipals(config.exemptPrincipalArns ?? []);
+  const checked = check(rawFinding, config.accountId);
+  if (!checked.ok) return { status: 'skipped', findingId: findingIdOf(rawFinding), reason: checked.reason };
+  const { finding, repository } = checked;
+  if (finding.RecordState === 'ARCHIVED') {
+    return { status: 'skipped', findingId: finding.Id, reason: 'finding is archived (no longer observed)' };
+  }
+  const threshold = config.severityThreshold ?? 'HIGH';
+  const severity = severityOf(finding);
+  if (!severity || !isAtOrAbove(severity, threshold)) {
+    return {
+      status: 'skipped',
+      findingId: finding.Id,
+      reason: `severity ${severity ?? 'unknown'} is below the threshold ${threshold}`,
+    };
+  }
+  const change = blockPolicy(await deps.policies.get(repository), { exemptPrincipalArns: exempt });
+  if (change.changed && change.policyText) await deps.policies.set(repository, change.policyText);
+  const arn = repositoryArn(repository.region, repository.registryId, repository.repositoryName);
+  return {
+    status: 'blocked',
+    findingId: finding.Id,
+    repository,
+    repositoryArn: arn,
+    changed: change.changed,
+    policyDeleted: false,
+    audit: await audit(deps.audit, finding, {
+      action: 'block',
+      outcome: change.changed ? 'pulls denied' : 'already blocked',
+      repositoryArn: arn,
+      at: context.now,
+      by: context.actor,
+    }),
+  };
+}
+
+/**
+ * Use case "unblock it": remove our Deny statement (and only it) from the repository of one
+ * of our findings. When nothing else is left the policy is deleted. Severity does not matter.
+ *
+ * @throws PolicyUnreadableError when the current policy cannot be read (it is left untouched)
+ */
+export async function unblockRepository(
+  deps: RepositoryActionDeps,
+  rawFinding: unknown,
+  config: Pick<RepositoryActionConfig, 'accountId'>,
+  context: ActionContext,
+): Promise<RepositoryActionOutcome> {
+  const checked = check(rawFinding, config.accountId);
+  if (!checked.ok) return { status: 'skipped', findingId: findingIdOf(rawFinding), reason: checked.reason };
+  const { finding, repository } = checked;
+  const change = unblockPolicy(await deps.policies.get(repository));
+  const deleted = change.changed && change.policy === null;
+  if (deleted) await deps.policies.delete(repository);
+  else if (change.changed && change.policyText) await deps.policies.set(repository, change.policyText);
+  const arn = repositoryArn(repository.region, repository.registryId, repository.repositoryName);
+  return {
+    status: 'unblocked',
+    findingId: finding.Id,
+    repository,
+    repositoryArn: arn,
+    changed: change.changed,
+    policyDeleted: deleted,
+    audit: await audit(deps.audit, finding, {
+      action: 'unblock',
+      outcome: change.changed
+        ? deleted
+          ? 'pulls allowed, policy deleted'
+          : 'pulls allowed'
+        : 'was not blocked',
+      repositoryArn: arn,
+      at: context.now,
+      by: context.actor,
+    }),
+  };
+}
