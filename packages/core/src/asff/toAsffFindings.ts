@@ -142,7 +142,7 @@ function fixAvailable(v: Vulnerability): 'YES' | 'NO' | 'PARTIAL' | undefined {
 }
 
 function recommendation(v: Vulnerability): string {
-  if (v.remediationText) return v.remediationText;
+  if (v.remediationText?.trim()) return v.remediationText.trim();
   const fixes = v.packages.filter((p) => p.fixedInVersion && p.fixedInVersion !== 'NotAvailable');
   if (fixes.length > 0) {
     const list = fixes.map((p) => `${p.name} to ${p.fixedInVersion}`).join(', ');

@@ -1,0 +1,324 @@
+import {
+  type AsffFinding,
+  type AuditEntry,
+  type AuditTrail,
+  BLOCK_STATEMENT_SID,
+  blockRepository,
+  type FindingsPublisher,
+  type ImageReference,
+  PolicyUnreadableError,
+  PublishError,
+  type PublishResult,
+  type RepositoryPolicyStore,
+  type RepositoryReference,
+  reportScan,
+  type ScanFindingsSource,
+  scannedImageFromEcr,
+  toAsffFindings,
+  unblockRepository,
+} from '@ecr-compliance/core';
+import { describe, expect, it } from 'vitest';
+import { asStoredBySecurityHub, clone, example, fixture } from './support/fixtures.js';
+
+const account = '111122223333';
+const context = {
+  actor: 'arn:aws:securityhub:us-east-1:111122223333:action/custom/ECR1',
+  now: '2026-11-20T11:02:41.000Z',
+};
+const page = fixture('ecr/basic-page.json');
+const scanned = scannedImageFromEcr(page, { region: 'us-east-1' });
+const [highFinding, mediumFinding, imageFinding] = toAsffFindings(scanned).map(
+  asStoredBySecurityHub,
+) as Array<AsffFinding & Record<string, unknown>>;
+
+class InMemoryPolicies implements RepositoryPolicyStore {
+  readonly writes: string[] = [];
+  constructor(public text: string | null = null) {}
+  async get(_: RepositoryReference) {
+    return this.text;
+  }
+  async set(_: RepositoryReference, policyText: string) {
+    this.writes.push('set');
+    this.text = policyText;
+  }
+  async delete(_: RepositoryReference) {
+    this.writes.push('delete');
+    this.text = null;
+  }
+}
+
+class InMemoryAudit implements AuditTrail {
+  readonly entries: Array<{ id: string; entry: AuditEntry }> = [];
+  constructor(private readonly fail = false) {}
+  async record(finding: { id: string }, entry: AuditEntry) {
+    if (this.fail) throw new Error('BatchUpdateFindings is down');
+    this.entries.push({ id: finding.id, entry });
+  }
+}
+
+class InMemoryPublisher implements FindingsPublisher {
+  readonly published: AsffFinding[] = [];
+  constructor(private readonly failIds: string[] = []) {}
+  async publish(findings: readonly AsffFinding[]): Promise<PublishResult> {
+    const failed = findings.filter((f) => this.failIds.includes(f.Id));
+    this.published.push(...findings.filter((f) => !this.failIds.includes(f.Id)));
+    return {
+      sent: findings.length,
+      succeeded: findings.length - failed.length,
+      failed: failed.map((f) => ({ id: f.Id, errorCode: 'InvalidInput', errorMessage: 'bad' })),
+      requests: 1,
+    };
+  }
+}
+
+const source: ScanFindingsSource = {
+  async getScan(image: ImageReference) {
+    expect(image).toEqual({ repositoryName: 'team-a/payments-api', imageDigest: scanned.imageDigest });
+    return scanned;
+  },
+};
+
+describe('reportScan', () => {
+  it('fetches, maps and publishes every finding', async () => {
+    const publisher = new InMemoryPublisher();
+    const result = await reportScan(
+      { source, publisher },
+      { repositoryName: 'team-a/payments-api', imageDigest: scanned.imageDigest },
+    );
+    expect(result).toMatchObject({
+      vulnerabilities: 2,
+      findings: 3,
+      publish: { sent: 3, succeeded: 3, failed: [] },
+    });
+    expect(publisher.published.map((f) => f.Id)).toEqual([
+      highFinding?.Id,
+      mediumFinding?.Id,
+      imageFinding?.Id,
+    ]);
+  });
+
+  it('fails loudly when a finding could not be published', async () => {
+    const publisher = new InMemoryPublisher([String(mediumFinding?.Id)]);
+    await expect(
+      reportScan(
+        { source, publisher },
+        { repositoryName: 'team-a/payments-api', imageDigest: scanned.imageDigest },
+      ),
+    ).rejects.toThrow(PublishError);
+  });
+
+  it('honours the granularity', async () => {
+    const publisher = new InMemoryPublisher();
+    await reportScan(
+      { source, publisher },
+      { repositoryName: 'team-a/payments-api', imageDigest: scanned.imageDigest },
+      { granularity: 'image' },
+    );
+    expect(publisher.published).toHaveLength(1);
+  });
+});
+
+describe('blockRepository', () => {
+  const foreign = example<{ policyText: string }>('get-repository-policy.json').policyText;
+
+  it('blocks the repository of a HIGH finding, keeping the existing statements, and records it', async () => {
+    const policies = new InMemoryPolicies(foreign);
+    const audit = new InMemoryAudit();
+    const outcome = await blockRepository({ policies, audit }, highFinding, { accountId: account }, context);
+    expect(outcome).toMatchObject({
+      status: 'blocked',
+      changed: true,
+      repository: { registryId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
+      repositoryArn: 'arn:aws:ecr:us-east-1:111122223333:repository/team-a/payments-api',
+      audit: { recorded: true },
+    });
+    const doc = JSON.parse(policies.text ?? '');
+    expect(doc.Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+      'LambdaECRImageRetrievalPolicy',
+      'AllowCiPush',
+      BLOCK_STATEMENT_SID,
+    ]);
+    expect(audit.entries).toEqual([
+      {
+        id: highFinding?.Id,
+        entry: {
+          action: 'block',
+          outcome: 'pulls denied',
+          repositoryArn: 'arn:aws:ecr:us-east-1:111122223333:repository/team-a/payments-api',
+          at: context.now,
+          by: context.actor,
+        },
+      },
+    ]);
+  });
+
+  it('blocks from the image-level finding through its repository resource', async () => {
+    const policies = new InMemoryPolicies();
+    const outcome = await blockRepository({ policies }, imageFinding, { accountId: account }, context);
+    expect(outcome.status).toBe('blocked');
+    expect(policies.writes).toEqual(['set']);
+  });
+
+  it('writes nothing when the repository is already blocked', async () => {
+    const policies = new InMemoryPolicies();
+    await blockRepository({ policies }, highFinding, { accountId: account }, context);
+    const again = await blockRepository({ policies }, highFinding, { accountId: account }, context);
+    expect(again).toMatchObject({ status: 'blocked', changed: false });
+    expect(policies.writes).toEqual(['set']);
+  });
+
+  it('adds exempt principals to the deny', async () => {
+    const policies = new InMemoryPolicies();
+    await blockRepository(
+      { policies },
+      highFinding,
+      { accountId: account, exemptPrincipalArns: ['arn:aws:iam::111122223333:role/breakglass'] },
+      context,
+    );
+    expect(JSON.parse(policies.text ?? '').Statement[0].Condition).toEqual({
+      ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/breakglass'] },
+    });
+  });
+
+  it('skips a finding below the threshold, with the reason', async () => {
+    const policies = new InMemoryPolicies();
+    const outcome = await blockRepository({ policies }, mediumFinding, { accountId: account }, context);
+    expect(outcome).toEqual({
+      status: 'skipped',
+      findingId: mediumFinding?.Id,
+      reason: 'severity MEDIUM is below the threshold HIGH',
+    });
+    expect(policies.writes).toEqual([]);
+    const lower = await blockRepository(
+      { policies },
+      mediumFinding,
+      { accountId: account, severityThreshold: 'MEDIUM' },
+      context,
+    );
+    expect(lower.status).toBe('blocked');
+  });
+
+  it('follows the severity a person set over the provider one', async () => {
+    const triaged = { ...clone(highFinding), Severity: { Label: 'LOW', Original: 'HIGH' } };
+    const outcome = await blockRepository(
+      { policies: new InMemoryPolicies() },
+      triaged,
+      { accountId: account },
+      context,
+    );
+    expect(outcome).toMatchObject({ status: 'skipped', reason: 'severity LOW is below the threshold HIGH' });
+  });
+
+  it.each([
+    [
+      'a finding of another product',
+      { ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/inspector' },
+      /not a finding of ecr-compliance/,
+    ],
+    [
+      'a finding of another generator',
+      { GeneratorId: 'someone-else/scanner' },
+      /not a finding of ecr-compliance/,
+    ],
+    ['a finding of another account', { AwsAccountId: '444455556666' }, /belongs to account 444455556666/],
+    [
+      'a non-ECR resource',
+      { Resources: [{ Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::bucket' }] },
+      /no ECR image or repository resource/,
+    ],
+    [
+      'an ECR resource of another account',
+      {
+        Resources: [
+          {
+            Type: 'AwsEcrContainerImage',
+            Id: `arn:aws:ecr:us-east-1:444455556666:repository/x/sha256:${'a'.repeat(64)}`,
+          },
+        ],
+      },
+      /in account 444455556666/,
+    ],
+    ['an archived finding', { RecordState: 'ARCHIVED' }, /archived/],
+    ['a malformed finding', { Resources: 'nope' }, /^invalid finding: Resources: /],
+  ])('refuses %s', async (_, patch, reason) => {
+    const policies = new InMemoryPolicies();
+    const outcome = await blockRepository(
+      { policies },
+      { ...clone(highFinding), ...patch },
+      { accountId: account },
+      context,
+    );
+    expect(outcome.status).toBe('skipped');
+    expect(outcome.status === 'skipped' && outcome.reason).toMatch(reason);
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('never overwrites a policy it could not read', async () => {
+    const policies = new InMemoryPolicies('{"Statement": [');
+    await expect(blockRepository({ policies }, highFinding, { accountId: account }, context)).rejects.toThrow(
+      PolicyUnreadableError,
+    );
+    expect(policies.writes).toEqual([]);
+    expect(policies.text).toBe('{"Statement": [');
+  });
+
+  it('still blocks when the audit trail fails, and says so', async () => {
+    const policies = new InMemoryPolicies();
+    const outcome = await blockRepository(
+      { policies, audit: new InMemoryAudit(true) },
+      highFinding,
+      { accountId: account },
+      context,
+    );
+    expect(outcome).toMatchObject({
+      status: 'blocked',
+      audit: { recorded: false, error: 'BatchUpdateFindings is down' },
+    });
+    expect(policies.writes).toEqual(['set']);
+  });
+});
+
+describe('unblockRepository', () => {
+  const foreign = example<{ policyText: string }>('get-repository-policy.json').policyText;
+
+  it('restores the policy that was there before blocking', async () => {
+    const policies = new InMemoryPolicies(foreign);
+    await blockRepository({ policies }, highFinding, { accountId: account }, context);
+    const audit = new InMemoryAudit();
+    const outcome = await unblockRepository(
+      { policies, audit },
+      highFinding,
+      { accountId: account },
+      context,
+    );
+    expect(outcome).toMatchObject({ status: 'unblocked', changed: true, policyDeleted: false });
+    expect(JSON.parse(policies.text ?? '')).toEqual(JSON.parse(foreign));
+    expect(audit.entries[0]?.entry.outcome).toBe('pulls allowed');
+  });
+
+  it('deletes the policy when ours was its only statement', async () => {
+    const policies = new InMemoryPolicies();
+    await blockRepository({ policies }, highFinding, { accountId: account }, context);
+    const outcome = await unblockRepository({ policies }, highFinding, { accountId: account }, context);
+    expect(outcome).toMatchObject({ status: 'unblocked', changed: true, policyDeleted: true });
+    expect(policies.writes).toEqual(['set', 'delete']);
+    expect(policies.text).toBeNull();
+  });
+
+  it('works for any severity and writes nothing when not blocked', async () => {
+    const policies = new InMemoryPolicies(foreign);
+    const outcome = await unblockRepository({ policies }, mediumFinding, { accountId: account }, context);
+    expect(outcome).toMatchObject({ status: 'unblocked', changed: false });
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('refuses findings of other accounts', async () => {
+    const outcome = await unblockRepository(
+      { policies: new InMemoryPolicies() },
+      { ...clone(highFinding), AwsAccountId: '444455556666' },
+      { accountId: account },
+      context,
+    );
+    expect(outcome.status).toBe('skipped');
+  });
+});
