@@ -1,0 +1,341 @@
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { LogLevel as EsbuildLogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { CfnActionTarget } from 'aws-cdk-lib/aws-securityhub';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  type EcrContinuousComplianceProps,
+  type ResolvedEcrContinuousComplianceProps,
+  resolveProps,
+} from './EcrContinuousComplianceProps.js';
+import { HANDLER_SOURCES } from './handlerSources.js';
+
+/** Powertools service name of both functions. */
+export const SERVICE_NAME = 'ecr-compliance';
+
+// Attribute names of Powertools' DynamoDB idempotency persistence layer (its defaults).
+const IDEMPOTENCY_KEY = 'id';
+const IDEMPOTENCY_TTL = 'expiration';
+
+// ESM bundles that contain the AWS SDK need `require` for Node built-ins ("Dynamic require of
+// node:https is not supported" otherwise); the alias keeps clear of names in the minified bundle.
+const CREATE_REQUIRE_BANNER =
+  "import { createRequire as __ecrComplianceCreateRequire } from 'node:module'; const require = __ecrComplianceCreateRequire(import.meta.url);";
+
+/**
+ * Continuous compliance of the Amazon ECR images of one account and Region.
+ *
+ * - Every completed basic scan ("ECR Image Scan", scan-status COMPLETE) runs `on-image-scan`, which
+ *   imports the scan's findings into Security Hub (ASFF, product `<account>/default`).
+ * - Two Security Hub custom actions (block, unblock) run `on-custom-action`, which adds or removes a
+ *   Deny-pull statement in the repository policy of the selected finding's repository. It runs one
+ *   invocation at a time (reserved concurrency 1) so that two policy writes never race.
+ * - Both functions are idempotent through a DynamoDB table; events EventBridge cannot deliver land in
+ *   a dead-letter queue per rule, invocations that fail after Lambda's retries in a failure queue, and
+ *   one alarm fires when any of those queues holds a message.
+ *
+ * @example
+ * const stack = new Stack(app, 'Compliance');
+ * const compliance = new EcrContinuousCompliance(stack, 'EcrCompliance', {
+ *   severityThreshold: 'CRITICAL',
+ *   exemptPrincipalArns: [breakGlassRole.roleArn],
+ * });
+ * compliance.deadLetterAlarm.addAlarmAction(new SnsAction(opsTopic));
+ */
+export class EcrContinuousCompliance extends Construct {
+  /** The settings in effect, with defaults applied. */
+  public readonly settings: ResolvedEcrContinuousComplianceProps;
+  /** Idempotency records of both functions (Powertools layout: key `id`, TTL `expiration`). */
+  public readonly idempotencyTable: Table;
+  /** The custom action that blocks pulls. */
+  public readonly blockAction: CfnActionTarget;
+  /** The custom action that removes the block. */
+  public readonly unblockAction: CfnActionTarget;
+  /** Imports the findings of a completed scan into Security Hub. */
+  public readonly onImageScanFunction: NodejsFunction;
+  /** Blocks or unblocks pulls from the repository of the selected findings. */
+  public readonly onCustomActionFunction: NodejsFunction;
+  /** Log group of {@link onImageScanFunction}. */
+  public readonly onImageScanLogGroup: LogGroup;
+  /** Log group of {@link onCustomActionFunction}. */
+  public readonly onCustomActionLogGroup: LogGroup;
+  /** "ECR Image Scan" with scan-status COMPLETE -> {@link onImageScanFunction}. */
+  public readonly imageScanRule: Rule;
+  /** "Security Hub Findings - Custom Action" of the two actions -> {@link onCustomActionFunction}. */
+  public readonly customActionRule: Rule;
+  /** Events of {@link imageScanRule} that EventBridge could not deliver. */
+  public readonly imageScanDeadLetterQueue: Queue;
+  /** Events of {@link customActionRule} that EventBridge could not deliver. */
+  public readonly customActionDeadLetterQueue: Queue;
+  /** Invocations of either function that still failed after Lambda's asynchronous retries. */
+  public readonly failedInvocationQueue: Queue;
+  /** In alarm while any of the three queues above holds a message. */
+  public readonly deadLetterAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: EcrContinuousComplianceProps = {}) {
+    // Checked before the construct joins the tree, so a refused setting leaves nothing half-built.
+    const settings = resolveProps(props);
+    super(scope, id);
+    this.settings = settings;
+
+    this.idempotencyTable = new Table(this, 'IdempotencyTable', {
+      partitionKey: { name: IDEMPOTENCY_KEY, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: IDEMPOTENCY_TTL,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy: settings.removalPolicy,
+    });
+
+    this.blockAction = new CfnActionTarget(this, 'BlockAction', settings.blockAction);
+    this.unblockAction = new CfnActionTarget(this, 'UnblockAction', settings.unblockAction);
+
+    this.imageScanDeadLetterQueue = this.encryptedQueue('ImageScanDeadLetterQueue');
+    this.customActionDeadLetterQueue = this.encryptedQueue('CustomActionDeadLetterQueue');
+    this.failedInvocationQueue = this.encryptedQueue('FailedInvocationQueue');
+    // Not SqsDestination: it also grants sqs:GetQueueAttributes and sqs:GetQueueUrl, which Lambda
+    // does not need to deliver a failed invocation record.
+    const failedQueueArn = this.failedInvocationQueue.queueArn;
+    const onFailure: IDestination = { bind: () => ({ destination: failedQueueArn }) };
+    const sendFailures = new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [failedQueueArn] });
+
+    // Pseudo parameters rather than Stack.formatArn: the same template is right in any account and
+    // Region it is deployed to, even when the app was synthesized with a concrete environment.
+    const arn = (service: string, resource: string) =>
+      `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+    const repositories = arn('ecr', 'repository/*');
+    const idempotency = new PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      resources: [this.idempotencyTable.tableArn],
+    });
+    const common = {
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_LOG_LEVEL: settings.logLevel,
+      IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
+      ACCOUNT_ID: Aws.ACCOUNT_ID,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+
+    this.onImageScanLogGroup = this.logGroup('OnImageScanLogGroup', settings);
+    this.onImageScanFunction = this.nodejsFunction('OnImageScan', {
+      entry: HANDLER_SOURCES.onImageScan,
+      description: 'ecr-compliance: imports the findings of a completed ECR image scan into Security Hub',
+      // A scan can carry thousands of findings, imported 100 at a time within Security Hub's quota.
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+      logGroup: this.onImageScanLogGroup,
+      environment: { ...common, FINDING_GRANULARITY: settings.findingGranularity },
+      statements: [
+        idempotency,
+        sendFailures,
+        new PolicyStatement({ actions: ['ecr:DescribeImageScanFindings'], resources: [repositories] }),
+        new PolicyStatement({
+          actions: ['securityhub:BatchImportFindings'],
+          resources: [arn('securityhub', `product/${Aws.ACCOUNT_ID}/default`)],
+        }),
+      ],
+      onFailure,
+      maxEventAge: Duration.hours(6),
+    });
+
+    this.onCustomActionLogGroup = this.logGroup('OnCustomActionLogGroup', settings);
+    this.onCustomActionFunction = this.nodejsFunction('OnCustomAction', {
+      entry: HANDLER_SOURCES.onCustomAction,
+      description:
+        'ecr-compliance: blocks or unblocks pulls from the ECR repository of a Security Hub finding',
+      memorySize: 256,
+      timeout: Duration.minutes(1),
+      // One policy writer at a time: two read-modify-write cycles on one repository policy must not race.
+      reservedConcurrentExecutions: 1,
+      logGroup: this.onCustomActionLogGroup,
+      environment: {
+        ...common,
+        BLOCK_ACTION_ARN: this.blockAction.attrActionTargetArn,
+        UNBLOCK_ACTION_ARN: this.unblockAction.attrActionTargetArn,
+        SEVERITY_THRESHOLD: settings.severityThreshold,
+        EXEMPT_PRINCIPAL_ARNS: settings.exemptPrincipalArns.join(','),
+        AUTO_REMEDIATION: String(settings.autoRemediation),
+      },
+      statements: [
+        idempotency,
+        sendFailures,
+        new PolicyStatement({
+          actions: ['ecr:GetRepositoryPolicy', 'ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy'],
+          resources: [repositories],
+        }),
+        new PolicyStatement({
+          actions: ['securityhub:BatchUpdateFindings'],
+          resources: [arn('securityhub', 'hub/default')],
+        }),
+      ],
+      onFailure,
+      // Twenty selected findings arrive as twenty events; with one instance the rest are throttled and
+      // wait in Lambda's queue, so allow them the time.
+      maxEventAge: Duration.hours(1),
+    });
+
+    this.imageScanRule = new Rule(this, 'ImageScanRule', {
+      description: 'ecr-compliance: a completed ECR basic scan -> import its findings into Security Hub',
+      eventPattern: {
+        source: ['aws.ecr'],
+        detailType: ['ECR Image Scan'],
+        detail: { 'scan-status': ['COMPLETE'] },
+      },
+      targets: [
+        new LambdaFunction(this.onImageScanFunction, {
+          deadLetterQueue: this.imageScanDeadLetterQueue,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    this.customActionRule = new Rule(this, 'CustomActionRule', {
+      description:
+        'ecr-compliance: the block or unblock Security Hub custom action -> change the repository policy',
+      eventPattern: {
+        source: ['aws.securityhub'],
+        detailType: ['Security Hub Findings - Custom Action'],
+        resources: [this.blockAction.attrActionTargetArn, this.unblockAction.attrActionTargetArn],
+      },
+      targets: [
+        new LambdaFunction(this.onCustomActionFunction, {
+          deadLetterQueue: this.customActionDeadLetterQueue,
+          // A person clicked: act within the hour or leave it to the dead-letter queue and the alarm.
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(1),
+        }),
+      ],
+    });
+
+    const queues = {
+      imageScan: this.imageScanDeadLetterQueue,
+      customAction: this.customActionDeadLetterQueue,
+      failed: this.failedInvocationQueue,
+    };
+    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription:
+        'ecr-compliance: an event or invocation failed for good; its message waits in a dead-letter or failure queue',
+      metric: new MathExpression({
+        label: 'Messages waiting in the dead-letter and failure queues',
+        expression: Object.keys(queues).join(' + '),
+        usingMetrics: Object.fromEntries(
+          Object.entries(queues).map(([key, queue]) => [
+            key,
+            queue.metricApproximateNumberOfMessagesVisible({
+              statistic: 'Maximum',
+              period: Duration.minutes(5),
+            }),
+          ]),
+        ),
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  private encryptedQueue(id: string): Queue {
+    const queue = new Queue(this, id, {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason:
+        'This queue is the end of the line: an EventBridge target dead-letter queue or a Lambda on-failure destination, watched by the dead-letter alarm.',
+    });
+    return queue;
+  }
+
+  private logGroup(id: string, settings: ResolvedEcrContinuousComplianceProps): LogGroup {
+    return new LogGroup(this, id, {
+      retention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+    });
+  }
+
+  private nodejsFunction(id: string, options: FunctionOptions): NodejsFunction {
+    const role = new Role(this, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `ecr-compliance: execution role of ${id}`,
+    });
+    // Instead of AWSLambdaBasicExecutionRole (any log group): only this function's own log group.
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [options.logGroup.logGroupArn],
+      }),
+    );
+    for (const statement of options.statements) role.addToPrincipalPolicy(statement);
+    // Recorded on the role itself, so an app that embeds this construct and runs cdk-nag inherits it.
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*]',
+      reason:
+        'The repository is known only when an event arrives: any repository of this account and Region may be scanned or blocked. The actions are only the few this function calls, and no other account or Region is reachable.',
+    });
+    const fn = new NodejsFunction(this, id, {
+      entry: options.entry,
+      handler: 'handler',
+      description: options.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: options.memorySize,
+      timeout: options.timeout,
+      role,
+      logGroup: options.logGroup,
+      environment: options.environment,
+      ...(options.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: options.reservedConcurrentExecutions }),
+      onFailure: options.onFailure,
+      retryAttempts: 2,
+      maxEventAge: options.maxEventAge,
+      depsLockFilePath: HANDLER_SOURCES.depsLockFilePath,
+      projectRoot: HANDLER_SOURCES.projectRoot,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        bundleAwsSDK: true,
+        banner: CREATE_REQUIRE_BANNER,
+        logLevel: EsbuildLogLevel.ERROR,
+        esbuildArgs: Object.fromEntries(
+          Object.entries(HANDLER_SOURCES.aliases).map(([name, path]) => [`--alias:${name}`, path]),
+        ),
+      },
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason:
+        'Node.js 22 is the runtime the handlers are built (esbuild target node22) and tested for; moving to a newer runtime is a deliberate change, not a default.',
+    });
+    return fn;
+  }
+}
+
+interface FunctionOptions {
+  readonly entry: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly reservedConcurrentExecutions?: number;
+  readonly logGroup: LogGroup;
+  readonly environment: Record<string, string>;
+  readonly statements: readonly PolicyStatement[];
+  readonly onFailure: IDestination;
+  readonly maxEventAge: Duration;
+}

@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+
+// This module is run from its source, packages/infra/src (the app runs through tsx, tests through
+// vitest), so the repository root is three levels up.
+const rootUrl = new URL('../../../', import.meta.url);
+const fromRoot = (path: string): string => fileURLToPath(new URL(path, rootUrl));
+
+/**
+ * Where the Lambda handlers and what they need to be bundled live in this repository. The bundler
+ * reads the TypeScript sources directly (the workspace packages are not built first), so
+ * `@ecr-compliance/core` is aliased to its source entry, as the root vitest config does for tests.
+ */
+export interface HandlerSources {
+  /** Repository root: esbuild's project root. */
+  readonly projectRoot: string;
+  /** The pnpm lock file at the repository root. */
+  readonly depsLockFilePath: string;
+  /** Entry of the handler of "ECR Image Scan" events. */
+  readonly onImageScan: string;
+  /** Entry of the handler of Security Hub custom action events. */
+  readonly onCustomAction: string;
+  /** Package name to source entry, for esbuild's `--alias`. */
+  readonly aliases: Readonly<Record<string, string>>;
+}
+
+/** The handler sources of this repository. */
+export const HANDLER_SOURCES: HandlerSources = {
+  projectRoot: fileURLToPath(rootUrl),
+  depsLockFilePath: fromRoot('pnpm-lock.yaml'),
+  onImageScan: fromRoot('packages/adapters-aws/src/handlers/on-image-scan.ts'),
+  onCustomAction: fromRoot('packages/adapters-aws/src/handlers/on-custom-action.ts'),
+  aliases: { '@ecr-compliance/core': fromRoot('packages/core/src/index.ts') },
+};

@@ -1,0 +1,18 @@
+export { EcrComplianceStack, type EcrComplianceStackProps } from './EcrComplianceStack.js';
+export { EcrContinuousCompliance, SERVICE_NAME } from './EcrContinuousCompliance.js';
+export {
+  type CustomActionOptions,
+  DEFAULT_BLOCK_ACTION,
+  DEFAULT_UNBLOCK_ACTION,
+  type EcrContinuousComplianceProps,
+  FINDING_GRANULARITIES,
+  type FindingGranularity,
+  LOG_LEVELS,
+  type LogLevel,
+  type ResolvedEcrContinuousComplianceProps,
+  resolveProps,
+  SEVERITY_THRESHOLDS,
+  type SeverityThreshold,
+} from './EcrContinuousComplianceProps.js';
+export { EcrComplianceInfraError, InvalidPropsError } from './errors.js';
+export { HANDLER_SOURCES, type HandlerSources } from './handlerSources.js';

@@ -1,0 +1,485 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CfnElement } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_BLOCK_ACTION, DEFAULT_UNBLOCK_ACTION } from '../src/index.js';
+import { type Synthesized, synthesize } from './support/synth.js';
+import { policyStatements, resourceOfType, resourcesOfType } from './support/template.js';
+
+let synthesized: Synthesized;
+let template: Template;
+
+// Asset hashes change with every handler edit; the snapshot is a tripwire for the template's shape.
+const HASH = /[0-9a-f]{64}/g;
+expect.addSnapshotSerializer({
+  test: (value: unknown) => typeof value === 'string' && /[0-9a-f]{64}/.test(value),
+  serialize: (value: string) => JSON.stringify(value.replace(HASH, '<asset-hash>')),
+});
+
+beforeAll(() => {
+  synthesized = synthesize();
+  template = synthesized.template;
+});
+afterAll(() => rmSync(synthesized.outdir, { recursive: true, force: true }));
+
+const ref = (logicalId: string) => ({ Ref: logicalId });
+const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+const partitionRegionAccount = (service: string, resource: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      `:${service}:`,
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      ...resource
+        .split('{account}')
+        .flatMap((part, index) => (index === 0 ? [part] : [{ Ref: 'AWS::AccountId' }, part])),
+    ],
+  ],
+});
+
+/** Logical Ids of the resources the tests refer to, found through the construct (never pinned). */
+function ids() {
+  const { stack } = synthesized;
+  const byPath = (path: string) => {
+    const child = stack.compliance.node.findChild(path);
+    const element = child instanceof CfnElement ? child : child.node.defaultChild;
+    if (!(element instanceof CfnElement)) throw new Error(`${path} has no CloudFormation resource`);
+    return stack.getLogicalId(element);
+  };
+  return {
+    table: byPath('IdempotencyTable'),
+    block: byPath('BlockAction'),
+    unblock: byPath('UnblockAction'),
+    imageScanFn: byPath('OnImageScan'),
+    customActionFn: byPath('OnCustomAction'),
+    imageScanRole: byPath('OnImageScanRole'),
+    customActionRole: byPath('OnCustomActionRole'),
+    imageScanLogs: byPath('OnImageScanLogGroup'),
+    customActionLogs: byPath('OnCustomActionLogGroup'),
+    imageScanDlq: byPath('ImageScanDeadLetterQueue'),
+    customActionDlq: byPath('CustomActionDeadLetterQueue'),
+    failedQueue: byPath('FailedInvocationQueue'),
+    imageScanRule: byPath('ImageScanRule'),
+    customActionRule: byPath('CustomActionRule'),
+  };
+}
+
+describe('event rules', () => {
+  it('sends completed ECR image scans, and nothing else, to on-image-scan', () => {
+    const id = ids();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectEquals({
+        source: ['aws.ecr'],
+        'detail-type': ['ECR Image Scan'],
+        detail: { 'scan-status': ['COMPLETE'] },
+      }),
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: arnOf(id.imageScanFn),
+          Id: Match.anyValue(),
+          DeadLetterConfig: { Arn: arnOf(id.imageScanDlq) },
+          RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+        },
+      ],
+    });
+  });
+
+  it('sends the two custom actions, exactly, to on-custom-action', () => {
+    const id = ids();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectEquals({
+        source: ['aws.securityhub'],
+        'detail-type': ['Security Hub Findings - Custom Action'],
+        resources: [
+          { 'Fn::GetAtt': [id.block, 'ActionTargetArn'] },
+          { 'Fn::GetAtt': [id.unblock, 'ActionTargetArn'] },
+        ],
+      }),
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: arnOf(id.customActionFn),
+          Id: Match.anyValue(),
+          DeadLetterConfig: { Arn: arnOf(id.customActionDlq) },
+          RetryPolicy: { MaximumEventAgeInSeconds: 3_600, MaximumRetryAttempts: 185 },
+        },
+      ],
+    });
+  });
+
+  it('lets only its own rule invoke each function', () => {
+    const id = ids();
+    template.resourceCountIs('AWS::Lambda::Permission', 2);
+    for (const [fn, rule] of [
+      [id.imageScanFn, id.imageScanRule],
+      [id.customActionFn, id.customActionRule],
+    ] as const) {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: arnOf(fn),
+        Principal: 'events.amazonaws.com',
+        SourceArn: arnOf(rule),
+      });
+    }
+  });
+});
+
+describe('Security Hub custom actions', () => {
+  it('creates the block (ECR1) and unblock (ECR2) actions', () => {
+    template.resourceCountIs('AWS::SecurityHub::ActionTarget', 2);
+    for (const action of [DEFAULT_BLOCK_ACTION, DEFAULT_UNBLOCK_ACTION]) {
+      template.hasResourceProperties('AWS::SecurityHub::ActionTarget', {
+        Id: action.id,
+        Name: action.name,
+        Description: action.description,
+      });
+      expect(action.name.length).toBeLessThanOrEqual(19);
+    }
+    expect([DEFAULT_BLOCK_ACTION.id, DEFAULT_UNBLOCK_ACTION.id]).toEqual(['ECR1', 'ECR2']);
+  });
+});
+
+describe('functions', () => {
+  it('run Node.js 22 on arm64 with their own log group', () => {
+    const id = ids();
+    for (const [fn, logs] of [
+      [id.imageScanFn, id.imageScanLogs],
+      [id.customActionFn, id.customActionLogs],
+    ] as const) {
+      expect(resourceOfType(template, 'AWS::Lambda::Function', fn).Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        LoggingConfig: { LogGroup: ref(logs) },
+      });
+    }
+    for (const logGroup of resourcesOfType(template, 'AWS::Logs::LogGroup')) {
+      expect(logGroup.Properties).toMatchObject({ RetentionInDays: 365 });
+      expect(logGroup.DeletionPolicy).toBe('Delete');
+    }
+  });
+
+  it('give on-image-scan its environment contract', () => {
+    const id = ids();
+    expect(resourceOfType(template, 'AWS::Lambda::Function', id.imageScanFn).Properties).toMatchObject({
+      Environment: {
+        Variables: {
+          POWERTOOLS_SERVICE_NAME: 'ecr-compliance',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          IDEMPOTENCY_TABLE_NAME: ref(id.table),
+          ACCOUNT_ID: ref('AWS::AccountId'),
+          NODE_OPTIONS: '--enable-source-maps',
+          FINDING_GRANULARITY: 'both',
+        },
+      },
+    });
+  });
+
+  it('give on-custom-action its environment contract and one instance at a time', () => {
+    const id = ids();
+    const imageScan = resourceOfType(template, 'AWS::Lambda::Function', id.imageScanFn);
+    const customAction = resourceOfType(template, 'AWS::Lambda::Function', id.customActionFn);
+    expect(customAction.Properties).toMatchObject({
+      ReservedConcurrentExecutions: 1,
+      Environment: {
+        Variables: {
+          POWERTOOLS_SERVICE_NAME: 'ecr-compliance',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          IDEMPOTENCY_TABLE_NAME: ref(id.table),
+          ACCOUNT_ID: ref('AWS::AccountId'),
+          NODE_OPTIONS: '--enable-source-maps',
+          BLOCK_ACTION_ARN: { 'Fn::GetAtt': [id.block, 'ActionTargetArn'] },
+          UNBLOCK_ACTION_ARN: { 'Fn::GetAtt': [id.unblock, 'ActionTargetArn'] },
+          SEVERITY_THRESHOLD: 'HIGH',
+          EXEMPT_PRINCIPAL_ARNS: '',
+          AUTO_REMEDIATION: 'false',
+        },
+      },
+    });
+    expect(imageScan.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+  });
+
+  it('send invocations that fail after two retries to the encrypted failure queue', () => {
+    const id = ids();
+    for (const [fn, maxAge] of [
+      [id.imageScanFn, 21_600],
+      [id.customActionFn, 3_600],
+    ] as const) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: ref(fn),
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: maxAge,
+        DestinationConfig: { OnFailure: { Destination: arnOf(id.failedQueue) } },
+      });
+    }
+  });
+
+  it('are bundled by esbuild as minified ESM with the createRequire banner and a source map', () => {
+    const assetDirs = readdirSync(synthesized.outdir).filter((name) => name.startsWith('asset.'));
+    expect(assetDirs.length).toBeGreaterThanOrEqual(1);
+    for (const dir of assetDirs) {
+      const files = readdirSync(join(synthesized.outdir, dir)).sort();
+      expect(files).toEqual(['index.mjs', 'index.mjs.map']);
+      const code = readFileSync(join(synthesized.outdir, dir, 'index.mjs'), 'utf8');
+      expect(
+        code.startsWith("import { createRequire as __ecrComplianceCreateRequire } from 'node:module';"),
+      ).toBe(true);
+      // Minified: long lines (esbuild keeps the newlines inside template literals only).
+      expect(code.length / code.split('\n').length).toBeGreaterThan(500);
+    }
+  });
+
+  it('load in Node.js with the environment contract', () => {
+    const assetDirs = readdirSync(synthesized.outdir).filter((name) => name.startsWith('asset.'));
+    for (const dir of assetDirs) {
+      const bundle = join(synthesized.outdir, dir, 'index.mjs');
+      expect(existsSync(bundle)).toBe(true);
+      const output = execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(bundle)}); console.log(typeof m.handler);`,
+        ],
+        {
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH ?? '',
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'testing',
+            AWS_SECRET_ACCESS_KEY: 'testing',
+            POWERTOOLS_SERVICE_NAME: 'ecr-compliance',
+            POWERTOOLS_LOG_LEVEL: 'ERROR',
+            IDEMPOTENCY_TABLE_NAME: 'idempotency',
+            ACCOUNT_ID: '111122223333',
+            FINDING_GRANULARITY: 'both',
+            BLOCK_ACTION_ARN: 'arn:aws:securityhub:us-east-1:111122223333:action/custom/ECR1',
+            UNBLOCK_ACTION_ARN: 'arn:aws:securityhub:us-east-1:111122223333:action/custom/ECR2',
+            SEVERITY_THRESHOLD: 'HIGH',
+            EXEMPT_PRINCIPAL_ARNS: '',
+            AUTO_REMEDIATION: 'false',
+          },
+        },
+      );
+      expect(output.trim()).toBe('function');
+    }
+  });
+});
+
+describe('IAM', () => {
+  it('gives on-image-scan exactly what it calls, on scoped resources', () => {
+    const id = ids();
+    expect(policyStatements(template, id.imageScanRole)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: arnOf(id.imageScanLogs),
+      },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: arnOf(id.table),
+      },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(id.failedQueue) },
+      {
+        Effect: 'Allow',
+        Action: 'ecr:DescribeImageScanFindings',
+        Resource: partitionRegionAccount('ecr', ':repository/*'),
+      },
+      {
+        Effect: 'Allow',
+        Action: 'securityhub:BatchImportFindings',
+        Resource: partitionRegionAccount('securityhub', ':product/{account}/default'),
+      },
+    ]);
+  });
+
+  it('gives on-custom-action exactly what it calls, on scoped resources', () => {
+    const id = ids();
+    expect(policyStatements(template, id.customActionRole)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: arnOf(id.customActionLogs),
+      },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: arnOf(id.table),
+      },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(id.failedQueue) },
+      {
+        Effect: 'Allow',
+        Action: ['ecr:GetRepositoryPolicy', 'ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy'],
+        Resource: partitionRegionAccount('ecr', ':repository/*'),
+      },
+      {
+        Effect: 'Allow',
+        Action: 'securityhub:BatchUpdateFindings',
+        Resource: partitionRegionAccount('securityhub', ':hub/default'),
+      },
+    ]);
+  });
+
+  it('has roles only Lambda can assume, with no managed policies', () => {
+    const roles = resourcesOfType(template, 'AWS::IAM::Role');
+    expect(roles).toHaveLength(2);
+    for (const role of roles) {
+      expect(role.Properties).toMatchObject({
+        AssumeRolePolicyDocument: {
+          Statement: [
+            { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+          ],
+        },
+      });
+      expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
+      expect(role.Properties).not.toHaveProperty('Policies');
+    }
+    template.resourceCountIs('AWS::IAM::Policy', 2);
+  });
+
+  it('allows no wildcard action and no resource "*" anywhere in the template', () => {
+    const statements = findStatements(synthesized.json);
+    expect(statements.length).toBeGreaterThan(10);
+    for (const statement of statements) {
+      const actions = [statement.Action ?? statement.NotAction].flat();
+      expect(actions, JSON.stringify(statement)).not.toContain('*');
+      expect(statement, JSON.stringify(statement)).not.toHaveProperty('NotAction');
+      if (statement.Effect === 'Allow') {
+        for (const action of actions) expect(String(action), JSON.stringify(statement)).not.toContain('*');
+        expect([statement.Resource].flat(), JSON.stringify(statement)).not.toContain('*');
+      } else {
+        // The only Deny is SQS's "no plain HTTP" guard, which must cover every action.
+        expect(statement).toMatchObject({
+          Effect: 'Deny',
+          Action: 'sqs:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        });
+      }
+    }
+  });
+});
+
+describe('data and failure handling', () => {
+  it('keeps idempotency records in an encrypted, on-demand table with TTL and point-in-time recovery', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('encrypts every queue and refuses plain HTTP on each', () => {
+    const id = ids();
+    const queues = [id.imageScanDlq, id.customActionDlq, id.failedQueue];
+    template.resourceCountIs('AWS::SQS::Queue', queues.length);
+    for (const queue of queues) {
+      expect(resourceOfType(template, 'AWS::SQS::Queue', queue).Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1_209_600,
+      });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(queue)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Principal: { AWS: '*' },
+              Resource: arnOf(queue),
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+          ]),
+        },
+      });
+    }
+  });
+
+  it('lets EventBridge write to each dead-letter queue only from its own rule', () => {
+    const id = ids();
+    for (const [queue, rule] of [
+      [id.imageScanDlq, id.imageScanRule],
+      [id.customActionDlq, id.customActionRule],
+    ] as const) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(queue)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: 'sqs:SendMessage',
+              Principal: { Service: 'events.amazonaws.com' },
+              Resource: arnOf(queue),
+              Condition: { ArnEquals: { 'aws:SourceArn': arnOf(rule) } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('alarms as soon as any dead-letter or failure queue holds a message', () => {
+    const id = ids();
+    const queueNames = [id.imageScanDlq, id.customActionDlq, id.failedQueue].map((queue) => ({
+      'Fn::GetAtt': [queue, 'QueueName'],
+    }));
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      Metrics: Match.arrayWith(
+        queueNames.map((name) =>
+          Match.objectLike({
+            MetricStat: {
+              Metric: {
+                Namespace: 'AWS/SQS',
+                MetricName: 'ApproximateNumberOfMessagesVisible',
+                Dimensions: [{ Name: 'QueueName', Value: name }],
+              },
+              Period: 300,
+              Stat: 'Maximum',
+            },
+            ReturnData: false,
+          }),
+        ),
+      ),
+    });
+  });
+});
+
+describe('template', () => {
+  it('matches the snapshot, asset hashes masked', () => {
+    expect(synthesized.json).toMatchSnapshot();
+  });
+});
+
+interface Statement {
+  readonly Effect?: string;
+  readonly Action?: unknown;
+  readonly NotAction?: unknown;
+  readonly Resource?: unknown;
+  readonly Condition?: unknown;
+}
+
+/** Every policy statement anywhere in the template (IAM, queue, trust policies). */
+function findStatements(node: unknown): Statement[] {
+  if (Array.isArray(node)) return node.flatMap(findStatements);
+  if (typeof node !== 'object' || node === null) return [];
+  const record = node as Record<string, unknown>;
+  const own = Array.isArray(record.Statement) ? (record.Statement as Statement[]) : [];
+  return [...own, ...Object.values(record).flatMap(findStatements)];
+}
