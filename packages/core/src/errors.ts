@@ -34,12 +34,12 @@ export class ScanNotCompleteError extends EcrComplianceError {
   }
 }
 
-/** The scan, image or repository does not exist (or scanning is not enabled). */
-export class ScanNotFoundError extends EcrComplianceError {
+/** The scan, image or repository does not exist (or scanning is not enabled for it). */
+export class ResourceNotFoundError extends EcrComplianceError {
   readonly kind: 'scan' | 'image' | 'repository';
   constructor(kind: 'scan' | 'image' | 'repository', message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'ScanNotFoundError';
+    this.name = 'ResourceNotFoundError';
     this.kind = kind;
   }
 }

@@ -43,8 +43,8 @@ export {
   PolicyTooLargeError,
   PolicyUnreadableError,
   PublishError,
+  ResourceNotFoundError,
   ScanNotCompleteError,
-  ScanNotFoundError,
 } from './errors.js';
 export type { CvssScore, ScannedImage, Scanner, Vulnerability, VulnerablePackage } from './model.js';
 export { formatPath, parseWith } from './parse.js';

@@ -21,7 +21,7 @@ export interface RepositoryReference {
   readonly repositoryName: string;
 }
 
-/** A source of completed scans. Throws ScanNotCompleteError / ScanNotFoundError for scans that cannot be reported. */
+/** A source of completed scans. Throws ScanNotCompleteError / ResourceNotFoundError for scans that cannot be reported. */
 export interface ScanFindingsSource {
   getScan(image: ImageReference): Promise<ScannedImage>;
 }

@@ -238,6 +238,11 @@ describe('blockRepository', () => {
       },
       /in account 444455556666/,
     ],
+    [
+      'a repository in another region',
+      { Resources: [{ Type: 'AwsEcrRepository', Id: 'arn:aws:ecr:eu-west-1:111122223333:repository/x' }] },
+      /in region eu-west-1, not in this region us-east-1/,
+    ],
     ['an archived finding', { RecordState: 'ARCHIVED' }, /archived/],
     ['a malformed finding', { Resources: 'nope' }, /^invalid finding: Resources: /],
   ])('refuses %s', async (_, patch, reason) => {
@@ -245,7 +250,7 @@ describe('blockRepository', () => {
     const outcome = await blockRepository(
       { policies },
       { ...clone(highFinding), ...patch },
-      { accountId: account },
+      { accountId: account, region: 'us-east-1' },
       context,
     );
     expect(outcome.status).toBe('skipped');

@@ -62,6 +62,11 @@ function compact<T extends object>(value: { [K in keyof T]?: T[K] | undefined })
   return out as T;
 }
 
+/** Tags worth showing: Security Hub rejects blank strings. */
+function tagsOf(image: ScannedImage): string[] {
+  return image.imageTags.filter((t) => /\S/.test(t));
+}
+
 function imageResource(image: ScannedImage): AsffResource {
   return {
     Type: 'AwsEcrContainerImage',
@@ -73,7 +78,7 @@ function imageResource(image: ScannedImage): AsffResource {
         RegistryId: image.accountId,
         RepositoryName: image.repositoryName,
         ImageDigest: image.imageDigest,
-        ImageTags: image.imageTags.filter((t) => /\S/.test(t)),
+        ImageTags: tagsOf(image),
         ImagePublishedAt: image.imagePushedAt,
         Architecture: image.architecture,
       }),
@@ -88,9 +93,8 @@ function baseFields(image: ScannedImage, kind: 'vulnerability' | 'image'): Recor
     [field('RepositoryName')]: image.repositoryName,
     [field('ImageDigest')]: image.imageDigest,
   };
-  if (image.imageTags.length > 0) {
-    fields[field('ImageTags')] = truncate(image.imageTags.join(','), LIMITS.productFieldValue);
-  }
+  const tags = tagsOf(image);
+  if (tags.length > 0) fields[field('ImageTags')] = truncate(tags.join(','), LIMITS.productFieldValue);
   if (image.vulnerabilitySourceUpdatedAt)
     fields[field('VulnerabilitySourceUpdatedAt')] = image.vulnerabilitySourceUpdatedAt;
   return fields;
@@ -279,7 +283,7 @@ function imageFinding(image: ScannedImage): AsffFinding {
         .slice(0, 10)
     : [];
   const ref = `${image.repositoryName}@${image.imageDigest}`;
-  const tags = image.imageTags.length > 0 ? ` (tags: ${image.imageTags.join(', ')})` : ' (untagged)';
+  const tags = tagsOf(image).length > 0 ? ` (tags: ${tagsOf(image).join(', ')})` : ' (untagged)';
   const description =
     total === 0
       ? `${image.scanner.name} found no vulnerabilities in image ${ref}${tags}.`

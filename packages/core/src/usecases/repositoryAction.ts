@@ -9,6 +9,8 @@ import { isAtOrAbove, type SeverityLabel, toSeverityLabel } from '../severity.js
 export interface RepositoryActionConfig {
   /** The account this code runs in and acts on; findings of other accounts are refused. */
   readonly accountId: string;
+  /** The region this code acts in; findings of repositories in other regions are refused. */
+  readonly region?: string;
   /** Blocking acts only on findings at or above this severity. @default 'HIGH' */
   readonly severityThreshold?: SeverityLabel;
   /** Principals that keep pull access when blocked. @default [] */
@@ -53,7 +55,7 @@ function findingIdOf(raw: unknown): string | null {
 }
 
 /** The checks both actions share: valid, ours, this account, an ECR resource of this account. */
-function check(raw: unknown, accountId: string): Checked {
+function check(raw: unknown, accountId: string, actingRegion: string | undefined): Checked {
   const parsed = ActionFindingSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -85,6 +87,12 @@ function check(raw: unknown, accountId: string): Checked {
       return {
         ok: false,
         reason: `repository ${resource.Id} is in account ${account}, not in this account ${accountId}`,
+      };
+    }
+    if (actingRegion && region !== actingRegion) {
+      return {
+        ok: false,
+        reason: `repository ${resource.Id} is in region ${region}, not in this region ${actingRegion}`,
       };
     }
     return { ok: true, finding, repository: { registryId: account, region, repositoryName: name } };
@@ -142,7 +150,7 @@ export async function blockRepository(
   context: ActionContext,
 ): Promise<RepositoryActionOutcome> {
   const exempt = validateExemptPrincipals(config.exemptPrincipalArns ?? []);
-  const checked = check(rawFinding, config.accountId);
+  const checked = check(rawFinding, config.accountId, config.region);
   if (!checked.ok) return { status: 'skipped', findingId: findingIdOf(rawFinding), reason: checked.reason };
   const { finding, repository } = checked;
   if (finding.RecordState === 'ARCHIVED') {
@@ -186,10 +194,10 @@ export async function blockRepository(
 export async function unblockRepository(
   deps: RepositoryActionDeps,
   rawFinding: unknown,
-  config: Pick<RepositoryActionConfig, 'accountId'>,
+  config: Pick<RepositoryActionConfig, 'accountId' | 'region'>,
   context: ActionContext,
 ): Promise<RepositoryActionOutcome> {
-  const checked = check(rawFinding, config.accountId);
+  const checked = check(rawFinding, config.accountId, config.region);
   if (!checked.ok) return { status: 'skipped', findingId: findingIdOf(rawFinding), reason: checked.reason };
   const { finding, repository } = checked;
   const change = unblockPolicy(await deps.policies.get(repository));
