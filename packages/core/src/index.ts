@@ -97,8 +97,10 @@ export { type ReportScanResult, reportScan } from './usecases/reportScan.js';
 export {
   type ActionContext,
   blockRepository,
+  changeRepositoryPolicy,
   type RepositoryActionConfig,
   type RepositoryActionDeps,
   type RepositoryActionOutcome,
+  type RepositoryPolicyChange,
   unblockRepository,
 } from './usecases/repositoryAction.js';

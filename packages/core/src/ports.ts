@@ -12,11 +12,14 @@ export interface ImageReference {
   /** Digest or tag; at least one. */
   readonly imageDigest?: string;
   readonly imageTag?: string;
+  /** Tags known from elsewhere (the scan event), reported when the source names none. Never part of an identity. */
+  readonly imageTags?: readonly string[];
 }
 
 /** Identifies one repository. */
 export interface RepositoryReference {
-  readonly registryId: string;
+  /** The registry (account) id; absent means the caller's own registry. */
+  readonly registryId?: string;
   readonly region: string;
   readonly repositoryName: string;
 }

@@ -3,7 +3,9 @@ import {
   type AuditEntry,
   type AuditTrail,
   BLOCK_STATEMENT_SID,
+  blockPolicy,
   blockRepository,
+  changeRepositoryPolicy,
   type FindingsPublisher,
   type ImageReference,
   PolicyUnreadableError,
@@ -325,5 +327,25 @@ describe('unblockRepository', () => {
       context,
     );
     expect(outcome.status).toBe('skipped');
+  });
+});
+
+describe('changeRepositoryPolicy', () => {
+  const repository = { registryId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' };
+  const foreign = example<{ policyText: string }>('get-repository-policy.json').policyText;
+
+  it('writes nothing on a dry run but reports the policy before and after', async () => {
+    const policies = new InMemoryPolicies(foreign);
+    const change = await changeRepositoryPolicy(policies, repository, 'block', { dryRun: true });
+    expect(change).toMatchObject({ changed: true, before: foreign, deleted: false });
+    expect(change.after?.Statement.at(-1)?.Sid).toBe(BLOCK_STATEMENT_SID);
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('reports a deletion on a dry run of the last statement', async () => {
+    const policies = new InMemoryPolicies(blockPolicy(null).policyText);
+    const change = await changeRepositoryPolicy(policies, repository, 'unblock', { dryRun: true });
+    expect(change).toMatchObject({ changed: true, after: null, deleted: true });
+    expect(policies.writes).toEqual([]);
   });
 });

@@ -1,6 +1,11 @@
 import { PRODUCT_PREFIX, repositoryArn } from '../asff/identity.js';
 import { formatPath } from '../parse.js';
-import { blockPolicy, unblockPolicy, validateExemptPrincipals } from '../policy/denyPolicy.js';
+import {
+  blockPolicy,
+  type PolicyDocument,
+  unblockPolicy,
+  validateExemptPrincipals,
+} from '../policy/denyPolicy.js';
 import type { AuditTrail, RepositoryPolicyStore, RepositoryReference } from '../ports.js';
 import { type ActionFinding, ActionFindingSchema } from '../schemas.js';
 import { isAtOrAbove, type SeverityLabel, toSeverityLabel } from '../severity.js';
@@ -46,7 +51,7 @@ const ECR_ARN =
 const ECR_RESOURCE_TYPES = new Set(['AwsEcrContainerImage', 'AwsEcrRepository']);
 
 type Checked =
-  | { ok: true; finding: ActionFinding; repository: RepositoryReference }
+  | { ok: true; finding: ActionFinding; repository: RepositoryReference & { readonly registryId: string } }
   | { ok: false; reason: string };
 
 function findingIdOf(raw: unknown): string | null {
@@ -130,6 +135,42 @@ async function audit(
   }
 }
 
+/** Result of {@link changeRepositoryPolicy}. */
+export interface RepositoryPolicyChange {
+  readonly changed: boolean;
+  /** The policy text before, or null when the repository had none. */
+  readonly before: string | null;
+  /** The policy after, or null when the repository has (or would have) none. */
+  readonly after: PolicyDocument | null;
+  /** True when unblocking removed the last statement, so the policy is (or would be) deleted. */
+  readonly deleted: boolean;
+}
+
+/**
+ * Use case "block (or unblock) a repository": read its policy, change it through the
+ * deny-policy engine, write it back only when it changed. With `dryRun` nothing is written.
+ *
+ * @throws PolicyUnreadableError when the current policy cannot be read (it is left untouched)
+ */
+export async function changeRepositoryPolicy(
+  policies: RepositoryPolicyStore,
+  repository: RepositoryReference,
+  action: 'block' | 'unblock',
+  options: { readonly exemptPrincipalArns?: readonly string[]; readonly dryRun?: boolean } = {},
+): Promise<RepositoryPolicyChange> {
+  const before = await policies.get(repository);
+  const change =
+    action === 'block'
+      ? blockPolicy(before, { exemptPrincipalArns: options.exemptPrincipalArns ?? [] })
+      : unblockPolicy(before);
+  const deleted = change.changed && change.policy === null;
+  if (change.changed && !options.dryRun) {
+    if (deleted) await policies.delete(repository);
+    else if (change.policyText) await policies.set(repository, change.policyText);
+  }
+  return { changed: change.changed, before, after: change.policy, deleted };
+}
+
 /** Dependencies of the block and unblock use cases. */
 export interface RepositoryActionDeps {
   readonly policies: RepositoryPolicyStore;
@@ -165,8 +206,9 @@ export async function blockRepository(
       reason: `severity ${severity ?? 'unknown'} is below the threshold ${threshold}`,
     };
   }
-  const change = blockPolicy(await deps.policies.get(repository), { exemptPrincipalArns: exempt });
-  if (change.changed && change.policyText) await deps.policies.set(repository, change.policyText);
+  const change = await changeRepositoryPolicy(deps.policies, repository, 'block', {
+    exemptPrincipalArns: exempt,
+  });
   const arn = repositoryArn(repository.region, repository.registryId, repository.repositoryName);
   return {
     status: 'blocked',
@@ -200,10 +242,8 @@ export async function unblockRepository(
   const checked = check(rawFinding, config.accountId, config.region);
   if (!checked.ok) return { status: 'skipped', findingId: findingIdOf(rawFinding), reason: checked.reason };
   const { finding, repository } = checked;
-  const change = unblockPolicy(await deps.policies.get(repository));
-  const deleted = change.changed && change.policy === null;
-  if (deleted) await deps.policies.delete(repository);
-  else if (change.changed && change.policyText) await deps.policies.set(repository, change.policyText);
+  const change = await changeRepositoryPolicy(deps.policies, repository, 'unblock');
+  const deleted = change.deleted;
   const arn = repositoryArn(repository.region, repository.registryId, repository.repositoryName);
   return {
     status: 'unblocked',

@@ -1,0 +1,80 @@
+/** Help texts of the command line, one per command. */
+export const HELP: Record<string, string> = {
+  main: `Usage: ecr-compliance <command> [options]
+
+Turn Amazon ECR image scans into AWS Security Hub findings (ASFF), and block or
+unblock pulls from a repository with a Deny statement that keeps its policy.
+
+Offline (no AWS):
+  findings          Map DescribeImageScanFindings output to ASFF findings
+  policy block      Add the deny-pull statement to a repository policy document
+  policy unblock    Remove it again
+
+Against AWS (standard credential chain; --endpoint-url or AWS_ENDPOINT_URL for emulators):
+  import            Fetch an image's scan findings and import them into Security Hub
+  block             Deny pulls from a repository (keeps every other statement)
+  unblock           Remove the deny statement
+
+Options: --help (any command), --version
+Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.
+`,
+  findings: `Usage: ecr-compliance findings [--input FILE] [--region R] [--granularity G]
+
+Reads what 'aws ecr describe-image-scan-findings' prints (FILE, or standard input) and
+prints a JSON array of ASFF findings.
+
+  --input FILE         scan findings JSON (default: standard input)
+  --region R           region of the registry (default: $AWS_REGION)
+  --granularity G      vulnerability | image | both (default: both)
+
+Example:
+  aws ecr describe-image-scan-findings --repository-name app --image-id imageTag=1.0 \\
+    | ecr-compliance findings --region us-east-1
+`,
+  policy: `Usage: ecr-compliance policy block [--policy FILE] [--exempt-principal ARN]...
+       ecr-compliance policy unblock [--policy FILE]
+
+Reads a repository policy (the document, or what 'aws ecr get-repository-policy' prints;
+no --policy: the repository has none) and prints {"changed": <boolean>, "policy": <document or null>}.
+A null policy means the repository should have no policy at all.
+
+  --policy FILE            current policy (default: none)
+  --exempt-principal ARN   IAM principal that keeps pull access (repeatable, wildcards allowed)
+`,
+  import: `Usage: ecr-compliance import --repository R (--image-digest D | --image-tag T) [options]
+
+Fetches the image's scan findings (DescribeImageScanFindings), maps them to ASFF and imports
+them into Security Hub (BatchImportFindings, within its quota). Prints a JSON summary;
+progress goes to standard error.
+
+  --repository R        repository name
+  --image-digest D      image digest (sha256:...)
+  --image-tag T         image tag
+  --registry-id ID      registry (account) id (default: the caller's)
+  --granularity G       vulnerability | image | both (default: both)
+  --dry-run             print the findings instead of importing them
+  --region R            AWS region (default: the SDK's, e.g. $AWS_REGION)
+  --endpoint-url URL    endpoint of an emulator (default: $AWS_ENDPOINT_URL)
+`,
+  block: `Usage: ecr-compliance block --repository R [--exempt-principal ARN]... [options]
+
+Adds (or updates) the Deny statement for ecr:BatchGetImage and ecr:GetDownloadUrlForLayer to the
+repository policy; every other statement is kept. Prints a JSON summary.
+
+  --repository R            repository name
+  --exempt-principal ARN    IAM principal that keeps pull access (repeatable)
+  --registry-id ID          registry (account) id (default: the caller's)
+  --dry-run                 print the policy before and after, change nothing
+  --region R, --endpoint-url URL   as for import
+`,
+  unblock: `Usage: ecr-compliance unblock --repository R [options]
+
+Removes the Deny statement that 'block' added, and nothing else; deletes the policy when
+nothing else is left. Prints a JSON summary.
+
+  --repository R            repository name
+  --registry-id ID          registry (account) id (default: the caller's)
+  --dry-run                 print the policy before and after, change nothing
+  --region R, --endpoint-url URL   as for import
+`,
+};

@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+/**
+ * The ecr-compliance command line: parse arguments, run a command, turn expected errors into a
+ * one-line message and an exit code (1: invalid input or failed operation, 2: usage).
+ */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { EcrComplianceError } from '@ecr-compliance/core';
+import { describeError } from '../awsErrors.js';
+import { HELP } from './help.js';
+import { type Io, processIo, UsageError } from './io.js';
+import { findingsCommand, policyCommand } from './offline.js';
+import { importCommand, repositoryCommand } from './online.js';
+
+const VERSION = '0.1.0';
+
+const COMMON = { help: { type: 'boolean', short: 'h' } } as const;
+const AWS = { region: { type: 'string' }, 'endpoint-url': { type: 'string' } } as const;
+const OPTIONS = {
+  findings: {
+    ...COMMON,
+    input: { type: 'string' },
+    region: { type: 'string' },
+    granularity: { type: 'string' },
+  },
+  policy: { ...COMMON, policy: { type: 'string' }, 'exempt-principal': { type: 'string', multiple: true } },
+  import: {
+    ...COMMON,
+    ...AWS,
+    repository: { type: 'string' },
+    'image-digest': { type: 'string' },
+    'image-tag': { type: 'string' },
+    'registry-id': { type: 'string' },
+    granularity: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  },
+  block: {
+    ...COMMON,
+    ...AWS,
+    repository: { type: 'string' },
+    'registry-id': { type: 'string' },
+    'exempt-principal': { type: 'string', multiple: true },
+    'dry-run': { type: 'boolean' },
+  },
+  unblock: {
+    ...COMMON,
+    ...AWS,
+    repository: { type: 'string' },
+    'registry-id': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  },
+} as const;
+
+type Command = keyof typeof OPTIONS;
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+function parse<O extends Options>(args: string[], options: O, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0] ?? 'invalid arguments');
+  }
+}
+
+/** Runs the command line with `argv` (without node and script); returns the exit code. */
+export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      io.stdout(HELP.main ?? '');
+      return command === undefined ? 2 : 0;
+    }
+    if (command === '--version') {
+      io.stdout(`${VERSION}\n`);
+      return 0;
+    }
+    if (!(command in OPTIONS))
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; see ecr-compliance --help`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(HELP[command] ?? '');
+      return 0;
+    }
+    switch (command as Command) {
+      case 'findings':
+        await findingsCommand(io, parse(rest, OPTIONS.findings).values);
+        break;
+      case 'policy': {
+        const { values, positionals } = parse(rest, OPTIONS.policy, true);
+        if (positionals.length > 1)
+          throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+        await policyCommand(io, positionals[0], values);
+        break;
+      }
+      case 'import':
+        await importCommand(io, parse(rest, OPTIONS.import).values);
+        break;
+      case 'block':
+        await repositoryCommand(io, 'block', parse(rest, OPTIONS.block).values);
+        break;
+      case 'unblock':
+        await repositoryCommand(io, 'unblock', parse(rest, OPTIONS.unblock).values);
+        break;
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`ecr-compliance: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof EcrComplianceError) {
+      io.stderr(`ecr-compliance: ${error.message}\n`);
+      return 1;
+    }
+    // AWS and network errors: one line; a stack trace only on request.
+    io.stderr(`ecr-compliance: ${describeError(error)}\n`);
+    if (io.env.ECR_COMPLIANCE_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    return 1;
+  }
+}
+
+// Started as a program (not imported by tests).
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '')) {
+  // A reader that stops early (`| head`) is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,20 @@
+/**
+ * @ecr-compliance/adapters-aws: the core's ports implemented with AWS SDK v3, the Lambda
+ * handlers' building blocks and the command line.
+ */
+export { describeError, errorName, httpStatus, isRetriable, isThrottling } from './awsErrors.js';
+export { EcrRepositoryPolicyStore } from './ecr/EcrRepositoryPolicyStore.js';
+export { EcrScanFindingsSource, type EcrScanFindingsSourceOptions } from './ecr/EcrScanFindingsSource.js';
+export {
+  ConfigurationError,
+  loadOnCustomActionConfig,
+  loadOnImageScanConfig,
+  type OnCustomActionConfig,
+  type OnImageScanConfig,
+} from './lambda/config.js';
+export { SecurityHubAuditTrail } from './securityhub/SecurityHubAuditTrail.js';
+export {
+  SecurityHubFindingsPublisher,
+  type SecurityHubFindingsPublisherOptions,
+} from './securityhub/SecurityHubFindingsPublisher.js';
+export { systemTimer, type Timer, TokenBucket } from './securityhub/TokenBucket.js';

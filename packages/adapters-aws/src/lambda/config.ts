@@ -1,0 +1,100 @@
+/**
+ * The handlers' configuration, read once from the environment at cold start and validated:
+ * a missing or invalid value stops the cold start with a message that names it.
+ */
+import {
+  EcrComplianceError,
+  formatPath,
+  SEVERITY_LABELS,
+  validateExemptPrincipals,
+} from '@ecr-compliance/core';
+import * as z from 'zod';
+
+/** The environment does not configure a handler correctly. */
+export class ConfigurationError extends EcrComplianceError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+const required = (name: string) =>
+  z
+    .string({ error: `${name} is required` })
+    .trim()
+    .min(1, `${name} is required`);
+const actionArn = (name: string) =>
+  required(name).regex(
+    /^arn:aws(-cn|-us-gov)?:securityhub:[a-z0-9-]+:\d{12}:action\/custom\/[A-Za-z0-9]{1,20}$/,
+    {
+      error: `${name} must be a Security Hub custom action ARN (arn:aws:securityhub:REGION:ACCOUNT:action/custom/ID)`,
+    },
+  );
+
+const common = {
+  AWS_REGION: required('AWS_REGION'),
+  ACCOUNT_ID: required('ACCOUNT_ID').regex(/^\d{12}$/, 'ACCOUNT_ID must be a 12-digit account id'),
+  IDEMPOTENCY_TABLE_NAME: required('IDEMPOTENCY_TABLE_NAME'),
+};
+
+const OnImageScanEnv = z.object({
+  ...common,
+  FINDING_GRANULARITY: z.enum(['vulnerability', 'image', 'both']).default('both'),
+});
+
+const OnCustomActionEnv = z.object({
+  ...common,
+  BLOCK_ACTION_ARN: actionArn('BLOCK_ACTION_ARN'),
+  UNBLOCK_ACTION_ARN: actionArn('UNBLOCK_ACTION_ARN'),
+  SEVERITY_THRESHOLD: z.enum(SEVERITY_LABELS).default('HIGH'),
+  EXEMPT_PRINCIPAL_ARNS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((arn) => arn.trim())
+        .filter((arn) => arn.length > 0),
+    ),
+});
+
+/** Configuration of the on-image-scan handler. */
+export type OnImageScanConfig = z.output<typeof OnImageScanEnv>;
+/** Configuration of the on-custom-action handler. */
+export type OnCustomActionConfig = z.output<typeof OnCustomActionEnv>;
+
+function load<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  handler: string,
+): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const name = issue ? formatPath(issue.path) : '';
+  const message = issue?.message.includes(name) ? issue.message : `${name}: ${issue?.message}`;
+  throw new ConfigurationError(`invalid configuration of ${handler}: ${message}`);
+}
+
+/** Reads and validates the on-image-scan handler's environment. */
+export function loadOnImageScanConfig(env: Record<string, string | undefined>): OnImageScanConfig {
+  return load(OnImageScanEnv, env, 'on-image-scan');
+}
+
+/** Reads and validates the on-custom-action handler's environment. */
+export function loadOnCustomActionConfig(env: Record<string, string | undefined>): OnCustomActionConfig {
+  const config = load(OnCustomActionEnv, env, 'on-custom-action');
+  if (config.BLOCK_ACTION_ARN === config.UNBLOCK_ACTION_ARN) {
+    throw new ConfigurationError(
+      'invalid configuration of on-custom-action: BLOCK_ACTION_ARN and UNBLOCK_ACTION_ARN must differ',
+    );
+  }
+  try {
+    validateExemptPrincipals(config.EXEMPT_PRINCIPAL_ARNS);
+  } catch (error) {
+    throw new ConfigurationError(
+      `invalid configuration of on-custom-action: EXEMPT_PRINCIPAL_ARNS: ${(error as Error).message.replace(/^exemptPrincipalArns/, 'entry ')}`,
+    );
+  }
+  return config;
+}
