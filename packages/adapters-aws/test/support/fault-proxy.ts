@@ -57,6 +57,8 @@ export interface FaultProxyStats {
   injectedFailedFindings: number;
   /** Ids of the findings reported failed, in order. */
   injectedFailedFindingIds: string[];
+  /** How many times each finding Id was forwarded to the emulator in a BatchImportFindings request. */
+  importedFindingIds: Record<string, number>;
 }
 
 export interface FaultProxy {
@@ -168,6 +170,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     serverErrors: 0,
     injectedFailedFindings: 0,
     injectedFailedFindingIds: [],
+    importedFindingIds: {},
   });
   let stats = emptyStats();
 
@@ -286,6 +289,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       }
 
       stats.forwarded += 1;
+      if (method === 'POST' && pathname === BATCH_IMPORT_FINDINGS_PATH) {
+        const forwarded: unknown = JSON.parse(body.toString('utf8'));
+        if (isRecord(forwarded) && Array.isArray(forwarded.Findings)) {
+          for (const finding of forwarded.Findings as unknown[]) {
+            const id = isRecord(finding) && typeof finding.Id === 'string' ? finding.Id : '';
+            stats.importedFindingIds[id] = (stats.importedFindingIds[id] ?? 0) + 1;
+          }
+        }
+      }
       const upstreamResponse = await forward(method, path, request.headers, body);
       const headers: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(upstreamResponse.headers)) {

@@ -1,0 +1,330 @@
+/**
+ * The whole flow against moto in server mode, through the real handlers: repository with an
+ * image -> scan -> on-image-scan -> findings in Security Hub -> custom action -> policy denies
+ * pulls and keeps the existing statements -> unblock restores it. A transparent fault proxy
+ * (no faults) in front of moto counts the AWS calls.
+ */
+import { ECRClient, GetRepositoryPolicyCommand, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
+import { type AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { BLOCK_STATEMENT_SID } from '@ecr-compliance/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
+import {
+  captureLogs,
+  createIdempotencyTable,
+  handlerEnvironment,
+  lambdaContext,
+  loadHandler,
+  pushScannedImage,
+} from '../support/world.js';
+
+type Handler = (event: unknown, context: unknown) => Promise<any>;
+
+const REPOSITORY = 'team-a/payments-api';
+const BLOCK = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR1`;
+const UNBLOCK = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR2`;
+const EXISTING_POLICY = JSON.stringify(
+  {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'LambdaECRImageRetrievalPolicy',
+        Effect: 'Allow',
+        Principal: { Service: 'lambda.amazonaws.com' },
+        Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        Condition: { StringLike: { 'aws:sourceArn': `arn:aws:lambda:us-east-1:${MOTO_ACCOUNT_ID}:function:*` } },
+      },
+      {
+        Sid: 'AllowCiPush',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/ci-pipeline` },
+        Action: ['ecr:BatchCheckLayerAvailability', 'ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'],
+      },
+    ],
+  },
+  null,
+  2,
+);
+const SCAN_FINDINGS = [
+  {
+    name: 'CVE-2024-6119',
+    description: 'Possible denial of service in X.509 name checks.',
+    uri: 'https://security-tracker.debian.org/tracker/CVE-2024-6119',
+    severity: 'HIGH',
+    attributes: [
+      { key: 'package_version', value: '3.0.13-1~deb12u1' },
+      { key: 'package_name', value: 'openssl' },
+    ],
+  },
+  {
+    name: 'CVE-2024-6119',
+    description: 'Possible denial of service in X.509 name checks.',
+    uri: 'https://security-tracker.debian.org/tracker/CVE-2024-6119',
+    severity: 'HIGH',
+    attributes: [
+      { key: 'package_version', value: '3.0.13-1~deb12u1' },
+      { key: 'package_name', value: 'libssl3' },
+    ],
+  },
+  {
+    name: 'CVE-2023-50495',
+    uri: 'https://security-tracker.debian.org/tracker/CVE-2023-50495',
+    severity: 'MEDIUM',
+    attributes: [{ key: 'package_name', value: 'ncurses' }],
+  },
+];
+
+let moto: MotoServer;
+let proxy: FaultProxy;
+let ecr: ECRClient;
+let securityHub: SecurityHubClient;
+let onImageScan: Handler;
+let onCustomAction: Handler;
+let digest: string;
+
+const calls = (operation: string) =>
+  Object.entries(proxy.stats().byPath)
+    .filter(([key]) => key.includes(operation))
+    .reduce((sum, [, n]) => sum + n, 0);
+
+async function ourFindings(): Promise<AwsSecurityFinding[]> {
+  const out: AwsSecurityFinding[] = [];
+  let token: string | undefined;
+  do {
+    const page = await securityHub.send(new GetFindingsCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }));
+    out.push(...(page.Findings ?? []));
+    token = page.NextToken;
+  } while (token);
+  return out.filter((f) => f.GeneratorId?.startsWith('ecr-compliance/'));
+}
+
+function scanEvent(id: string) {
+  return {
+    version: '0',
+    id,
+    'detail-type': 'ECR Image Scan',
+    source: 'aws.ecr',
+    account: MOTO_ACCOUNT_ID,
+    time: '2026-11-20T10:16:02Z',
+    region: 'us-east-1',
+    resources: [`arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${REPOSITORY}`],
+    detail: {
+      'scan-status': 'COMPLETE',
+      'repository-name': REPOSITORY,
+      'finding-severity-counts': { HIGH: 2, MEDIUM: 1 },
+      'image-digest': digest,
+      'image-tags': ['1.8.2', 'latest'],
+    },
+  };
+}
+
+function actionEvent(id: string, action: string, findings: unknown[]) {
+  return {
+    version: '0',
+    id,
+    'detail-type': 'Security Hub Findings - Custom Action',
+    source: 'aws.securityhub',
+    account: MOTO_ACCOUNT_ID,
+    time: '2026-11-20T11:02:41Z',
+    region: 'us-east-1',
+    resources: [action],
+    detail: { actionName: 'Block ECR pulls', actionDescription: 'Denies pulls', findings },
+  };
+}
+
+async function policy(): Promise<Record<string, any> | null> {
+  try {
+    const out = await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: REPOSITORY }));
+    return JSON.parse(out.policyText ?? 'null');
+  } catch (error) {
+    if ((error as Error).name === 'RepositoryPolicyNotFoundException') return null;
+    throw error;
+  }
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  proxy = await startFaultProxy({ upstream: moto.endpoint });
+  const config = awsClientConfig(moto.endpoint, moto.region);
+  ecr = new ECRClient(config);
+  securityHub = new SecurityHubClient(config);
+  await createIdempotencyTable(config, 'ecr-compliance-idempotency');
+  digest = await pushScannedImage(ecr, moto.endpoint, moto.region, { repository: REPOSITORY, tag: '1.8.2', findings: SCAN_FINDINGS });
+  await ecr.send(new SetRepositoryPolicyCommand({ repositoryName: REPOSITORY, policyText: EXISTING_POLICY }));
+  const env = handlerEnvironment(proxy.endpoint);
+  onImageScan = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-scan.js', env)).handler;
+  onCustomAction = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-custom-action.js', env)).handler;
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  await moto?.stop();
+});
+
+describe('on-image-scan against the emulator', () => {
+  it('imports one finding per vulnerability and one for the image, and logs one line with the counts', async () => {
+    const logs = captureLogs();
+    try {
+      const result = await onImageScan(scanEvent('1308b246-e57d-469a-a8b1-158a7eb0b7ad'), lambdaContext('on-image-scan'));
+      expect(result).toMatchObject({ vulnerabilities: 2, findings: 3, publish: { sent: 3, succeeded: 3, failed: [] } });
+    } finally {
+      logs.restore();
+    }
+    const summary = logs.lines().filter((l) => l.message === 'scan imported');
+    expect(summary).toHaveLength(1);
+    expect(summary[0]).toMatchObject({
+      level: 'INFO',
+      service: 'ecr-compliance',
+      correlation_id: '1308b246-e57d-469a-a8b1-158a7eb0b7ad',
+      repository: REPOSITORY,
+      vulnerabilities: 2,
+      findings: 3,
+      succeeded: 3,
+      failed: 0,
+    });
+    const findings = await ourFindings();
+    expect(findings).toHaveLength(3);
+    const cve = findings.find((f) => f.Vulnerabilities?.[0]?.Id === 'CVE-2024-6119');
+    expect(cve?.Vulnerabilities?.[0]?.VulnerablePackages?.map((p) => p.Name)).toEqual(['openssl', 'libssl3']);
+    expect(cve?.Resources?.[0]).toMatchObject({
+      Type: 'AwsEcrContainerImage',
+      Id: `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${REPOSITORY}/${digest}`,
+      Details: { AwsEcrContainerImage: { ImageTags: ['1.8.2', 'latest'], RepositoryName: REPOSITORY } },
+    });
+    expect(calls('/findings/import')).toBe(1);
+  });
+
+  it('does not import again when the same event is delivered twice', async () => {
+    const before = calls('/findings/import');
+    const result = await onImageScan(scanEvent('1308b246-e57d-469a-a8b1-158a7eb0b7ad'), lambdaContext('on-image-scan', 'second'));
+    expect(result).toMatchObject({ findings: 3 });
+    expect(calls('/findings/import')).toBe(before);
+    expect(calls('DescribeImageScanFindings')).toBe(1);
+  });
+
+  it('rejects a malformed event with a validation error naming the field, and calls nothing', async () => {
+    const before = proxy.stats().requests;
+    const logs = captureLogs();
+    const bad = { ...scanEvent('d0d0'), detail: { ...scanEvent('d0d0').detail, 'image-digest': 'latest' } };
+    try {
+      // The handler module was loaded afresh, so its error classes are other copies: match by name.
+      await expect(onImageScan(bad, lambdaContext('on-image-scan'))).rejects.toMatchObject({
+        name: 'InvalidInputError',
+        path: 'detail.image-digest',
+      });
+    } finally {
+      logs.restore();
+    }
+    expect(proxy.stats().requests).toBe(before);
+  });
+});
+
+describe('on-custom-action against the emulator', () => {
+  let high: AwsSecurityFinding;
+  let medium: AwsSecurityFinding;
+  let image: AwsSecurityFinding;
+
+  beforeAll(async () => {
+    const findings = await ourFindings();
+    const pick = (predicate: (f: AwsSecurityFinding) => boolean) => {
+      const found = findings.find(predicate);
+      if (!found) throw new Error('finding missing');
+      return found;
+    };
+    high = pick((f) => f.Vulnerabilities?.[0]?.Id === 'CVE-2024-6119');
+    medium = pick((f) => f.Vulnerabilities?.[0]?.Id === 'CVE-2023-50495');
+    image = pick((f) => f.ProductFields?.['ecr-compliance/FindingType'] === 'image');
+  });
+
+  it('blocks pulls from the repository of a HIGH finding and keeps the existing statements', async () => {
+    const logs = captureLogs();
+    let result: any;
+    try {
+      result = await onCustomAction(actionEvent('835b2b99-0001', BLOCK, [high]), lambdaContext('on-custom-action'));
+    } finally {
+      logs.restore();
+    }
+    expect(result.action).toBe('block');
+    expect(result.outcomes[0]).toMatchObject({ status: 'blocked', changed: true, findingId: high.Id });
+    // moto has no BatchUpdateFindings: the audit trail fails, which is logged and not fatal.
+    expect(result.outcomes[0].audit.recorded).toBe(false);
+    expect(logs.lines().some((l) => l.message === 'audit trail not written')).toBe(true);
+    const doc = await policy();
+    const existing = JSON.parse(EXISTING_POLICY);
+    expect(doc?.Version).toBe(existing.Version);
+    expect(doc?.Statement.slice(0, 2)).toEqual(existing.Statement);
+    expect(doc?.Statement[2]).toEqual({
+      Sid: BLOCK_STATEMENT_SID,
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+    });
+  });
+
+  it('writes the policy once when the same event is delivered twice', async () => {
+    const before = calls('SetRepositoryPolicy');
+    const again = await onCustomAction(actionEvent('835b2b99-0001', BLOCK, [high]), lambdaContext('on-custom-action', 'retry'));
+    expect(again.outcomes[0]).toMatchObject({ status: 'blocked', changed: true });
+    expect(calls('SetRepositoryPolicy')).toBe(before);
+  });
+
+  it('writes nothing when an already blocked repository is blocked again from the image finding', async () => {
+    const before = calls('SetRepositoryPolicy');
+    const result = await onCustomAction(actionEvent('835b2b99-0002', BLOCK, [image]), lambdaContext('on-custom-action'));
+    expect(result.outcomes[0]).toMatchObject({ status: 'blocked', changed: false });
+    expect(calls('SetRepositoryPolicy')).toBe(before);
+  });
+
+  it('refuses a MEDIUM finding with the reason, writing nothing', async () => {
+    const before = calls('SetRepositoryPolicy');
+    const logs = captureLogs();
+    let result: any;
+    try {
+      result = await onCustomAction(actionEvent('835b2b99-0003', BLOCK, [medium]), lambdaContext('on-custom-action'));
+    } finally {
+      logs.restore();
+    }
+    expect(result.outcomes[0]).toMatchObject({ status: 'skipped', reason: 'severity MEDIUM is below the threshold HIGH' });
+    expect(logs.lines().find((l) => l.message === 'finding refused')).toMatchObject({ reason: 'severity MEDIUM is below the threshold HIGH' });
+    expect(calls('SetRepositoryPolicy')).toBe(before);
+  });
+
+  it('unblock restores the policy exactly as it was', async () => {
+    const result = await onCustomAction(actionEvent('835b2b99-0004', UNBLOCK, [medium]), lambdaContext('on-custom-action'));
+    expect(result.action).toBe('unblock');
+    expect(result.outcomes[0]).toMatchObject({ status: 'unblocked', changed: true, policyDeleted: false });
+    expect(await policy()).toEqual(JSON.parse(EXISTING_POLICY));
+  });
+
+  it('block then unblock on a repository without a policy leaves it without one', async () => {
+    const other = 'team-b/web';
+    await pushScannedImage(ecr, moto.endpoint, moto.region, { repository: other, tag: '2.4.0', findings: SCAN_FINDINGS });
+    const event = { ...high, Id: `${high.Id}-other`, Resources: [{ Type: 'AwsEcrRepository', Id: `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${other}` }] };
+    const logs = captureLogs();
+    try {
+      await onCustomAction(actionEvent('835b2b99-0005', BLOCK, [event]), lambdaContext('on-custom-action'));
+      const blocked = await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: other }));
+      expect(JSON.parse(blocked.policyText ?? '').Statement).toHaveLength(1);
+      const result = await onCustomAction(actionEvent('835b2b99-0006', UNBLOCK, [event]), lambdaContext('on-custom-action'));
+      expect(result.outcomes[0]).toMatchObject({ status: 'unblocked', policyDeleted: true });
+    } finally {
+      logs.restore();
+    }
+    await expect(ecr.send(new GetRepositoryPolicyCommand({ repositoryName: other }))).rejects.toThrow(/Repository policy does not exist/);
+  });
+
+  it('replaces a statement that carries our Sid in place instead of adding a second one', async () => {
+    const tricky = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: BLOCK_STATEMENT_SID, Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:root` }, Action: 'ecr:BatchGetImage' }] });
+    await ecr.send(new SetRepositoryPolicyCommand({ repositoryName: REPOSITORY, policyText: tricky }));
+    const logs = captureLogs();
+    try {
+      await onCustomAction(actionEvent('835b2b99-0007', BLOCK, [high]), lambdaContext('on-custom-action'));
+    } finally {
+      logs.restore();
+    }
+    const doc = await policy();
+    expect(doc?.Statement).toHaveLength(1);
+    expect(doc?.Statement[0]).toMatchObject({ Sid: BLOCK_STATEMENT_SID, Effect: 'Deny', Principal: '*' });
+  });
+});
