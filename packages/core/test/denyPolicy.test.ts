@@ -192,7 +192,7 @@ describe('unblockPolicy', () => {
 });
 
 // Arbitrary foreign policies: statements of any shape with Sids outside our namespace.
-const json = fc.jsonValue({ maxDepth: 2, size: 'small' });
+const json = fc.jsonValue({ maxDepth: 2, depthSize: 'small' });
 const statement = fc.record(
   {
     Sid: fc.stringMatching(/^[A-Za-z0-9]{1,20}$/).filter((s) => s !== BLOCK_STATEMENT_SID),

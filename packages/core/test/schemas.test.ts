@@ -75,6 +75,7 @@ describe('DescribeImageScanFindings input', () => {
       } catch (e) {
         return e;
       }
+      return undefined;
     })();
     expect(error).toBeInstanceOf(ScanNotCompleteError);
     expect((error as ScanNotCompleteError).status).toBe(status);

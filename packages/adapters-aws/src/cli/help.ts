@@ -23,7 +23,7 @@ Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.
 Reads what 'aws ecr describe-image-scan-findings' prints (FILE, or standard input) and
 prints a JSON array of ASFF findings.
 
-  --input FILE         scan findings JSON (default: standard input)
+  --input FILE         scan findings JSON; - or no --input: standard input
   --region R           region of the registry (default: $AWS_REGION)
   --granularity G      vulnerability | image | both (default: both)
 
@@ -38,7 +38,7 @@ Reads a repository policy (the document, or what 'aws ecr get-repository-policy'
 no --policy: the repository has none) and prints {"changed": <boolean>, "policy": <document or null>}.
 A null policy means the repository should have no policy at all.
 
-  --policy FILE            current policy (default: none)
+  --policy FILE            current policy; - for standard input (default: the repository has none)
   --exempt-principal ARN   IAM principal that keeps pull access (repeatable, wildcards allowed)
 `,
   import: `Usage: ecr-compliance import --repository R (--image-digest D | --image-tag T) [options]

@@ -31,13 +31,13 @@ export const processIo: Io = {
   env: process.env,
 };
 
-/** Reads `file`, or standard input when no file is given. */
+/** Reads `file`, or standard input when no file (or `-`) is given. */
 export async function readInput(
   io: Io,
   file: string | undefined,
   what: string,
 ): Promise<{ text: string; source: string }> {
-  if (file) {
+  if (file && file !== '-') {
     try {
       return { text: readFileSync(file, 'utf8'), source: file };
     } catch (error) {
