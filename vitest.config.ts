@@ -12,6 +12,8 @@ export default defineConfig({
     },
   },
   test: {
+    // The SDK's notice about Node.js 20 is not a test result.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     include: ['packages/*/test/**/*.test.ts'],
     // Integration suites start their own emulator; keep the machine's two cores for them.
     fileParallelism: true,

@@ -119,6 +119,8 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
 
 // Started as a program (not imported by tests).
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '')) {
+  // The SDK's multi-line notice about Node.js 20 would break the one-line error contract.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // A reader that stops early (`| head`) is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);

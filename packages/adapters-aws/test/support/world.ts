@@ -1,111 +1,17 @@
 /**
- * Building blocks of the end-to-end tests: a scanned image in the emulator, handler modules loaded
- * with a given environment, a Lambda context and captured structured logs.
+ * Test-runner helpers of the end-to-end tests: handler modules loaded with a given environment and
+ * captured structured logs. The scenario building blocks live in scenario.ts (re-exported here).
  */
-import { createHash } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateRepositoryCommand, type ECRClient, PutImageCommand, StartImageScanCommand } from '@aws-sdk/client-ecr';
 import { vi } from 'vitest';
-import { MOTO_ACCOUNT_ID, setEcrScanFindingResults } from './moto.js';
 
-export const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
-
-/** A Docker v2 manifest; moto's digest of it is sha256 of its joined layer digests. */
-export function manifest(seed: string): { text: string; digest: string } {
-  const layers = [sha(`${seed}-layer-1`), sha(`${seed}-layer-2`)];
-  const text = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 7023, digest: sha(`${seed}-config`) },
-    layers: layers.map((digest, i) => ({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 32_654 + i, digest })),
-  });
-  return { text, digest: sha(layers.join('')) };
-}
-
-/** Creates the repository (if needed), pushes an image, scans it, and makes moto answer with `findings`. */
-export async function pushScannedImage(
-  ecr: ECRClient,
-  endpoint: string,
-  region: string,
-  options: { repository: string; tag: string; findings: ReadonlyArray<Record<string, unknown>> },
-): Promise<string> {
-  await ecr.send(new CreateRepositoryCommand({ repositoryName: options.repository })).catch((error: Error) => {
-    if (error.name !== 'RepositoryAlreadyExistsException') throw error;
-  });
-  const { text } = manifest(`${options.repository}:${options.tag}`);
-  const pushed = await ecr.send(
-    new PutImageCommand({ repositoryName: options.repository, imageTag: options.tag, imageManifest: text }),
-  );
-  const digest = pushed.image?.imageId?.imageDigest ?? '';
-  await ecr.send(new StartImageScanCommand({ repositoryName: options.repository, imageId: { imageDigest: digest } }));
-  const counts: Record<string, number> = {};
-  for (const f of options.findings) counts[String(f.severity)] = (counts[String(f.severity)] ?? 0) + 1;
-  await setEcrScanFindingResults(endpoint, region, [
-    {
-      registryId: MOTO_ACCOUNT_ID,
-      repositoryName: options.repository,
-      imageId: { imageDigest: digest },
-      imageScanStatus: { status: 'COMPLETE', description: 'The scan was completed successfully.' },
-      imageScanFindings: {
-        imageScanCompletedAt: 1795169762,
-        vulnerabilitySourceUpdatedAt: 1795147200,
-        findingSeverityCounts: counts,
-        findings: options.findings,
-      },
-    },
-  ]);
-  return digest;
-}
-
-/** Creates the Powertools idempotency table (partition key `id`). */
-export async function createIdempotencyTable(config: ConstructorParameters<typeof DynamoDBClient>[0], tableName: string) {
-  const dynamodb = new DynamoDBClient(config ?? {});
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-    }),
-  );
-  dynamodb.destroy();
-}
-
-/** A Lambda context as the runtime passes it. */
-export function lambdaContext(functionName: string, requestId = 'c6af9ac6-7b61-11e6-9a41-93e812345678') {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:${MOTO_ACCOUNT_ID}:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: '2026/11/20/[$LATEST]abcdef',
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-/** The environment of both handlers, pointing every SDK client at `endpoint`. */
-export function handlerEnvironment(endpoint: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_SESSION_TOKEN: 'testing',
-    ACCOUNT_ID: MOTO_ACCOUNT_ID,
-    IDEMPOTENCY_TABLE_NAME: 'ecr-compliance-idempotency',
-    POWERTOOLS_SERVICE_NAME: 'ecr-compliance',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-    BLOCK_ACTION_ARN: `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR1`,
-    UNBLOCK_ACTION_ARN: `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR2`,
-    ...extra,
-  };
-}
+export {
+  createIdempotencyTable,
+  handlerEnvironment,
+  lambdaContext,
+  manifest,
+  pushScannedImage,
+  sha,
+} from './scenario.js';
 
 /** Loads a handler module afresh with `env` as its environment (its module scope reads it once). */
 export async function loadHandler<T>(path: string, env: Record<string, string>): Promise<T> {
