@@ -16,7 +16,7 @@ import {
   pushScannedImage,
 } from '../test/support/scenario.js';
 
-type Handler = (event: unknown, context: unknown) => Promise<any>;
+type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<any>;
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
