@@ -40,6 +40,39 @@ export function utf8Length(text: string): number {
 }
 
 /**
+ * An upper bound of `utf8Length(JSON.stringify(value))` for plain data, found without
+ * serializing: every UTF-16 unit of a string or key counts as 6 bytes (its longest JSON escape,
+ * `\uXXXX`), every number as 24 (the longest a double prints). It lets a caller skip serializing
+ * values that are certainly small; anything it cannot bound (`toJSON`, bigint, ...) is `Infinity`.
+ */
+export function jsonBytesUpperBound(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return 2 + 6 * value.length;
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return 24;
+    case 'object': {
+      if (value === null) return 4;
+      if (Array.isArray(value)) {
+        let bytes = 2;
+        for (const item of value) bytes += jsonBytesUpperBound(item) + 1;
+        return bytes;
+      }
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return Number.POSITIVE_INFINITY;
+      let bytes = 2;
+      for (const key in value) {
+        bytes += 4 + 6 * key.length + jsonBytesUpperBound((value as Record<string, unknown>)[key]);
+      }
+      return bytes;
+    }
+    default:
+      return Number.POSITIVE_INFINITY;
+  }
+}
+
+/**
  * A 128-bit hex digest of `text` (two independent 64-bit FNV-1a lanes). Pure and deterministic;
  * used only to keep over-long identifiers unique and stable, not for security.
  */

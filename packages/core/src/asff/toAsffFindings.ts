@@ -13,7 +13,7 @@ import {
   vulnerabilityFindingId,
   vulnerabilityGeneratorId,
 } from './identity.js';
-import { orElse, truncate, utf8Length } from './text.js';
+import { jsonBytesUpperBound, orElse, truncate, utf8Length } from './text.js';
 
 /** Which findings to produce for a scan. */
 export type FindingGranularity = 'vulnerability' | 'image' | 'both';
@@ -54,7 +54,10 @@ const field = (name: string) => `${PRODUCT_PREFIX}/${name}`;
 /** Drops undefined values, blank strings and empty arrays, which Security Hub rejects. */
 function compact<T extends object>(value: { [K in keyof T]?: T[K] | undefined }): T {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
+  const source = value as Record<string, unknown>;
+  // Object.keys, not Object.entries: same keys and order, without an array per property.
+  for (const k of Object.keys(source)) {
+    const v = source[k];
     if (v === undefined || (typeof v === 'string' && !/\S/.test(v))) continue;
     if (Array.isArray(v) && v.length === 0) continue;
     out[k] = v;
@@ -234,6 +237,8 @@ function vulnerabilityFinding(image: ScannedImage, v: Vulnerability): AsffFindin
  * says so in its ProductFields. Only images with thousands of packages for one advisory get here.
  */
 function fitSize(finding: AsffFinding): AsffFinding {
+  // Nearly every finding is far below the limit: a cheap bound proves it without serializing.
+  if (jsonBytesUpperBound(finding) <= LIMITS.findingBytes) return finding;
   if (utf8Length(JSON.stringify(finding)) <= LIMITS.findingBytes) return finding;
   const [vulnerability] = finding.Vulnerabilities ?? [];
   if (!vulnerability) return finding;
