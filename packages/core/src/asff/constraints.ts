@@ -128,11 +128,14 @@ export const AsffFindingSchema = z.strictObject({
   SourceUrl: S.optional(),
   ProductFields: z
     .record(
-      bounded(LIMITS.productFieldKey).refine(
-        (k) => !k.startsWith('aws/'),
-        'the aws/ prefix is reserved for AWS',
-      ),
-      bounded(LIMITS.productFieldValue),
+      // One regex instead of three checks: 1-128 characters, not blank, not in AWS's `aws/` namespace.
+      z
+        .string()
+        .regex(
+          /^(?!aws\/)(?=[^]*\S)[^]{1,128}$/,
+          'must be 1-128 characters, not blank, not starting with aws/',
+        ),
+      z.string().regex(/^(?=[^]*\S)[^]{1,2048}$/, 'must be 1-2048 characters, not blank'),
     )
     .refine((r) => Object.keys(r).length <= LIMITS.productFields, `at most ${LIMITS.productFields} pairs`),
   Resources: z.array(ResourceSchema).min(1).max(LIMITS.resources),
@@ -144,20 +147,69 @@ export const AsffFindingSchema = z.strictObject({
   }),
 });
 
+function fail(finding: AsffFinding, error: z.ZodError): never {
+  const issue = error.issues[0];
+  throw new EcrComplianceError(
+    `finding ${finding.Id} violates ASFF at ${issue ? `${formatPath(issue.path)}: ${issue.message}` : '(unknown)'}`,
+    { cause: error },
+  );
+}
+
 /**
  * Checks one finding against Security Hub's rules. The mapping never produces a violation, so
  * a failure here is a bug: it throws with the field path instead of sending a doomed request.
  */
 export function assertAsffFinding(finding: AsffFinding): void {
   const result = AsffFindingSchema.safeParse(finding);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new EcrComplianceError(
-      `finding ${finding.Id} violates ASFF at ${issue ? `${formatPath(issue.path)}: ${issue.message}` : '(unknown)'}`,
-      { cause: result.error },
-    );
-  }
+  if (!result.success) fail(finding, result.error);
   if (finding.UpdatedAt < finding.CreatedAt) {
     throw new EcrComplianceError(`finding ${finding.Id} violates ASFF: UpdatedAt is earlier than CreatedAt`);
+  }
+}
+
+/** Top-level fields that the findings of one image share (the same values, often the same objects). */
+const SHAREABLE = [
+  'SchemaVersion',
+  'ProductArn',
+  'ProductName',
+  'CompanyName',
+  'AwsAccountId',
+  'Region',
+  'Types',
+  'LastObservedAt',
+  'UpdatedAt',
+  'RecordState',
+  'GeneratorId',
+  'Resources',
+] as const;
+
+// The shareable fields are present but not checked again (they are identical to checked ones).
+const VaryingSchema = AsffFindingSchema.extend(
+  Object.fromEntries(SHAREABLE.map((key) => [key, z.unknown()])) as {
+    [K in (typeof SHAREABLE)[number]]: z.ZodUnknown;
+  },
+);
+
+/**
+ * Checks many findings as {@link assertAsffFinding} does, faster: a finding whose shareable
+ * fields are identical (`===`: equal strings, or the very same objects) to those of a finding
+ * already checked in full has only its other fields checked.
+ */
+export function assertAsffFindings(findings: readonly AsffFinding[]): void {
+  let reference: AsffFinding | undefined;
+  for (const finding of findings) {
+    const shares = reference !== undefined && SHAREABLE.every((key) => finding[key] === reference?.[key]);
+    if (!shares) {
+      assertAsffFinding(finding);
+      reference ??= finding;
+      continue;
+    }
+    const result = VaryingSchema.safeParse(finding);
+    if (!result.success) fail(finding, result.error);
+    if (finding.UpdatedAt < finding.CreatedAt) {
+      throw new EcrComplianceError(
+        `finding ${finding.Id} violates ASFF: UpdatedAt is earlier than CreatedAt`,
+      );
+    }
   }
 }
