@@ -132,10 +132,10 @@ export const AsffFindingSchema = z.strictObject({
       z
         .string()
         .regex(
-          /^(?!aws\/)(?=[^]*\S)[^]{1,128}$/,
+          /^(?!aws\/)(?=[\s\S]*\S)[\s\S]{1,128}$/,
           'must be 1-128 characters, not blank, not starting with aws/',
         ),
-      z.string().regex(/^(?=[^]*\S)[^]{1,2048}$/, 'must be 1-2048 characters, not blank'),
+      z.string().regex(/^(?=[\s\S]*\S)[\s\S]{1,2048}$/, 'must be 1-2048 characters, not blank'),
     )
     .refine((r) => Object.keys(r).length <= LIMITS.productFields, `at most ${LIMITS.productFields} pairs`),
   Resources: z.array(ResourceSchema).min(1).max(LIMITS.resources),
