@@ -33,13 +33,21 @@ const EXISTING_POLICY = JSON.stringify(
         Effect: 'Allow',
         Principal: { Service: 'lambda.amazonaws.com' },
         Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
-        Condition: { StringLike: { 'aws:sourceArn': `arn:aws:lambda:us-east-1:${MOTO_ACCOUNT_ID}:function:*` } },
+        Condition: {
+          StringLike: { 'aws:sourceArn': `arn:aws:lambda:us-east-1:${MOTO_ACCOUNT_ID}:function:*` },
+        },
       },
       {
         Sid: 'AllowCiPush',
         Effect: 'Allow',
         Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/ci-pipeline` },
-        Action: ['ecr:BatchCheckLayerAvailability', 'ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'],
+        Action: [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:PutImage',
+          'ecr:InitiateLayerUpload',
+          'ecr:UploadLayerPart',
+          'ecr:CompleteLayerUpload',
+        ],
       },
     ],
   },
@@ -92,7 +100,9 @@ async function ourFindings(): Promise<AwsSecurityFinding[]> {
   const out: AwsSecurityFinding[] = [];
   let token: string | undefined;
   do {
-    const page = await securityHub.send(new GetFindingsCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }));
+    const page = await securityHub.send(
+      new GetFindingsCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }),
+    );
     out.push(...(page.Findings ?? []));
     token = page.NextToken;
   } while (token);
@@ -150,11 +160,16 @@ beforeAll(async () => {
   ecr = new ECRClient(config);
   securityHub = new SecurityHubClient(config);
   await createIdempotencyTable(config, 'ecr-compliance-idempotency');
-  digest = await pushScannedImage(ecr, moto.endpoint, moto.region, { repository: REPOSITORY, tag: '1.8.2', findings: SCAN_FINDINGS });
+  digest = await pushScannedImage(ecr, moto.endpoint, moto.region, {
+    repository: REPOSITORY,
+    tag: '1.8.2',
+    findings: SCAN_FINDINGS,
+  });
   await ecr.send(new SetRepositoryPolicyCommand({ repositoryName: REPOSITORY, policyText: EXISTING_POLICY }));
   const env = handlerEnvironment(proxy.endpoint);
   onImageScan = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-scan.js', env)).handler;
-  onCustomAction = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-custom-action.js', env)).handler;
+  onCustomAction = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-custom-action.js', env))
+    .handler;
 });
 
 afterAll(async () => {
@@ -166,8 +181,15 @@ describe('on-image-scan against the emulator', () => {
   it('imports one finding per vulnerability and one for the image, and logs one line with the counts', async () => {
     const logs = captureLogs();
     try {
-      const result = await onImageScan(scanEvent('1308b246-e57d-469a-a8b1-158a7eb0b7ad'), lambdaContext('on-image-scan'));
-      expect(result).toMatchObject({ vulnerabilities: 2, findings: 3, publish: { sent: 3, succeeded: 3, failed: [] } });
+      const result = await onImageScan(
+        scanEvent('1308b246-e57d-469a-a8b1-158a7eb0b7ad'),
+        lambdaContext('on-image-scan'),
+      );
+      expect(result).toMatchObject({
+        vulnerabilities: 2,
+        findings: 3,
+        publish: { sent: 3, succeeded: 3, failed: [] },
+      });
     } finally {
       logs.restore();
     }
@@ -197,7 +219,10 @@ describe('on-image-scan against the emulator', () => {
 
   it('does not import again when the same event is delivered twice', async () => {
     const before = calls('/findings/import');
-    const result = await onImageScan(scanEvent('1308b246-e57d-469a-a8b1-158a7eb0b7ad'), lambdaContext('on-image-scan', 'second'));
+    const result = await onImageScan(
+      scanEvent('1308b246-e57d-469a-a8b1-158a7eb0b7ad'),
+      lambdaContext('on-image-scan', 'second'),
+    );
     expect(result).toMatchObject({ findings: 3 });
     expect(calls('/findings/import')).toBe(before);
     expect(calls('DescribeImageScanFindings')).toBe(1);
@@ -241,7 +266,10 @@ describe('on-custom-action against the emulator', () => {
     const logs = captureLogs();
     let result: any;
     try {
-      result = await onCustomAction(actionEvent('835b2b99-0001', BLOCK, [high]), lambdaContext('on-custom-action'));
+      result = await onCustomAction(
+        actionEvent('835b2b99-0001', BLOCK, [high]),
+        lambdaContext('on-custom-action'),
+      );
     } finally {
       logs.restore();
     }
@@ -264,14 +292,20 @@ describe('on-custom-action against the emulator', () => {
 
   it('writes the policy once when the same event is delivered twice', async () => {
     const before = calls('SetRepositoryPolicy');
-    const again = await onCustomAction(actionEvent('835b2b99-0001', BLOCK, [high]), lambdaContext('on-custom-action', 'retry'));
+    const again = await onCustomAction(
+      actionEvent('835b2b99-0001', BLOCK, [high]),
+      lambdaContext('on-custom-action', 'retry'),
+    );
     expect(again.outcomes[0]).toMatchObject({ status: 'blocked', changed: true });
     expect(calls('SetRepositoryPolicy')).toBe(before);
   });
 
   it('writes nothing when an already blocked repository is blocked again from the image finding', async () => {
     const before = calls('SetRepositoryPolicy');
-    const result = await onCustomAction(actionEvent('835b2b99-0002', BLOCK, [image]), lambdaContext('on-custom-action'));
+    const result = await onCustomAction(
+      actionEvent('835b2b99-0002', BLOCK, [image]),
+      lambdaContext('on-custom-action'),
+    );
     expect(result.outcomes[0]).toMatchObject({ status: 'blocked', changed: false });
     expect(calls('SetRepositoryPolicy')).toBe(before);
   });
@@ -281,17 +315,28 @@ describe('on-custom-action against the emulator', () => {
     const logs = captureLogs();
     let result: any;
     try {
-      result = await onCustomAction(actionEvent('835b2b99-0003', BLOCK, [medium]), lambdaContext('on-custom-action'));
+      result = await onCustomAction(
+        actionEvent('835b2b99-0003', BLOCK, [medium]),
+        lambdaContext('on-custom-action'),
+      );
     } finally {
       logs.restore();
     }
-    expect(result.outcomes[0]).toMatchObject({ status: 'skipped', reason: 'severity MEDIUM is below the threshold HIGH' });
-    expect(logs.lines().find((l) => l.message === 'finding refused')).toMatchObject({ reason: 'severity MEDIUM is below the threshold HIGH' });
+    expect(result.outcomes[0]).toMatchObject({
+      status: 'skipped',
+      reason: 'severity MEDIUM is below the threshold HIGH',
+    });
+    expect(logs.lines().find((l) => l.message === 'finding refused')).toMatchObject({
+      reason: 'severity MEDIUM is below the threshold HIGH',
+    });
     expect(calls('SetRepositoryPolicy')).toBe(before);
   });
 
   it('unblock restores the policy exactly as it was', async () => {
-    const result = await onCustomAction(actionEvent('835b2b99-0004', UNBLOCK, [medium]), lambdaContext('on-custom-action'));
+    const result = await onCustomAction(
+      actionEvent('835b2b99-0004', UNBLOCK, [medium]),
+      lambdaContext('on-custom-action'),
+    );
     expect(result.action).toBe('unblock');
     expect(result.outcomes[0]).toMatchObject({ status: 'unblocked', changed: true, policyDeleted: false });
     expect(await policy()).toEqual(JSON.parse(EXISTING_POLICY));
@@ -299,23 +344,48 @@ describe('on-custom-action against the emulator', () => {
 
   it('block then unblock on a repository without a policy leaves it without one', async () => {
     const other = 'team-b/web';
-    await pushScannedImage(ecr, moto.endpoint, moto.region, { repository: other, tag: '2.4.0', findings: SCAN_FINDINGS });
-    const event = { ...high, Id: `${high.Id}-other`, Resources: [{ Type: 'AwsEcrRepository', Id: `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${other}` }] };
+    await pushScannedImage(ecr, moto.endpoint, moto.region, {
+      repository: other,
+      tag: '2.4.0',
+      findings: SCAN_FINDINGS,
+    });
+    const event = {
+      ...high,
+      Id: `${high.Id}-other`,
+      Resources: [
+        { Type: 'AwsEcrRepository', Id: `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${other}` },
+      ],
+    };
     const logs = captureLogs();
     try {
       await onCustomAction(actionEvent('835b2b99-0005', BLOCK, [event]), lambdaContext('on-custom-action'));
       const blocked = await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: other }));
       expect(JSON.parse(blocked.policyText ?? '').Statement).toHaveLength(1);
-      const result = await onCustomAction(actionEvent('835b2b99-0006', UNBLOCK, [event]), lambdaContext('on-custom-action'));
+      const result = await onCustomAction(
+        actionEvent('835b2b99-0006', UNBLOCK, [event]),
+        lambdaContext('on-custom-action'),
+      );
       expect(result.outcomes[0]).toMatchObject({ status: 'unblocked', policyDeleted: true });
     } finally {
       logs.restore();
     }
-    await expect(ecr.send(new GetRepositoryPolicyCommand({ repositoryName: other }))).rejects.toThrow(/Repository policy does not exist/);
+    await expect(ecr.send(new GetRepositoryPolicyCommand({ repositoryName: other }))).rejects.toThrow(
+      /Repository policy does not exist/,
+    );
   });
 
   it('replaces a statement that carries our Sid in place instead of adding a second one', async () => {
-    const tricky = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: BLOCK_STATEMENT_SID, Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:root` }, Action: 'ecr:BatchGetImage' }] });
+    const tricky = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: BLOCK_STATEMENT_SID,
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:root` },
+          Action: 'ecr:BatchGetImage',
+        },
+      ],
+    });
     await ecr.send(new SetRepositoryPolicyCommand({ repositoryName: REPOSITORY, policyText: tricky }));
     const logs = captureLogs();
     try {

@@ -1,0 +1,167 @@
+import { EcrComplianceError } from '@ecr-compliance/core';
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigurationError,
+  loadOnCustomActionConfig,
+  loadOnImageScanConfig,
+} from '../../src/lambda/config.js';
+
+const BLOCK = 'arn:aws:securityhub:us-east-1:111122223333:action/custom/BlockEcrPull';
+const UNBLOCK = 'arn:aws:securityhub:us-east-1:111122223333:action/custom/UnblockEcrPull';
+const imageScanEnv = {
+  AWS_REGION: 'us-east-1',
+  ACCOUNT_ID: '111122223333',
+  IDEMPOTENCY_TABLE_NAME: 'ecr-compliance-idempotency',
+};
+const customActionEnv = { ...imageScanEnv, BLOCK_ACTION_ARN: BLOCK, UNBLOCK_ACTION_ARN: UNBLOCK };
+
+/** The ConfigurationError `load` throws for `env`. */
+function failure(
+  load: (env: Record<string, string | undefined>) => unknown,
+  env: Record<string, string | undefined>,
+) {
+  try {
+    load(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error).toBeInstanceOf(EcrComplianceError);
+    expect((error as Error).name).toBe('ConfigurationError');
+    expect((error as Error).message).not.toContain('\n');
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+const without = (env: Record<string, string>, name: string) => {
+  const { [name]: _removed, ...rest } = env;
+  return rest;
+};
+
+describe('loadOnImageScanConfig', () => {
+  it('applies the default granularity', () => {
+    expect(loadOnImageScanConfig(imageScanEnv)).toEqual({ ...imageScanEnv, FINDING_GRANULARITY: 'both' });
+  });
+
+  it.each(['vulnerability', 'image', 'both'])('accepts FINDING_GRANULARITY %s', (granularity) => {
+    expect(
+      loadOnImageScanConfig({ ...imageScanEnv, FINDING_GRANULARITY: granularity }).FINDING_GRANULARITY,
+    ).toBe(granularity);
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(loadOnImageScanConfig({ ...imageScanEnv, PATH: '/usr/bin', HOME: '/root' })).not.toHaveProperty(
+      'PATH',
+    );
+  });
+
+  it('trims surrounding blanks', () => {
+    expect(loadOnImageScanConfig({ ...imageScanEnv, AWS_REGION: ' eu-west-1 ' }).AWS_REGION).toBe(
+      'eu-west-1',
+    );
+  });
+
+  it.each(['AWS_REGION', 'ACCOUNT_ID', 'IDEMPOTENCY_TABLE_NAME'])('names %s when it is missing', (name) => {
+    expect(failure(loadOnImageScanConfig, without(imageScanEnv, name))).toBe(
+      `invalid configuration of on-image-scan: ${name} is required`,
+    );
+  });
+
+  it.each(['AWS_REGION', 'IDEMPOTENCY_TABLE_NAME'])('names %s when it is blank', (name) => {
+    expect(failure(loadOnImageScanConfig, { ...imageScanEnv, [name]: '   ' })).toContain(
+      `${name} is required`,
+    );
+  });
+
+  it('names ACCOUNT_ID when it is not 12 digits', () => {
+    expect(failure(loadOnImageScanConfig, { ...imageScanEnv, ACCOUNT_ID: '1234' })).toBe(
+      'invalid configuration of on-image-scan: ACCOUNT_ID must be a 12-digit account id',
+    );
+  });
+
+  it('names FINDING_GRANULARITY when it is not one of the choices', () => {
+    expect(failure(loadOnImageScanConfig, { ...imageScanEnv, FINDING_GRANULARITY: 'per-package' })).toMatch(
+      /^invalid configuration of on-image-scan: FINDING_GRANULARITY: .*"vulnerability".*"image".*"both"/,
+    );
+  });
+});
+
+describe('loadOnCustomActionConfig', () => {
+  it('applies the defaults: threshold HIGH, no exempt principals', () => {
+    expect(loadOnCustomActionConfig(customActionEnv)).toEqual({
+      ...customActionEnv,
+      SEVERITY_THRESHOLD: 'HIGH',
+      EXEMPT_PRINCIPAL_ARNS: [],
+    });
+  });
+
+  it('reads a comma-separated list of exempt principals, ignoring blanks and empty entries', () => {
+    const config = loadOnCustomActionConfig({
+      ...customActionEnv,
+      SEVERITY_THRESHOLD: 'CRITICAL',
+      EXEMPT_PRINCIPAL_ARNS:
+        ' arn:aws:iam::111122223333:role/breakglass , ,arn:aws:iam::111122223333:role/ecs-task-execution,',
+    });
+
+    expect(config.SEVERITY_THRESHOLD).toBe('CRITICAL');
+    expect(config.EXEMPT_PRINCIPAL_ARNS).toEqual([
+      'arn:aws:iam::111122223333:role/breakglass',
+      'arn:aws:iam::111122223333:role/ecs-task-execution',
+    ]);
+  });
+
+  it('accepts action ARNs of the China and GovCloud partitions', () => {
+    expect(() =>
+      loadOnCustomActionConfig({
+        ...customActionEnv,
+        BLOCK_ACTION_ARN: 'arn:aws-cn:securityhub:cn-north-1:111122223333:action/custom/Block',
+        UNBLOCK_ACTION_ARN: 'arn:aws-us-gov:securityhub:us-gov-west-1:111122223333:action/custom/Unblock',
+      }),
+    ).not.toThrow();
+  });
+
+  it.each(['AWS_REGION', 'ACCOUNT_ID', 'IDEMPOTENCY_TABLE_NAME', 'BLOCK_ACTION_ARN', 'UNBLOCK_ACTION_ARN'])(
+    'names %s when it is missing',
+    (name) => {
+      expect(failure(loadOnCustomActionConfig, without(customActionEnv, name))).toBe(
+        `invalid configuration of on-custom-action: ${name} is required`,
+      );
+    },
+  );
+
+  it.each([
+    ['BLOCK_ACTION_ARN', 'BlockEcrPull'],
+    ['BLOCK_ACTION_ARN', 'arn:aws:securityhub:us-east-1:111122223333:product/111122223333/default'],
+    ['UNBLOCK_ACTION_ARN', 'arn:aws:securityhub:us-east-1:1111:action/custom/Unblock'],
+    ['UNBLOCK_ACTION_ARN', 'arn:aws:securityhub:us-east-1:111122223333:action/custom/Has-Dash'],
+    [
+      'UNBLOCK_ACTION_ARN',
+      'arn:aws:securityhub:us-east-1:111122223333:action/custom/ThisIdIsLongerThan20Chars',
+    ],
+  ])('names %s when it is not a custom action ARN (%s)', (name, value) => {
+    expect(failure(loadOnCustomActionConfig, { ...customActionEnv, [name]: value })).toBe(
+      `invalid configuration of on-custom-action: ${name} must be a Security Hub custom action ARN (arn:aws:securityhub:REGION:ACCOUNT:action/custom/ID)`,
+    );
+  });
+
+  it('refuses the same ARN for both actions', () => {
+    expect(failure(loadOnCustomActionConfig, { ...customActionEnv, UNBLOCK_ACTION_ARN: BLOCK })).toBe(
+      'invalid configuration of on-custom-action: BLOCK_ACTION_ARN and UNBLOCK_ACTION_ARN must differ',
+    );
+  });
+
+  it.each(['high', 'SEVERE', 'UNDEFINED'])('names SEVERITY_THRESHOLD when it is %s', (value) => {
+    expect(failure(loadOnCustomActionConfig, { ...customActionEnv, SEVERITY_THRESHOLD: value })).toMatch(
+      /^invalid configuration of on-custom-action: SEVERITY_THRESHOLD: .*"CRITICAL"/,
+    );
+  });
+
+  it('names EXEMPT_PRINCIPAL_ARNS and the offending entry when one is not a principal ARN', () => {
+    const message = failure(loadOnCustomActionConfig, {
+      ...customActionEnv,
+      EXEMPT_PRINCIPAL_ARNS: 'arn:aws:iam::111122223333:role/breakglass,breakglass',
+    });
+
+    expect(message).toMatch(/^invalid configuration of on-custom-action: EXEMPT_PRINCIPAL_ARNS: entry \[1\]/);
+    expect(message).toContain('"breakglass"');
+  });
+});

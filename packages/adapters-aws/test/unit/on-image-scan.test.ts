@@ -1,0 +1,264 @@
+import '../support/mockMatchers.js';
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DescribeImageScanFindingsCommand, ECRClient } from '@aws-sdk/client-ecr';
+import {
+  BatchImportFindingsCommand,
+  type BatchImportFindingsCommandInput,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureLogs, lambdaContext, loadHandler } from '../support/world.js';
+import {
+  environment,
+  type Handler,
+  recordExists,
+  scanEvent,
+  storedRecord,
+  TABLE,
+} from './handlers.support.js';
+import { ACCOUNT, basicPage, DIGEST, REPOSITORY } from './helpers.js';
+
+const HANDLER = '../../src/handlers/on-image-scan.js';
+const ecr = mockClient(ECRClient);
+const securityHub = mockClient(SecurityHubClient);
+const dynamodb = mockClient(DynamoDBClient);
+
+const allImported = (input: BatchImportFindingsCommandInput) => ({
+  FailedCount: 0,
+  SuccessCount: input.Findings?.length ?? 0,
+  FailedFindings: [],
+});
+
+let handler: Handler;
+let logs: ReturnType<typeof captureLogs>;
+
+beforeAll(async () => {
+  handler = (await loadHandler<{ handler: Handler }>(HANDLER, environment())).handler;
+});
+
+beforeEach(() => {
+  ecr.reset();
+  securityHub.reset();
+  dynamodb.reset();
+  ecr.on(DescribeImageScanFindingsCommand).resolves(basicPage());
+  securityHub.on(BatchImportFindingsCommand).callsFake(allImported);
+  logs = captureLogs();
+});
+
+afterEach(() => {
+  logs.restore();
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+  ecr.restore();
+  securityHub.restore();
+  dynamodb.restore();
+});
+
+const invoke = (event: unknown, requestId?: string) =>
+  handler(event, lambdaContext('on-image-scan', requestId));
+
+describe('on-image-scan handler', () => {
+  it('fetches the scan, imports one finding per vulnerability and one for the image, and logs the counts', async () => {
+    const result = await invoke(scanEvent('1308b246-0001'));
+
+    expect(result).toEqual({
+      repositoryName: REPOSITORY,
+      imageDigest: DIGEST,
+      vulnerabilities: 2,
+      findings: 3,
+      publish: { sent: 3, succeeded: 3, failed: [], requests: 1 },
+    });
+    expect(ecr).toHaveReceivedCommandExactlyOnceWith(DescribeImageScanFindingsCommand, {
+      registryId: ACCOUNT,
+      repositoryName: REPOSITORY,
+      imageId: { imageDigest: DIGEST },
+      maxResults: 1000,
+    });
+    expect(securityHub).toHaveReceivedCommandOnce(BatchImportFindingsCommand);
+    const imported = securityHub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings ?? [];
+    expect(imported.map((f) => f.GeneratorId)).toEqual([
+      'ecr-compliance/ecr-basic',
+      'ecr-compliance/ecr-basic',
+      'ecr-compliance/ecr-basic/image',
+    ]);
+    // The event's tags are reported, not only the one the API returns.
+    expect(imported[0]?.Resources?.[0]?.Details?.AwsEcrContainerImage?.ImageTags).toEqual([
+      '1.8.2',
+      'latest',
+    ]);
+    const summary = logs.lines().filter((line) => line.message === 'scan imported');
+    expect(summary).toHaveLength(1);
+    expect(summary[0]).toMatchObject({
+      level: 'INFO',
+      correlation_id: '1308b246-0001',
+      function_request_id: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+      repository: REPOSITORY,
+      imageDigest: DIGEST,
+      vulnerabilities: 2,
+      findings: 3,
+      sent: 3,
+      succeeded: 3,
+      failed: 0,
+      requests: 1,
+    });
+  });
+
+  it('locks the event in the idempotency table first and stores the result when done', async () => {
+    const result = await invoke(scanEvent('1308b246-0002'));
+
+    expect(dynamodb).toHaveReceivedCommandOnce(PutItemCommand);
+    const put = dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(put).toMatchObject({
+      TableName: TABLE,
+      Item: { status: { S: 'INPROGRESS' } },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    expect(put?.ConditionExpression).toContain('attribute_not_exists(#id)');
+    expect(dynamodb).toHaveReceivedCommandOnce(UpdateItemCommand);
+    const update = dynamodb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+    expect(update).toMatchObject({
+      TableName: TABLE,
+      Key: { id: put?.Item?.id },
+      ExpressionAttributeValues: { ':status': { S: 'COMPLETED' } },
+    });
+    expect(update?.ExpressionAttributeValues?.[':response_data']).toMatchObject({
+      M: { findings: { N: String(result.findings) } },
+    });
+    expect(dynamodb).not.toHaveReceivedCommand(DeleteItemCommand);
+  });
+
+  it('keys the idempotency record on the event id only', async () => {
+    await invoke(scanEvent('same-id', { 'image-tags': ['1.8.2'] }));
+    await invoke(scanEvent('same-id', { 'image-tags': ['1.8.2', 'latest'] }));
+    await invoke(scanEvent('other-id'));
+
+    const keys = dynamodb.commandCalls(PutItemCommand).map((call) => call.args[0].input.Item?.id?.S);
+    expect(keys[0]).toBe(keys[1]);
+    expect(keys[2]).not.toBe(keys[0]);
+  });
+
+  it('returns the stored result of a redelivered event without fetching or importing again', async () => {
+    const event = scanEvent('1308b246-0003');
+    const first = await invoke(event);
+    const record = storedRecord(dynamodb);
+    ecr.resetHistory();
+    securityHub.resetHistory();
+    dynamodb.reset();
+    dynamodb.on(PutItemCommand).rejects(recordExists(record));
+
+    const replay = await invoke(event, 'redelivery');
+
+    expect(replay).toEqual(first);
+    expect(ecr).not.toHaveReceivedCommand(DescribeImageScanFindingsCommand);
+    expect(securityHub).not.toHaveReceivedCommand(BatchImportFindingsCommand);
+    expect(dynamodb).not.toHaveReceivedCommand(UpdateItemCommand);
+    expect(dynamodb).not.toHaveReceivedCommand(DeleteItemCommand);
+  });
+
+  it('refuses an event whose first delivery is still in progress, importing nothing', async () => {
+    const event = scanEvent('1308b246-0004');
+    await invoke(event);
+    const record = storedRecord(dynamodb, 'INPROGRESS');
+    ecr.resetHistory();
+    securityHub.resetHistory();
+    dynamodb.on(PutItemCommand).rejects(recordExists(record));
+
+    await expect(invoke(event, 'concurrent')).rejects.toMatchObject({
+      name: 'IdempotencyAlreadyInProgressError',
+    });
+    expect(ecr).not.toHaveReceivedAnyCommand();
+    expect(securityHub).not.toHaveReceivedAnyCommand();
+  });
+
+  it('fails with a PublishError when findings could not be imported, and releases the idempotency record', async () => {
+    securityHub.on(BatchImportFindingsCommand).callsFake((input: BatchImportFindingsCommandInput) => ({
+      FailedCount: 1,
+      SuccessCount: (input.Findings?.length ?? 1) - 1,
+      FailedFindings: [
+        {
+          Id: input.Findings?.[0]?.Id,
+          ErrorCode: 'InvalidInput',
+          ErrorMessage: 'Finding does not adhere to Amazon Finding Format.',
+        },
+      ],
+    }));
+
+    const error = await invoke(scanEvent('1308b246-0005')).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'PublishError' });
+    expect((error as Error).message).toMatch(
+      /^1 of 3 findings for team-a\/payments-api@sha256:.* \(InvalidInput\)$/,
+    );
+    expect((error as { failed: unknown[] }).failed).toHaveLength(1);
+    expect(dynamodb).toHaveReceivedCommandOnce(DeleteItemCommand);
+    expect(dynamodb).not.toHaveReceivedCommand(UpdateItemCommand);
+    expect(logs.lines().find((line) => line.message === 'scan not imported')).toMatchObject({
+      level: 'ERROR',
+      correlation_id: '1308b246-0005',
+    });
+  });
+
+  it('fails with a ScanNotCompleteError when the scan has no findings yet', async () => {
+    ecr.on(DescribeImageScanFindingsCommand).resolves(basicPage({ status: 'IN_PROGRESS' }));
+
+    await expect(invoke(scanEvent('1308b246-0006'))).rejects.toMatchObject({
+      name: 'ScanNotCompleteError',
+      status: 'IN_PROGRESS',
+    });
+    expect(securityHub).not.toHaveReceivedAnyCommand();
+    expect(dynamodb).toHaveReceivedCommandOnce(DeleteItemCommand);
+  });
+
+  it('rejects a malformed event with a validation error naming the field, calling nothing', async () => {
+    const bad = scanEvent('1308b246-0007', { 'image-digest': 'latest' });
+
+    await expect(invoke(bad)).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      path: 'detail.image-digest',
+    });
+    expect(ecr).not.toHaveReceivedAnyCommand();
+    expect(securityHub).not.toHaveReceivedAnyCommand();
+    expect(dynamodb).not.toHaveReceivedAnyCommand();
+  });
+
+  it('removes the correlation id after each invocation', async () => {
+    await invoke(scanEvent('1308b246-0008'));
+    await invoke({ not: 'an event' }).catch(() => undefined);
+
+    const failure = logs.lines().find((line) => line.message === 'scan not imported');
+    expect(failure).toBeDefined();
+    expect(failure).not.toHaveProperty('correlation_id');
+  });
+});
+
+describe('on-image-scan cold start', () => {
+  it.each(['IDEMPOTENCY_TABLE_NAME', 'AWS_REGION', 'ACCOUNT_ID'])(
+    'fails the module load with a ConfigurationError naming %s when it is missing',
+    async (name) => {
+      const { [name]: _missing, ...env } = environment();
+      vi.stubEnv(name, undefined);
+
+      await expect(loadHandler(HANDLER, env)).rejects.toMatchObject({
+        name: 'ConfigurationError',
+        message: expect.stringContaining(name),
+      });
+    },
+  );
+
+  it('fails the module load when FINDING_GRANULARITY is not a known choice', async () => {
+    await expect(
+      loadHandler(HANDLER, environment({ FINDING_GRANULARITY: 'everything' })),
+    ).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: expect.stringContaining('FINDING_GRANULARITY'),
+    });
+  });
+});
