@@ -19,7 +19,11 @@ export interface HandlerSources {
   readonly onImageScan: string;
   /** Entry of the handler of Security Hub custom action events. */
   readonly onCustomAction: string;
-  /** Package name to source entry, for esbuild's `--alias`. */
+  /**
+   * Package name to source entry, for esbuild's `--alias`: the core from its sources, and the
+   * SDK's default credential chain replaced by the environment provider (Lambda's credentials are
+   * always in the environment; see environmentCredentials.ts).
+   */
   readonly aliases: Readonly<Record<string, string>>;
 }
 
@@ -29,5 +33,8 @@ export const HANDLER_SOURCES: HandlerSources = {
   depsLockFilePath: fromRoot('pnpm-lock.yaml'),
   onImageScan: fromRoot('packages/adapters-aws/src/handlers/on-image-scan.ts'),
   onCustomAction: fromRoot('packages/adapters-aws/src/handlers/on-custom-action.ts'),
-  aliases: { '@ecr-compliance/core': fromRoot('packages/core/src/index.ts') },
+  aliases: {
+    '@ecr-compliance/core': fromRoot('packages/core/src/index.ts'),
+    '@aws-sdk/credential-provider-node': fromRoot('packages/adapters-aws/src/lambda/environmentCredentials.ts'),
+  },
 };
