@@ -15,7 +15,7 @@ import {
   type ResolvedEcrContinuousComplianceProps,
   resolveProps,
 } from './EcrContinuousComplianceProps.js';
-import { HANDLER_SOURCES } from './handlerSources.js';
+import { HANDLER_BUNDLING, HANDLER_SOURCES } from './handlerSources.js';
 
 /** Powertools service name of both functions. */
 export const SERVICE_NAME = 'ecr-compliance';
@@ -23,11 +23,6 @@ export const SERVICE_NAME = 'ecr-compliance';
 // Attribute names of Powertools' DynamoDB idempotency persistence layer (its defaults).
 const IDEMPOTENCY_KEY = 'id';
 const IDEMPOTENCY_TTL = 'expiration';
-
-// ESM bundles that contain the AWS SDK need `require` for Node built-ins ("Dynamic require of
-// node:https is not supported" otherwise); the alias keeps clear of names in the minified bundle.
-const CREATE_REQUIRE_BANNER =
-  "import { createRequire as __ecrComplianceCreateRequire } from 'node:module'; const require = __ecrComplianceCreateRequire(import.meta.url);";
 
 /**
  * Continuous compliance of the Amazon ECR images of one account and Region.
@@ -305,13 +300,13 @@ export class EcrContinuousCompliance extends Construct {
       projectRoot: HANDLER_SOURCES.projectRoot,
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
+        target: HANDLER_BUNDLING.target,
+        minify: HANDLER_BUNDLING.minify,
         sourceMap: true,
         sourcesContent: false,
-        mainFields: ['module', 'main'],
+        mainFields: [...HANDLER_BUNDLING.mainFields],
         bundleAwsSDK: true,
-        banner: CREATE_REQUIRE_BANNER,
+        banner: HANDLER_BUNDLING.banner,
         logLevel: EsbuildLogLevel.ERROR,
         esbuildArgs: Object.fromEntries(
           Object.entries(HANDLER_SOURCES.aliases).map(([name, path]) => [`--alias:${name}`, path]),

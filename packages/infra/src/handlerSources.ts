@@ -35,6 +35,22 @@ export const HANDLER_SOURCES: HandlerSources = {
   onCustomAction: fromRoot('packages/adapters-aws/src/handlers/on-custom-action.ts'),
   aliases: {
     '@ecr-compliance/core': fromRoot('packages/core/src/index.ts'),
-    '@aws-sdk/credential-provider-node': fromRoot('packages/adapters-aws/src/lambda/environmentCredentials.ts'),
+    '@aws-sdk/credential-provider-node': fromRoot(
+      'packages/adapters-aws/src/lambda/environmentCredentials.ts',
+    ),
   },
 };
+
+/**
+ * How the handlers are bundled: minified ESM for Node.js 22 with the AWS SDK inside. ESM bundles
+ * that contain the SDK need `require` for Node built-ins ("Dynamic require of node:https is not
+ * supported" otherwise); the banner's alias keeps clear of names in the minified bundle. The
+ * construct and the bundle benchmark (bench/bundles.bench.ts) both read it.
+ */
+export const HANDLER_BUNDLING = {
+  target: 'node22',
+  minify: true,
+  mainFields: ['module', 'main'],
+  banner:
+    "import { createRequire as __ecrComplianceCreateRequire } from 'node:module'; const require = __ecrComplianceCreateRequire(import.meta.url);",
+} as const;
