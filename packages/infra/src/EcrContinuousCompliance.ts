@@ -294,7 +294,11 @@ export class EcrContinuousCompliance extends Construct {
         ? {}
         : { reservedConcurrentExecutions: options.reservedConcurrentExecutions }),
       onFailure: options.onFailure,
-      retryAttempts: 2,
+      // No Lambda-level retry of a failed invocation: the handlers already retry what can clear
+      // (the SDK's retries, the publisher's quota-aware retries), so what still fails is either a
+      // malformed event or an outage, and goes straight to the failure queue and its alarm instead
+      // of running two more times. Throttled invocations are still retried by Lambda.
+      retryAttempts: 0,
       maxEventAge: options.maxEventAge,
       depsLockFilePath: HANDLER_SOURCES.depsLockFilePath,
       projectRoot: HANDLER_SOURCES.projectRoot,

@@ -215,7 +215,7 @@ describe('functions', () => {
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: ref(fn),
         Qualifier: '$LATEST',
-        MaximumRetryAttempts: 2,
+        MaximumRetryAttempts: 0,
         MaximumEventAgeInSeconds: maxAge,
         DestinationConfig: { OnFailure: { Destination: arnOf(id.failedQueue) } },
       });
