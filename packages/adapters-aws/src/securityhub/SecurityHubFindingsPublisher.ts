@@ -116,16 +116,9 @@ export class SecurityHubFindingsPublisher implements FindingsPublisher {
         this.#onProgress?.({ settled: succeeded + failed.length, total: findings.length });
       }
     };
-    // Workers pull from one queue; a retried batch goes to its end, so others proceed meanwhile.
-    // A worker can find the queue empty while another is about to re-queue a retry: loop until
-    // nothing is pending.
-    let pending = true;
-    while (pending) {
-      await Promise.all(
-        Array.from({ length: Math.min(this.#concurrency, Math.max(queue.length, 1)) }, worker),
-      );
-      pending = queue.length > 0;
-    }
+    // Workers pull from one queue; a retried batch goes to its end, so the others proceed
+    // meanwhile. The worker that queues a retry is still looping, so the queue always drains.
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, queue.length) }, worker));
     return { sent: findings.length, succeeded, failed, requests };
   }
 
