@@ -11,12 +11,12 @@ import { type AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '
 import { awsClientConfig, MOTO_ACCOUNT_ID, startMoto } from '../test/support/moto.js';
 import {
   createIdempotencyTable,
+  customActionEvent,
   handlerEnvironment,
+  imageScanEvent,
   lambdaContext,
   pushScannedImage,
 } from '../test/support/scenario.js';
-
-type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<any>;
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -62,25 +62,16 @@ async function main() {
 
     await createIdempotencyTable(config, 'ecr-compliance-idempotency');
     Object.assign(process.env, handlerEnvironment(moto.endpoint, { POWERTOOLS_LOG_LEVEL: 'ERROR' }));
-    const onImageScan: Handler = (await import('../src/handlers/on-image-scan.js')).handler;
-    const onCustomAction: Handler = (await import('../src/handlers/on-custom-action.js')).handler;
+    // Imported only now: their module scope reads the environment set just above.
+    const { handler: onImageScan } = await import('../src/handlers/on-image-scan.js');
+    const { handler: onCustomAction } = await import('../src/handlers/on-custom-action.js');
 
-    const scanEvent = {
-      version: '0',
+    const scanEvent = imageScanEvent({
       id: '1308b246-e57d-469a-a8b1-158a7eb0b7ad',
-      'detail-type': 'ECR Image Scan',
-      source: 'aws.ecr',
-      account: MOTO_ACCOUNT_ID,
-      time: '2026-11-20T10:16:02Z',
-      region: moto.region,
-      resources: [`arn:aws:ecr:${moto.region}:${MOTO_ACCOUNT_ID}:repository/${REPOSITORY}`],
-      detail: {
-        'scan-status': 'COMPLETE',
-        'repository-name': REPOSITORY,
-        'image-digest': digest,
-        'image-tags': ['1.8.2'],
-      },
-    };
+      repository: REPOSITORY,
+      digest,
+      tags: ['1.8.2'],
+    });
     const imported = await onImageScan(scanEvent, lambdaContext('on-image-scan'));
     say(
       `3. EventBridge "ECR Image Scan" -> on-image-scan: ${imported.vulnerabilities} distinct vulnerabilities -> ${imported.findings} ASFF findings, imported with ${imported.publish.requests} BatchImportFindings calls`,
@@ -109,25 +100,19 @@ async function main() {
       `   a CVE in two packages is one finding: [${twoPackages?.Severity?.Label}] ${twoPackages?.Title} (packages: ${twoPackages?.Vulnerabilities?.[0]?.VulnerablePackages?.map((p) => `${p.Name} ${p.Version}`).join(', ')})`,
     );
 
-    const action = (id: string, target: string) => ({
-      version: '0',
-      id,
-      'detail-type': 'Security Hub Findings - Custom Action',
-      source: 'aws.securityhub',
-      account: MOTO_ACCOUNT_ID,
-      time: '2026-11-20T11:02:41Z',
-      region: moto.region,
-      resources: [target],
-      detail: { actionName: 'Block ECR pulls', actionDescription: 'Denies pulls', findings: [image] },
-    });
+    const action = (id: string, target: string) =>
+      customActionEvent({ id, action: target, findings: [image] });
     const env = handlerEnvironment(moto.endpoint);
     const blocked = await onCustomAction(
       action('835b2b99-0001', env.BLOCK_ACTION_ARN ?? ''),
       lambdaContext('on-custom-action'),
     );
+    const block = blocked.outcomes[0];
+    if (block?.status !== 'blocked')
+      throw new Error(`expected the block to act, got ${JSON.stringify(block)}`);
     const policyNow = await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: REPOSITORY }));
     say(
-      `5. Custom action ECR1 on the image finding -> on-custom-action: ${blocked.outcomes[0].status} (changed: ${blocked.outcomes[0].changed})`,
+      `5. Custom action ECR1 on the image finding -> on-custom-action: ${block.status} (changed: ${block.changed})`,
     );
     say('   repository policy now (the existing statements are kept, the Deny is added):');
     say(indent(JSON.stringify(JSON.parse(policyNow.policyText ?? '{}'), null, 2)));
@@ -141,12 +126,11 @@ async function main() {
     );
     const same = JSON.stringify(restored) === JSON.stringify(original);
     say(
-      `6. Custom action ECR2 -> on-custom-action: ${unblocked.outcomes[0].status}; the policy is ${same ? 'exactly the original again' : 'NOT the original'}`,
+      `6. Custom action ECR2 -> on-custom-action: ${unblocked.outcomes[0]?.status}; the policy is ${same ? 'exactly the original again' : 'NOT the original'}`,
     );
     say();
-    const audit = blocked.outcomes[0].audit;
     say(
-      audit.recorded
+      block.audit.recorded
         ? 'Audit trail: a note on the finding says what was done.'
         : 'Audit trail: not written here (the emulator has no BatchUpdateFindings); on AWS a note on the finding says what was done.',
     );

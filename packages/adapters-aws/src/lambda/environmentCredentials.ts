@@ -15,7 +15,8 @@ export const defaultProvider = (init?: FromEnvInit): ReturnType<typeof fromEnv> 
 type Expiring = { readonly expiration?: Date } | undefined;
 
 /** Part of the replaced module's interface, with its behaviour: credentials that expire need refreshing. */
-export const credentialsWillNeedRefresh = (credentials: Expiring): boolean => credentials?.expiration !== undefined;
+export const credentialsWillNeedRefresh = (credentials: Expiring): boolean =>
+  credentials?.expiration !== undefined;
 
 /** Part of the replaced module's interface, with its behaviour: within 5 minutes of expiry counts as expired. */
 export const credentialsTreatedAsExpired = (credentials: Expiring, now: number = Date.now()): boolean =>

@@ -29,6 +29,7 @@ import {
   captureLogs,
   createIdempotencyTable,
   handlerEnvironment,
+  imageScanEvent,
   lambdaContext,
   loadHandler,
   pushScannedImage,
@@ -75,24 +76,8 @@ function expectedFindings(digest: string, findings: ReadonlyArray<Record<string,
   return toAsffFindings(scannedImageFromEcr(response, { region: 'us-east-1' }));
 }
 
-function scanEvent(id: string, repository: string, digest: string) {
-  return {
-    version: '0',
-    id,
-    'detail-type': 'ECR Image Scan',
-    source: 'aws.ecr',
-    account: MOTO_ACCOUNT_ID,
-    time: '2026-11-20T10:16:02Z',
-    region: 'us-east-1',
-    resources: [`arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${repository}`],
-    detail: {
-      'scan-status': 'COMPLETE',
-      'repository-name': repository,
-      'image-digest': digest,
-      'image-tags': ['2.0.0'],
-    },
-  };
-}
+const scanEvent = (id: string, repository: string, digest: string) =>
+  imageScanEvent({ id, repository, digest, tags: ['2.0.0'] });
 
 let moto: MotoServer;
 let proxy: FaultProxy;

@@ -13,7 +13,9 @@ import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '..
 import {
   captureLogs,
   createIdempotencyTable,
+  customActionEvent,
   handlerEnvironment,
+  imageScanEvent,
   lambdaContext,
   loadHandler,
   pushScannedImage,
@@ -109,39 +111,10 @@ async function ourFindings(): Promise<AwsSecurityFinding[]> {
   return out.filter((f) => f.GeneratorId?.startsWith('ecr-compliance/'));
 }
 
-function scanEvent(id: string) {
-  return {
-    version: '0',
-    id,
-    'detail-type': 'ECR Image Scan',
-    source: 'aws.ecr',
-    account: MOTO_ACCOUNT_ID,
-    time: '2026-11-20T10:16:02Z',
-    region: 'us-east-1',
-    resources: [`arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${REPOSITORY}`],
-    detail: {
-      'scan-status': 'COMPLETE',
-      'repository-name': REPOSITORY,
-      'finding-severity-counts': { HIGH: 2, MEDIUM: 1 },
-      'image-digest': digest,
-      'image-tags': ['1.8.2', 'latest'],
-    },
-  };
-}
-
-function actionEvent(id: string, action: string, findings: unknown[]) {
-  return {
-    version: '0',
-    id,
-    'detail-type': 'Security Hub Findings - Custom Action',
-    source: 'aws.securityhub',
-    account: MOTO_ACCOUNT_ID,
-    time: '2026-11-20T11:02:41Z',
-    region: 'us-east-1',
-    resources: [action],
-    detail: { actionName: 'Block ECR pulls', actionDescription: 'Denies pulls', findings },
-  };
-}
+const scanEvent = (id: string) =>
+  imageScanEvent({ id, repository: REPOSITORY, digest, tags: ['1.8.2', 'latest'] });
+const actionEvent = (id: string, action: string, findings: unknown[]) =>
+  customActionEvent({ id, action, findings });
 
 async function policy(): Promise<Record<string, any> | null> {
   try {

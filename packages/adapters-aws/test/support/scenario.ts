@@ -129,3 +129,54 @@ export function handlerEnvironment(
     ...extra,
   };
 }
+
+/** An EventBridge "ECR Image Scan" (COMPLETE) event, as ECR sends it for a basic scan. */
+export function imageScanEvent(options: {
+  readonly id: string;
+  readonly repository: string;
+  readonly digest: string;
+  readonly tags?: readonly string[];
+  readonly region?: string;
+}) {
+  const region = options.region ?? 'us-east-1';
+  return {
+    version: '0',
+    id: options.id,
+    'detail-type': 'ECR Image Scan',
+    source: 'aws.ecr',
+    account: MOTO_ACCOUNT_ID,
+    time: '2026-11-20T10:16:02Z',
+    region,
+    resources: [`arn:aws:ecr:${region}:${MOTO_ACCOUNT_ID}:repository/${options.repository}`],
+    detail: {
+      'scan-status': 'COMPLETE',
+      'repository-name': options.repository,
+      'image-digest': options.digest,
+      'image-tags': [...(options.tags ?? [])],
+    },
+  };
+}
+
+/** An EventBridge "Security Hub Findings - Custom Action" event: `action` fired on `findings`. */
+export function customActionEvent(options: {
+  readonly id: string;
+  readonly action: string;
+  readonly findings: readonly unknown[];
+  readonly region?: string;
+}) {
+  return {
+    version: '0',
+    id: options.id,
+    'detail-type': 'Security Hub Findings - Custom Action',
+    source: 'aws.securityhub',
+    account: MOTO_ACCOUNT_ID,
+    time: '2026-11-20T11:02:41Z',
+    region: options.region ?? 'us-east-1',
+    resources: [options.action],
+    detail: {
+      actionName: 'Block ECR pulls',
+      actionDescription: 'Denies pulls',
+      findings: [...options.findings],
+    },
+  };
+}

@@ -6,7 +6,9 @@ import { vi } from 'vitest';
 
 export {
   createIdempotencyTable,
+  customActionEvent,
   handlerEnvironment,
+  imageScanEvent,
   lambdaContext,
   manifest,
   pushScannedImage,
