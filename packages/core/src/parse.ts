@@ -1,5 +1,6 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { InvalidInputError } from './errors.js';
+import './zodConfig.js';
 
 /** Formats a zod issue path as `a.b[3].c`. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -15,7 +16,7 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
  * Parses `data` with `schema`; on failure throws an {@link InvalidInputError} that names the
  * first offending field path, prefixed by `what` (e.g. "scan findings").
  */
-export function parseWith<S extends z.ZodType>(schema: S, data: unknown, what: string): z.output<S> {
+export function parseWith<S extends z.ZodMiniType>(schema: S, data: unknown, what: string): z.output<S> {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -2,130 +2,144 @@
  * Input schemas for the data the core accepts, validated at the edges. Extra fields are
  * tolerated (stripped); errors name the field path through {@link parseWith}.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zodConfig.js';
 
 /** A timestamp given as epoch seconds (ECR wire format), an ISO-8601 string or a Date (SDK v3); output: ISO string. */
-export const Timestamp = z.union([z.date(), z.number(), z.string()]).transform((value, ctx) => {
-  const date =
-    value instanceof Date ? value : typeof value === 'number' ? new Date(value * 1000) : new Date(value);
-  if (Number.isNaN(date.getTime())) {
-    ctx.addIssue({ code: 'custom', message: `not a valid timestamp: ${JSON.stringify(String(value))}` });
-    return z.NEVER;
-  }
-  return date.toISOString();
-});
+export const Timestamp = z.pipe(
+  z.union([z.date(), z.number(), z.string()]),
+  z.transform((value: Date | number | string, ctx) => {
+    const date =
+      value instanceof Date ? value : typeof value === 'number' ? new Date(value * 1000) : new Date(value);
+    if (Number.isNaN(date.getTime())) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `not a valid timestamp: ${JSON.stringify(String(value))}`,
+        input: value,
+      });
+      return z.NEVER;
+    }
+    return date.toISOString();
+  }),
+);
 
 /** Twelve-digit AWS account id. */
-export const AccountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
+export const AccountId = z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit AWS account id'));
 
 /** An image digest such as `sha256:<64 hex>`. */
 export const ImageDigest = z
   .string()
-  .regex(/^sha(256|384|512):[a-f0-9]{64,128}$/, 'expected an image digest like sha256:<64 hex digits>');
+  .check(
+    z.regex(/^sha(256|384|512):[a-f0-9]{64,128}$/, 'expected an image digest like sha256:<64 hex digits>'),
+  );
 
 /** ECR repository name: 2-256 characters, lowercase path segments (may contain `/`). */
 export const RepositoryName = z
   .string()
-  .min(2)
-  .max(256)
-  .regex(
-    /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
-    'expected an ECR repository name (lowercase letters, digits, . _ - and / between segments)',
+  .check(
+    z.minLength(2),
+    z.maxLength(256),
+    z.regex(
+      /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
+      'expected an ECR repository name (lowercase letters, digits, . _ - and / between segments)',
+    ),
   );
 
-const NonBlank = z.string().regex(/\S/, 'must not be blank');
+const NonBlank = z.string().check(z.regex(/\S/, 'must not be blank'));
 
 /** One basic-scanning finding (`imageScanFindings.findings[]`). */
 export const BasicFindingSchema = z.object({
   name: NonBlank,
-  description: z.string().optional(),
-  uri: z.string().optional(),
-  severity: z.string().optional(),
-  attributes: z.array(z.object({ key: z.string(), value: z.string().optional() })).optional(),
+  description: z.optional(z.string()),
+  uri: z.optional(z.string()),
+  severity: z.optional(z.string()),
+  attributes: z.optional(z.array(z.object({ key: z.string(), value: z.optional(z.string()) }))),
 });
 /** One basic-scanning finding after validation. */
 export type BasicFinding = z.output<typeof BasicFindingSchema>;
 
 const VulnerablePackageSchema = z.object({
   name: NonBlank,
-  version: z.string().optional(),
-  epoch: z.union([z.number(), z.string()]).optional(),
-  release: z.string().optional(),
-  arch: z.string().optional(),
-  packageManager: z.string().optional(),
-  filePath: z.string().optional(),
-  fixedInVersion: z.string().optional(),
-  remediation: z.string().optional(),
-  sourceLayerHash: z.string().optional(),
+  version: z.optional(z.string()),
+  epoch: z.optional(z.union([z.number(), z.string()])),
+  release: z.optional(z.string()),
+  arch: z.optional(z.string()),
+  packageManager: z.optional(z.string()),
+  filePath: z.optional(z.string()),
+  fixedInVersion: z.optional(z.string()),
+  remediation: z.optional(z.string()),
+  sourceLayerHash: z.optional(z.string()),
 });
 
 const CvssSchema = z.object({
-  baseScore: z.number().optional(),
-  scoringVector: z.string().optional(),
-  source: z.string().optional(),
-  version: z.string().optional(),
+  baseScore: z.optional(z.number()),
+  scoringVector: z.optional(z.string()),
+  source: z.optional(z.string()),
+  version: z.optional(z.string()),
 });
 
 /** One enhanced-scanning (Amazon Inspector) finding (`imageScanFindings.enhancedFindings[]`). */
 export const EnhancedFindingSchema = z
   .object({
-    awsAccountId: z.string().optional(),
-    description: z.string().optional(),
-    findingArn: z.string().optional(),
-    firstObservedAt: Timestamp.optional(),
-    lastObservedAt: Timestamp.optional(),
-    updatedAt: Timestamp.optional(),
-    title: z.string().optional(),
-    type: z.string().optional(),
-    severity: z.string().optional(),
-    status: z.string().optional(),
-    score: z.number().optional(),
-    fixAvailable: z.string().optional(),
-    exploitAvailable: z.string().optional(),
-    epss: z.object({ score: z.number().optional() }).optional(),
-    remediation: z
-      .object({
-        recommendation: z.object({ text: z.string().optional(), url: z.string().optional() }).optional(),
-      })
-      .optional(),
-    scoreDetails: z
-      .object({ cvss: CvssSchema.extend({ score: z.number().optional() }).optional() })
-      .optional(),
-    packageVulnerabilityDetails: z
-      .object({
-        vulnerabilityId: NonBlank.optional(),
-        source: z.string().optional(),
-        sourceUrl: z.string().optional(),
-        vendorSeverity: z.string().optional(),
-        vendorCreatedAt: Timestamp.optional(),
-        vendorUpdatedAt: Timestamp.optional(),
-        referenceUrls: z.array(z.string()).optional(),
-        relatedVulnerabilities: z.array(z.string()).optional(),
-        cvss: z.array(CvssSchema).optional(),
-        vulnerablePackages: z.array(VulnerablePackageSchema).optional(),
-      })
-      .optional(),
-    resources: z
-      .array(
+    awsAccountId: z.optional(z.string()),
+    description: z.optional(z.string()),
+    findingArn: z.optional(z.string()),
+    firstObservedAt: z.optional(Timestamp),
+    lastObservedAt: z.optional(Timestamp),
+    updatedAt: z.optional(Timestamp),
+    title: z.optional(z.string()),
+    type: z.optional(z.string()),
+    severity: z.optional(z.string()),
+    status: z.optional(z.string()),
+    score: z.optional(z.number()),
+    fixAvailable: z.optional(z.string()),
+    exploitAvailable: z.optional(z.string()),
+    epss: z.optional(z.object({ score: z.optional(z.number()) })),
+    remediation: z.optional(
+      z.object({
+        recommendation: z.optional(z.object({ text: z.optional(z.string()), url: z.optional(z.string()) })),
+      }),
+    ),
+    scoreDetails: z.optional(
+      z.object({ cvss: z.optional(z.extend(CvssSchema, { score: z.optional(z.number()) })) }),
+    ),
+    packageVulnerabilityDetails: z.optional(
+      z.object({
+        vulnerabilityId: z.optional(NonBlank),
+        source: z.optional(z.string()),
+        sourceUrl: z.optional(z.string()),
+        vendorSeverity: z.optional(z.string()),
+        vendorCreatedAt: z.optional(Timestamp),
+        vendorUpdatedAt: z.optional(Timestamp),
+        referenceUrls: z.optional(z.array(z.string())),
+        relatedVulnerabilities: z.optional(z.array(z.string())),
+        cvss: z.optional(z.array(CvssSchema)),
+        vulnerablePackages: z.optional(z.array(VulnerablePackageSchema)),
+      }),
+    ),
+    resources: z.optional(
+      z.array(
         z.object({
-          details: z
-            .object({
-              awsEcrContainerImage: z
-                .object({
-                  architecture: z.string().optional(),
-                  pushedAt: Timestamp.optional(),
-                  platform: z.string().optional(),
-                })
-                .optional(),
-            })
-            .optional(),
+          details: z.optional(
+            z.object({
+              awsEcrContainerImage: z.optional(
+                z.object({
+                  architecture: z.optional(z.string()),
+                  pushedAt: z.optional(Timestamp),
+                  platform: z.optional(z.string()),
+                }),
+              ),
+            }),
+          ),
         }),
-      )
-      .optional(),
+      ),
+    ),
   })
-  .refine((f) => /\S/.test(f.packageVulnerabilityDetails?.vulnerabilityId ?? f.title ?? ''), {
-    message: 'needs packageVulnerabilityDetails.vulnerabilityId or title',
-  });
+  .check(
+    z.refine((f) => /\S/.test(f.packageVulnerabilityDetails?.vulnerabilityId ?? f.title ?? ''), {
+      message: 'needs packageVulnerabilityDetails.vulnerabilityId or title',
+    }),
+  );
 /** One enhanced-scanning finding after validation. */
 export type EnhancedFinding = z.output<typeof EnhancedFindingSchema>;
 
@@ -136,28 +150,28 @@ export type EnhancedFinding = z.output<typeof EnhancedFindingSchema>;
 export const DescribeImageScanFindingsSchema = z.object({
   registryId: AccountId,
   repositoryName: RepositoryName,
-  imageId: z.object({ imageDigest: ImageDigest, imageTag: z.string().optional() }),
-  imageScanStatus: z.object({ status: NonBlank, description: z.string().optional() }),
-  imageScanFindings: z
-    .object({
-      imageScanCompletedAt: Timestamp.optional(),
-      vulnerabilitySourceUpdatedAt: Timestamp.optional(),
-      findingSeverityCounts: z.record(z.string(), z.number().int().nonnegative()).optional(),
-      findings: z.array(BasicFindingSchema).optional(),
-      enhancedFindings: z.array(EnhancedFindingSchema).optional(),
-    })
-    .optional(),
-  nextToken: z.string().optional(),
+  imageId: z.object({ imageDigest: ImageDigest, imageTag: z.optional(z.string()) }),
+  imageScanStatus: z.object({ status: NonBlank, description: z.optional(z.string()) }),
+  imageScanFindings: z.optional(
+    z.object({
+      imageScanCompletedAt: z.optional(Timestamp),
+      vulnerabilitySourceUpdatedAt: z.optional(Timestamp),
+      findingSeverityCounts: z.optional(z.record(z.string(), z.number().check(z.int(), z.nonnegative()))),
+      findings: z.optional(z.array(BasicFindingSchema)),
+      enhancedFindings: z.optional(z.array(EnhancedFindingSchema)),
+    }),
+  ),
+  nextToken: z.optional(z.string()),
 });
 /** A validated DescribeImageScanFindings response. */
 export type DescribeImageScanFindings = z.output<typeof DescribeImageScanFindingsSchema>;
 
 const envelope = {
-  version: z.string().optional(),
+  version: z.optional(z.string()),
   id: NonBlank,
   account: AccountId,
   time: Timestamp,
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1'),
+  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1')),
   resources: z.array(z.string()),
 };
 
@@ -170,8 +184,8 @@ export const EcrImageScanEventSchema = z.object({
     'scan-status': NonBlank,
     'repository-name': RepositoryName,
     'image-digest': ImageDigest,
-    'image-tags': z.array(z.string()).default([]),
-    'finding-severity-counts': z.record(z.string(), z.number()).optional(),
+    'image-tags': z._default(z.array(z.string()), []),
+    'finding-severity-counts': z.optional(z.record(z.string(), z.number())),
   }),
 });
 /** A validated "ECR Image Scan" event. */
@@ -182,17 +196,17 @@ export const CustomActionEventSchema = z.object({
   ...envelope,
   source: z.literal('aws.securityhub'),
   'detail-type': z.literal('Security Hub Findings - Custom Action'),
-  resources: z.array(z.string()).min(1, 'expected the custom action ARN'),
+  resources: z.array(z.string()).check(z.minLength(1, 'expected the custom action ARN')),
   detail: z.object({
-    actionName: z.string().optional(),
-    actionDescription: z.string().optional(),
-    findings: z.array(z.unknown()).min(1, 'expected at least one finding'),
+    actionName: z.optional(z.string()),
+    actionDescription: z.optional(z.string()),
+    findings: z.array(z.unknown()).check(z.minLength(1, 'expected at least one finding')),
   }),
 });
 /** A validated custom action event; `detail.findings` still need {@link ActionFindingSchema}. */
 export type CustomActionEvent = z.output<typeof CustomActionEventSchema>;
 
-const SeverityField = z.object({ Label: z.string().optional(), Normalized: z.number().optional() });
+const SeverityField = z.object({ Label: z.optional(z.string()), Normalized: z.optional(z.number()) });
 
 /** The part of an ASFF finding (as Security Hub sends it in a custom action) that blocking needs. */
 export const ActionFindingSchema = z.object({
@@ -200,26 +214,26 @@ export const ActionFindingSchema = z.object({
   ProductArn: NonBlank,
   GeneratorId: NonBlank,
   AwsAccountId: z.string(),
-  Severity: SeverityField.optional(),
-  FindingProviderFields: z.object({ Severity: SeverityField.optional() }).optional(),
-  RecordState: z.string().optional(),
+  Severity: z.optional(SeverityField),
+  FindingProviderFields: z.optional(z.object({ Severity: z.optional(SeverityField) })),
+  RecordState: z.optional(z.string()),
   Resources: z
     .array(
       z.object({
         Type: NonBlank,
         Id: NonBlank,
-        Region: z.string().optional(),
-        Details: z
-          .object({
-            AwsEcrContainerImage: z
-              .object({ RegistryId: z.string().optional(), RepositoryName: z.string().optional() })
-              .optional(),
-            AwsEcrRepository: z.object({ RepositoryName: z.string().optional() }).optional(),
-          })
-          .optional(),
+        Region: z.optional(z.string()),
+        Details: z.optional(
+          z.object({
+            AwsEcrContainerImage: z.optional(
+              z.object({ RegistryId: z.optional(z.string()), RepositoryName: z.optional(z.string()) }),
+            ),
+            AwsEcrRepository: z.optional(z.object({ RepositoryName: z.optional(z.string()) })),
+          }),
+        ),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 /** A finding from a custom action event, validated. */
 export type ActionFinding = z.output<typeof ActionFindingSchema>;

@@ -8,7 +8,7 @@ import {
   SEVERITY_LABELS,
   validateExemptPrincipals,
 } from '@ecr-compliance/core';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /** The environment does not configure a handler correctly. */
 export class ConfigurationError extends EcrComplianceError {
@@ -19,43 +19,39 @@ export class ConfigurationError extends EcrComplianceError {
 }
 
 const required = (name: string) =>
-  z
-    .string({ error: `${name} is required` })
-    .trim()
-    .min(1, `${name} is required`);
+  z.string({ error: `${name} is required` }).check(z.trim(), z.minLength(1, `${name} is required`));
 const actionArn = (name: string) =>
-  required(name).regex(
-    /^arn:aws(-cn|-us-gov)?:securityhub:[a-z0-9-]+:\d{12}:action\/custom\/[A-Za-z0-9]{1,20}$/,
-    {
+  required(name).check(
+    z.regex(/^arn:aws(-cn|-us-gov)?:securityhub:[a-z0-9-]+:\d{12}:action\/custom\/[A-Za-z0-9]{1,20}$/, {
       error: `${name} must be a Security Hub custom action ARN (arn:aws:securityhub:REGION:ACCOUNT:action/custom/ID)`,
-    },
+    }),
   );
 
 const common = {
   AWS_REGION: required('AWS_REGION'),
-  ACCOUNT_ID: required('ACCOUNT_ID').regex(/^\d{12}$/, 'ACCOUNT_ID must be a 12-digit account id'),
+  ACCOUNT_ID: required('ACCOUNT_ID').check(z.regex(/^\d{12}$/, 'ACCOUNT_ID must be a 12-digit account id')),
   IDEMPOTENCY_TABLE_NAME: required('IDEMPOTENCY_TABLE_NAME'),
 };
 
 const OnImageScanEnv = z.object({
   ...common,
-  FINDING_GRANULARITY: z.enum(['vulnerability', 'image', 'both']).default('both'),
+  FINDING_GRANULARITY: z._default(z.enum(['vulnerability', 'image', 'both']), 'both'),
 });
 
 const OnCustomActionEnv = z.object({
   ...common,
   BLOCK_ACTION_ARN: actionArn('BLOCK_ACTION_ARN'),
   UNBLOCK_ACTION_ARN: actionArn('UNBLOCK_ACTION_ARN'),
-  SEVERITY_THRESHOLD: z.enum(SEVERITY_LABELS).default('HIGH'),
-  EXEMPT_PRINCIPAL_ARNS: z
-    .string()
-    .default('')
-    .transform((value) =>
+  SEVERITY_THRESHOLD: z._default(z.enum(SEVERITY_LABELS), 'HIGH'),
+  EXEMPT_PRINCIPAL_ARNS: z.pipe(
+    z._default(z.string(), ''),
+    z.transform((value: string) =>
       value
         .split(',')
         .map((arn) => arn.trim())
         .filter((arn) => arn.length > 0),
     ),
+  ),
 });
 
 /** Configuration of the on-image-scan handler. */
@@ -63,7 +59,7 @@ export type OnImageScanConfig = z.output<typeof OnImageScanEnv>;
 /** Configuration of the on-custom-action handler. */
 export type OnCustomActionConfig = z.output<typeof OnCustomActionEnv>;
 
-function load<S extends z.ZodType>(
+function load<S extends z.ZodMiniType>(
   schema: S,
   env: Record<string, string | undefined>,
   handler: string,

@@ -3,11 +3,12 @@
  * mapping meets them by construction; this schema proves it on every finding it returns and
  * lets other producers check theirs.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { EcrComplianceError } from '../errors.js';
 import { formatPath } from '../parse.js';
 import { SEVERITY_LABELS } from '../severity.js';
 import type { AsffFinding } from './AsffFinding.js';
+import '../zodConfig.js';
 
 /** Limits of ASFF fields this project writes. */
 export const LIMITS = {
@@ -26,58 +27,60 @@ export const LIMITS = {
   findingBytes: 240 * 1024,
 } as const;
 
-const S = z.string().regex(/\S/, 'must not be empty or blank');
-const bounded = (max: number) => S.max(max);
+const S = z.string().check(z.regex(/\S/, 'must not be empty or blank'));
+const bounded = (max: number) => S.check(z.maxLength(max));
 const Timestamp = z.iso.datetime({ offset: true });
 const SeveritySchema = z.object({
   Label: z.enum(SEVERITY_LABELS),
-  Original: bounded(LIMITS.severityOriginal).optional(),
+  Original: z.optional(bounded(LIMITS.severityOriginal)),
 });
-const TypeSchema = S.regex(
-  /^(Software and Configuration Checks|TTPs|Effects|Unusual Behaviors|Sensitive Data Identifications)(\/[^/]+){0,2}$/,
-  'must be namespace/category/classifier',
+const TypeSchema = S.check(
+  z.regex(
+    /^(Software and Configuration Checks|TTPs|Effects|Unusual Behaviors|Sensitive Data Identifications)(\/[^/]+){0,2}$/,
+    'must be namespace/category/classifier',
+  ),
 );
 
 const PackageSchema = z.strictObject({
   Name: S,
-  Version: S.optional(),
-  Epoch: S.optional(),
-  Release: S.optional(),
-  Architecture: S.optional(),
-  PackageManager: S.optional(),
-  FilePath: S.optional(),
-  FixedInVersion: S.optional(),
-  Remediation: S.optional(),
-  SourceLayerHash: S.optional(),
+  Version: z.optional(S),
+  Epoch: z.optional(S),
+  Release: z.optional(S),
+  Architecture: z.optional(S),
+  PackageManager: z.optional(S),
+  FilePath: z.optional(S),
+  FixedInVersion: z.optional(S),
+  Remediation: z.optional(S),
+  SourceLayerHash: z.optional(S),
 });
 
 const VulnerabilitySchema = z.strictObject({
   Id: S,
-  VulnerablePackages: z.array(PackageSchema).optional(),
-  Cvss: z
-    .array(
+  VulnerablePackages: z.optional(z.array(PackageSchema)),
+  Cvss: z.optional(
+    z.array(
       z.strictObject({
         Version: S,
-        BaseScore: z.number().min(0).max(10),
-        BaseVector: S.optional(),
-        Source: S.optional(),
+        BaseScore: z.number().check(z.gte(0), z.lte(10)),
+        BaseVector: z.optional(S),
+        Source: z.optional(S),
       }),
-    )
-    .optional(),
-  RelatedVulnerabilities: z.array(S).optional(),
-  Vendor: z
-    .strictObject({
+    ),
+  ),
+  RelatedVulnerabilities: z.optional(z.array(S)),
+  Vendor: z.optional(
+    z.strictObject({
       Name: bounded(LIMITS.vendorName),
-      Url: S.optional(),
-      VendorSeverity: S.optional(),
-      VendorCreatedAt: Timestamp.optional(),
-      VendorUpdatedAt: Timestamp.optional(),
-    })
-    .optional(),
-  ReferenceUrls: z.array(S).optional(),
-  FixAvailable: z.enum(['YES', 'NO', 'PARTIAL']).optional(),
-  ExploitAvailable: z.enum(['YES', 'NO']).optional(),
-  EpssScore: z.number().min(0).max(1).optional(),
+      Url: z.optional(S),
+      VendorSeverity: z.optional(S),
+      VendorCreatedAt: z.optional(Timestamp),
+      VendorUpdatedAt: z.optional(Timestamp),
+    }),
+  ),
+  ReferenceUrls: z.optional(z.array(S)),
+  FixAvailable: z.optional(z.enum(['YES', 'NO', 'PARTIAL'])),
+  ExploitAvailable: z.optional(z.enum(['YES', 'NO'])),
+  EpssScore: z.optional(z.number().check(z.gte(0), z.lte(1))),
 });
 
 const ResourceSchema = z.strictObject({
@@ -85,34 +88,34 @@ const ResourceSchema = z.strictObject({
   Id: S,
   Partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']),
   Region: bounded(16),
-  Details: z
-    .strictObject({
-      AwsEcrContainerImage: z
-        .strictObject({
+  Details: z.optional(
+    z.strictObject({
+      AwsEcrContainerImage: z.optional(
+        z.strictObject({
           RegistryId: S,
           RepositoryName: S,
           ImageDigest: S,
-          ImageTags: z.array(S).optional(),
-          ImagePublishedAt: S.optional(),
-          Architecture: S.optional(),
-        })
-        .optional(),
-      AwsEcrRepository: z.strictObject({ RepositoryName: S, Arn: S }).optional(),
-    })
-    .optional(),
+          ImageTags: z.optional(z.array(S)),
+          ImagePublishedAt: z.optional(S),
+          Architecture: z.optional(S),
+        }),
+      ),
+      AwsEcrRepository: z.optional(z.strictObject({ RepositoryName: S, Arn: S })),
+    }),
+  ),
 });
 
 /** Schema of an ASFF finding as this project writes it, with Security Hub's limits. */
 export const AsffFindingSchema = z.strictObject({
   SchemaVersion: z.literal('2018-10-08'),
   Id: bounded(LIMITS.id),
-  ProductArn: S.min(12).max(2048),
+  ProductArn: S.check(z.minLength(12), z.maxLength(2048)),
   ProductName: bounded(128),
   CompanyName: bounded(128),
   GeneratorId: bounded(LIMITS.id),
-  AwsAccountId: z.string().regex(/^\d{12}$/),
+  AwsAccountId: z.string().check(z.regex(/^\d{12}$/)),
   Region: bounded(16),
-  Types: z.array(TypeSchema).min(1).max(LIMITS.types),
+  Types: z.array(TypeSchema).check(z.minLength(1), z.maxLength(LIMITS.types)),
   FirstObservedAt: Timestamp,
   LastObservedAt: Timestamp,
   CreatedAt: Timestamp,
@@ -120,34 +123,50 @@ export const AsffFindingSchema = z.strictObject({
   Severity: SeveritySchema,
   Title: bounded(LIMITS.title),
   Description: bounded(LIMITS.description),
-  Remediation: z
-    .strictObject({
-      Recommendation: z.strictObject({ Text: bounded(LIMITS.recommendationText), Url: S.optional() }),
-    })
-    .optional(),
-  SourceUrl: S.optional(),
+  Remediation: z.optional(
+    z.strictObject({
+      Recommendation: z.strictObject({ Text: bounded(LIMITS.recommendationText), Url: z.optional(S) }),
+    }),
+  ),
+  SourceUrl: z.optional(S),
   ProductFields: z
     .record(
       // One regex instead of three checks: 1-128 characters, not blank, not in AWS's `aws/` namespace.
       z
         .string()
-        .regex(
-          /^(?!aws\/)(?=[\s\S]*\S)[\s\S]{1,128}$/,
-          'must be 1-128 characters, not blank, not starting with aws/',
+        .check(
+          z.regex(
+            /^(?!aws\/)(?=[\s\S]*\S)[\s\S]{1,128}$/,
+            'must be 1-128 characters, not blank, not starting with aws/',
+          ),
         ),
-      z.string().regex(/^(?=[\s\S]*\S)[\s\S]{1,2048}$/, 'must be 1-2048 characters, not blank'),
+      z.string().check(z.regex(/^(?=[\s\S]*\S)[\s\S]{1,2048}$/, 'must be 1-2048 characters, not blank')),
     )
-    .refine((r) => Object.keys(r).length <= LIMITS.productFields, `at most ${LIMITS.productFields} pairs`),
-  Resources: z.array(ResourceSchema).min(1).max(LIMITS.resources),
-  Vulnerabilities: z.array(VulnerabilitySchema).optional(),
+    .check(
+      z.refine((r) => Object.keys(r).length <= LIMITS.productFields, `at most ${LIMITS.productFields} pairs`),
+    ),
+  Resources: z.array(ResourceSchema).check(z.minLength(1), z.maxLength(LIMITS.resources)),
+  Vulnerabilities: z.optional(z.array(VulnerabilitySchema)),
   RecordState: z.enum(['ACTIVE', 'ARCHIVED']),
   FindingProviderFields: z.strictObject({
     Severity: SeveritySchema,
-    Types: z.array(TypeSchema).min(1).max(LIMITS.types),
+    Types: z.array(TypeSchema).check(z.minLength(1), z.maxLength(LIMITS.types)),
   }),
 });
 
-function fail(finding: AsffFinding, error: z.ZodError): never {
+// zod/mini's objects have no JIT fast path (classic zod's do), so the hot schemas are compiled
+// with z.compile: several times faster on valid findings, and an invalid one falls back to the
+// regular parser, so the issues are the same. Compiled on first use rather than at module load,
+// which would cost every cold start about 10 ms per schema, also in the handler that never maps.
+let compiledFull: typeof AsffFindingSchema | undefined;
+let compiledVarying: typeof VaryingSchema | undefined;
+
+function fullSchema(): typeof AsffFindingSchema {
+  compiledFull ??= z.compile(AsffFindingSchema);
+  return compiledFull;
+}
+
+function fail(finding: AsffFinding, error: z.core.$ZodError): never {
   const issue = error.issues[0];
   throw new EcrComplianceError(
     `finding ${finding.Id} violates ASFF at ${issue ? `${formatPath(issue.path)}: ${issue.message}` : '(unknown)'}`,
@@ -160,7 +179,7 @@ function fail(finding: AsffFinding, error: z.ZodError): never {
  * a failure here is a bug: it throws with the field path instead of sending a doomed request.
  */
 export function assertAsffFinding(finding: AsffFinding): void {
-  const result = AsffFindingSchema.safeParse(finding);
+  const result = fullSchema().safeParse(finding);
   if (!result.success) fail(finding, result.error);
   if (finding.UpdatedAt < finding.CreatedAt) {
     throw new EcrComplianceError(`finding ${finding.Id} violates ASFF: UpdatedAt is earlier than CreatedAt`);
@@ -184,11 +203,17 @@ const SHAREABLE = [
 ] as const;
 
 // The shareable fields are present but not checked again (they are identical to checked ones).
-const VaryingSchema = AsffFindingSchema.extend(
+const VaryingSchema = z.extend(
+  AsffFindingSchema,
   Object.fromEntries(SHAREABLE.map((key) => [key, z.unknown()])) as {
-    [K in (typeof SHAREABLE)[number]]: z.ZodUnknown;
+    [K in (typeof SHAREABLE)[number]]: z.ZodMiniUnknown;
   },
 );
+
+function varyingSchema(): typeof VaryingSchema {
+  compiledVarying ??= z.compile(VaryingSchema);
+  return compiledVarying;
+}
 
 /**
  * Checks many findings as {@link assertAsffFinding} does, faster: a finding whose shareable
@@ -204,7 +229,7 @@ export function assertAsffFindings(findings: readonly AsffFinding[]): void {
       reference ??= finding;
       continue;
     }
-    const result = VaryingSchema.safeParse(finding);
+    const result = varyingSchema().safeParse(finding);
     if (!result.success) fail(finding, result.error);
     if (finding.UpdatedAt < finding.CreatedAt) {
       throw new EcrComplianceError(
