@@ -18,6 +18,9 @@ const repoRoot = join(benchDir, '..');
 const resultsFile = join(repoRoot, '.bench', 'results.json');
 const SUFFIX = '.bench.ts';
 
+// The SDK's notice about Node.js 20 is not a figure.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 interface ModuleRun {
   readonly name: string;
   readonly description?: string;
