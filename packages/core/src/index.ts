@@ -83,6 +83,8 @@ export {
   DescribeImageScanFindingsSchema,
   type EcrImageScanEvent,
   EcrImageScanEventSchema,
+  type FindingsImportedEvent,
+  FindingsImportedEventSchema,
 } from './schemas.js';
 export {
   isAtOrAbove,
@@ -96,6 +98,7 @@ export {
 export { type ReportScanResult, reportScan } from './usecases/reportScan.js';
 export {
   type ActionContext,
+  type AuditOutcome,
   blockRepository,
   changeRepositoryPolicy,
   type RepositoryActionConfig,

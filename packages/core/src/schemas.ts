@@ -206,6 +206,21 @@ export const CustomActionEventSchema = z.object({
 /** A validated custom action event; `detail.findings` still need {@link ActionFindingSchema}. */
 export type CustomActionEvent = z.output<typeof CustomActionEventSchema>;
 
+/**
+ * The EventBridge "Security Hub Findings - Imported" event (AWS-FACTS §5.4): one finding,
+ * created or updated. Automatic remediation acts on it. Findings are validated one by one.
+ */
+export const FindingsImportedEventSchema = z.object({
+  ...envelope,
+  source: z.literal('aws.securityhub'),
+  'detail-type': z.literal('Security Hub Findings - Imported'),
+  detail: z.object({
+    findings: z.array(z.unknown()).check(z.minLength(1, 'expected at least one finding')),
+  }),
+});
+/** A validated "Findings - Imported" event; `detail.findings` still need {@link ActionFindingSchema}. */
+export type FindingsImportedEvent = z.output<typeof FindingsImportedEventSchema>;
+
 const SeverityField = z.object({ Label: z.optional(z.string()), Normalized: z.optional(z.number()) });
 
 /** The part of an ASFF finding (as Security Hub sends it in a custom action) that blocking needs. */
@@ -217,6 +232,7 @@ export const ActionFindingSchema = z.object({
   Severity: z.optional(SeverityField),
   FindingProviderFields: z.optional(z.object({ Severity: z.optional(SeverityField) })),
   RecordState: z.optional(z.string()),
+  Workflow: z.optional(z.object({ Status: z.optional(z.string()) })),
   Resources: z
     .array(
       z.object({

@@ -349,3 +349,31 @@ describe('changeRepositoryPolicy', () => {
     expect(policies.writes).toEqual([]);
   });
 });
+
+describe('blockRepository as automatic remediation', () => {
+  const automatic = { ...context, actor: 'ecr-compliance automatic remediation', automatic: true };
+
+  it('blocks and records the change once, then writes no note for an unchanged policy', async () => {
+    const policies = new InMemoryPolicies();
+    const audit = new InMemoryAudit();
+    const first = await blockRepository({ policies, audit }, imageFinding, { accountId: account }, automatic);
+    expect(first).toMatchObject({ status: 'blocked', changed: true, audit: { recorded: true } });
+    const again = await blockRepository({ policies, audit }, imageFinding, { accountId: account }, automatic);
+    expect(again).toMatchObject({
+      status: 'blocked',
+      changed: false,
+      audit: { recorded: false, skipped: 'automatic remediation records changes only' },
+    });
+    expect(audit.entries).toHaveLength(1);
+  });
+
+  it('leaves a finding that a person suppressed alone', async () => {
+    const policies = new InMemoryPolicies();
+    const suppressed = { ...clone(imageFinding), Workflow: { Status: 'SUPPRESSED' } };
+    const outcome = await blockRepository({ policies }, suppressed, { accountId: account }, automatic);
+    expect(outcome).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/suppressed/) });
+    expect(policies.writes).toEqual([]);
+    const byPerson = await blockRepository({ policies }, suppressed, { accountId: account }, context);
+    expect(byPerson.status).toBe('blocked');
+  });
+});

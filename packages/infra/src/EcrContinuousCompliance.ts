@@ -14,6 +14,7 @@ import {
   type EcrContinuousComplianceProps,
   type ResolvedEcrContinuousComplianceProps,
   resolveProps,
+  SEVERITY_THRESHOLDS,
 } from './EcrContinuousComplianceProps.js';
 import { HANDLER_BUNDLING, HANDLER_SOURCES } from './handlerSources.js';
 
@@ -65,6 +66,11 @@ export class EcrContinuousCompliance extends Construct {
   public readonly imageScanRule: Rule;
   /** "Security Hub Findings - Custom Action" of the two actions -> {@link onCustomActionFunction}. */
   public readonly customActionRule: Rule;
+  /**
+   * With `autoRemediation`: the rule that sends active image findings at or above the threshold
+   * ("Security Hub Findings - Imported") to the remediation function; otherwise undefined.
+   */
+  public readonly autoRemediationRule: Rule | undefined;
   /** Events of {@link imageScanRule} that EventBridge could not deliver. */
   public readonly imageScanDeadLetterQueue: Queue;
   /** Events of {@link customActionRule} that EventBridge could not deliver. */
@@ -209,6 +215,38 @@ export class EcrContinuousCompliance extends Construct {
         }),
       ],
     });
+
+    // One event per scan: only the image finding (GeneratorId ecr-compliance/<scanner>/image) of
+    // this account's default product, active, at or above the threshold. The audit note on it
+    // makes Security Hub emit the event again; the function then finds the policy unchanged and
+    // writes no note, which ends that loop.
+    this.autoRemediationRule = settings.autoRemediation
+      ? new Rule(this, 'AutoRemediationRule', {
+          description:
+            'ecr-compliance: an active image finding at or above the threshold -> block its repository (automatic remediation)',
+          eventPattern: {
+            source: ['aws.securityhub'],
+            detailType: ['Security Hub Findings - Imported'],
+            detail: {
+              findings: {
+                ProductArn: [arn('securityhub', `product/${Aws.ACCOUNT_ID}/default`)],
+                GeneratorId: [{ wildcard: 'ecr-compliance/*/image' }],
+                RecordState: ['ACTIVE'],
+                Severity: {
+                  Label: SEVERITY_THRESHOLDS.slice(SEVERITY_THRESHOLDS.indexOf(settings.severityThreshold)),
+                },
+              },
+            },
+          },
+          targets: [
+            new LambdaFunction(this.onCustomActionFunction, {
+              deadLetterQueue: this.customActionDeadLetterQueue,
+              retryAttempts: 185,
+              maxEventAge: Duration.hours(24),
+            }),
+          ],
+        })
+      : undefined;
 
     const queues = {
       imageScan: this.imageScanDeadLetterQueue,

@@ -83,8 +83,11 @@ export interface EcrContinuousComplianceProps {
    */
   readonly logLevel?: LogLevel;
   /**
-   * Block repositories without a person's decision. Not supported yet: a person decides from
-   * Security Hub, as in the original sample, and `true` fails the synthesis.
+   * Block repositories without a person's decision: a rule on "Security Hub Findings - Imported"
+   * sends every active image finding of this tool at or above `severityThreshold` to the
+   * remediation function, which blocks its repository (findings a person suppressed are left
+   * alone; the audit note records each change). Off, a person decides from Security Hub, as in the
+   * original sample. Needs image findings: `findingGranularity` 'vulnerability' is refused with it.
    *
    * @default false
    */
@@ -237,21 +240,28 @@ export function resolveProps(props: EcrContinuousComplianceProps = {}): Resolved
       `'${unblockAction.name}' is also the block action's name; the console would show two identical actions`,
     );
   }
-  if (props.autoRemediation === true) {
+  const findingGranularity = oneOf(
+    'findingGranularity',
+    props.findingGranularity,
+    FINDING_GRANULARITIES,
+    'both',
+  );
+  const autoRemediation = props.autoRemediation ?? false;
+  if (autoRemediation && findingGranularity === 'vulnerability') {
     throw new InvalidPropsError(
       'autoRemediation',
-      'true is not supported yet: blocking happens only when a person chooses the block action in Security Hub; leave it unset or false',
+      "true needs the image findings it acts on, but findingGranularity is 'vulnerability'; use 'image' or 'both'",
     );
   }
   return {
     severityThreshold: oneOf('severityThreshold', props.severityThreshold, SEVERITY_THRESHOLDS, 'HIGH'),
     exemptPrincipalArns: resolveExemptPrincipals(props.exemptPrincipalArns),
-    findingGranularity: oneOf('findingGranularity', props.findingGranularity, FINDING_GRANULARITIES, 'both'),
+    findingGranularity,
     blockAction,
     unblockAction,
     logRetention: props.logRetention ?? RetentionDays.ONE_YEAR,
     logLevel: oneOf('logLevel', props.logLevel, LOG_LEVELS, 'INFO'),
-    autoRemediation: false,
+    autoRemediation,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
   };
 }

@@ -35,7 +35,8 @@ let synthError: unknown;
 beforeAll(() => {
   try {
     // The template is the same with or without bundling; the placeholder asset keeps this file fast.
-    synthesized = synthesize({ bundle: false, nag: true });
+    // Automatic remediation on: the largest template (every resource of the default, plus its rule).
+    synthesized = synthesize({ bundle: false, nag: true, props: { autoRemediation: true } });
   } catch (error) {
     // With unacknowledged errors, synthesis throws the whole report; keep it for the assertion.
     synthError = error;

@@ -131,6 +131,54 @@ describe('event rules', () => {
   });
 });
 
+describe('automatic remediation', () => {
+  it('is off by default: only the scan and custom action rules exist', () => {
+    template.resourceCountIs('AWS::Events::Rule', 2);
+    expect(synthesized.stack.compliance.autoRemediationRule).toBeUndefined();
+  });
+
+  it('sends active image findings at or above the threshold, and nothing else, to the remediation function', () => {
+    const auto = synthesize({ props: { autoRemediation: true, severityThreshold: 'HIGH' }, bundle: false });
+    try {
+      const { stack } = auto;
+      const rule = stack.compliance.autoRemediationRule;
+      if (!rule) throw new Error('no automatic remediation rule');
+      const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+        stack.getLogicalId(construct.node.defaultChild as CfnElement);
+      auto.template.resourceCountIs('AWS::Events::Rule', 3);
+      auto.template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: Match.objectEquals({
+          source: ['aws.securityhub'],
+          'detail-type': ['Security Hub Findings - Imported'],
+          detail: {
+            findings: {
+              ProductArn: [partitionRegionAccount('securityhub', ':product/{account}/default')],
+              GeneratorId: [{ wildcard: 'ecr-compliance/*/image' }],
+              RecordState: ['ACTIVE'],
+              Severity: { Label: ['HIGH', 'CRITICAL'] },
+            },
+          },
+        }),
+        Targets: [
+          {
+            Arn: arnOf(logicalId(stack.compliance.onCustomActionFunction)),
+            Id: Match.anyValue(),
+            DeadLetterConfig: { Arn: arnOf(logicalId(stack.compliance.customActionDeadLetterQueue)) },
+            RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+          },
+        ],
+      });
+      auto.template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({ AUTO_REMEDIATION: 'true', SEVERITY_THRESHOLD: 'HIGH' }),
+        },
+      });
+    } finally {
+      rmSync(auto.outdir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Security Hub custom actions', () => {
   it('creates the block (ECR1) and unblock (ECR2) actions', () => {
     template.resourceCountIs('AWS::SecurityHub::ActionTarget', 2);
@@ -206,7 +254,7 @@ describe('functions', () => {
     expect(imageScan.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
   });
 
-  it('send invocations that fail after two retries to the encrypted failure queue', () => {
+  it('send failed invocations straight to the encrypted failure queue, with no Lambda retry', () => {
     const id = ids();
     for (const [fn, maxAge] of [
       [id.imageScanFn, 21_600],

@@ -136,7 +136,12 @@ describe('resolveProps', () => {
       'exemptPrincipalArns',
       'at most 2048',
     ],
-    ['autoRemediation true', { autoRemediation: true }, 'autoRemediation', 'not supported yet'],
+    [
+      'autoRemediation without image findings',
+      { autoRemediation: true, findingGranularity: 'vulnerability' },
+      'autoRemediation',
+      "findingGranularity is 'vulnerability'",
+    ],
     [
       'an unknown severity threshold',
       { severityThreshold: 'SEVERE' as never },
@@ -160,8 +165,11 @@ describe('resolveProps', () => {
     },
   );
 
-  it('accepts autoRemediation false, the same as leaving it unset', () => {
+  it('accepts autoRemediation false, the same as leaving it unset, and true with image findings', () => {
     expect(resolveProps({ autoRemediation: false }).autoRemediation).toBe(false);
+    expect(resolveProps({}).autoRemediation).toBe(false);
+    expect(resolveProps({ autoRemediation: true }).autoRemediation).toBe(true);
+    expect(resolveProps({ autoRemediation: true, findingGranularity: 'image' }).autoRemediation).toBe(true);
   });
 
   it('accepts an exempt principal that is a token without checking it', () => {

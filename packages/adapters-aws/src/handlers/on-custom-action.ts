@@ -1,6 +1,8 @@
 /**
  * Lambda handler of the EventBridge "Security Hub Findings - Custom Action" event: block or
  * unblock pulls from the repository of each selected finding, depending on which action fired.
+ * With automatic remediation on, it also blocks on "Security Hub Findings - Imported" events
+ * (one function, with one instance at a time, so that no two policy writes ever race).
  * The module scope is the composition root.
  */
 
@@ -14,6 +16,8 @@ import {
   type CustomActionEvent,
   CustomActionEventSchema,
   EcrComplianceError,
+  type FindingsImportedEvent,
+  FindingsImportedEventSchema,
   parseWith,
   type RepositoryActionOutcome,
   unblockRepository,
@@ -56,72 +60,94 @@ export class CustomActionFailedError extends EcrComplianceError {
   }
 }
 
-const act = makeIdempotent(async (event: CustomActionEvent): Promise<CustomActionResult> => {
-  const fired = event.resources;
-  const action = fired.includes(config.BLOCK_ACTION_ARN)
-    ? 'block'
-    : fired.includes(config.UNBLOCK_ACTION_ARN)
-      ? 'unblock'
-      : 'none';
-  if (action === 'none') {
-    logger.warn('event is for another custom action; nothing done', { resources: fired });
-    return { action, outcomes: [] };
+/** Who the audit trail names when a rule, not a person, blocked. */
+const AUTOMATIC_ACTOR = 'ecr-compliance automatic remediation';
+const IMPORTED = 'Security Hub Findings - Imported';
+
+type Decision =
+  | { action: 'none'; reason: string }
+  | { action: 'block' | 'unblock'; actor: string; automatic: boolean };
+
+function decide(event: CustomActionEvent | FindingsImportedEvent): Decision {
+  if (event['detail-type'] === IMPORTED) {
+    return config.AUTO_REMEDIATION
+      ? { action: 'block', actor: AUTOMATIC_ACTOR, automatic: true }
+      : { action: 'none', reason: 'a findings-imported event, and automatic remediation is off' };
   }
-  const context = {
-    actor: action === 'block' ? config.BLOCK_ACTION_ARN : config.UNBLOCK_ACTION_ARN,
-    now: new Date().toISOString(),
-  };
-  const outcomes: CustomActionResult['outcomes'][number][] = [];
-  // Sequential on purpose: two findings of one repository must not race on its policy.
-  for (const finding of event.detail.findings) {
-    try {
-      const outcome =
-        action === 'block'
-          ? await blockRepository(deps, finding, actionConfig, context)
-          : await unblockRepository(deps, finding, actionConfig, context);
-      outcomes.push(outcome);
-      if (outcome.status === 'skipped')
-        logger.warn('finding refused', { findingId: outcome.findingId, reason: outcome.reason });
-      else {
-        logger.info(`repository ${outcome.status}`, {
-          findingId: outcome.findingId,
-          repository: outcome.repositoryArn,
-          changed: outcome.changed,
-          policyDeleted: outcome.policyDeleted,
-          audit: outcome.audit,
-        });
-        if (!outcome.audit.recorded)
-          logger.warn('audit trail not written', {
-            findingId: outcome.findingId,
-            error: outcome.audit.error,
-          });
-      }
-    } catch (error) {
-      const findingId =
-        typeof (finding as { Id?: unknown })?.Id === 'string' ? (finding as { Id: string }).Id : null;
-      logger.error('finding not handled', { findingId, error: error as Error });
-      outcomes.push({
-        status: 'failed',
-        findingId,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      });
+  if (event.resources.includes(config.BLOCK_ACTION_ARN)) {
+    return { action: 'block', actor: config.BLOCK_ACTION_ARN, automatic: false };
+  }
+  if (event.resources.includes(config.UNBLOCK_ACTION_ARN)) {
+    return { action: 'unblock', actor: config.UNBLOCK_ACTION_ARN, automatic: false };
+  }
+  return { action: 'none', reason: 'the event is for another custom action' };
+}
+
+const act = makeIdempotent(
+  async (event: CustomActionEvent | FindingsImportedEvent): Promise<CustomActionResult> => {
+    const decision = decide(event);
+    if (decision.action === 'none') {
+      logger.warn(`nothing done: ${decision.reason}`, { resources: event.resources });
+      return { action: 'none', outcomes: [] };
     }
-  }
-  const failed = outcomes.filter((o) => o.status === 'failed');
-  if (failed.length > 0) {
-    // Reach the failure destination; a retry is safe because both actions are idempotent.
-    throw new CustomActionFailedError(
-      `${failed.length} of ${outcomes.length} findings not handled: ${failed.map((f) => ('error' in f ? f.error : '')).join('; ')}`,
-    );
-  }
-  return { action, outcomes };
-}, idempotency);
+    const { action } = decision;
+    const context = { actor: decision.actor, now: new Date().toISOString(), automatic: decision.automatic };
+    const outcomes: CustomActionResult['outcomes'][number][] = [];
+    // Sequential on purpose: two findings of one repository must not race on its policy.
+    for (const finding of event.detail.findings) {
+      try {
+        const outcome =
+          action === 'block'
+            ? await blockRepository(deps, finding, actionConfig, context)
+            : await unblockRepository(deps, finding, actionConfig, context);
+        outcomes.push(outcome);
+        if (outcome.status === 'skipped')
+          logger.warn('finding refused', { findingId: outcome.findingId, reason: outcome.reason });
+        else {
+          logger.info(`repository ${outcome.status}`, {
+            findingId: outcome.findingId,
+            repository: outcome.repositoryArn,
+            changed: outcome.changed,
+            policyDeleted: outcome.policyDeleted,
+            audit: outcome.audit,
+          });
+          if ('error' in outcome.audit)
+            logger.warn('audit trail not written', {
+              findingId: outcome.findingId,
+              error: outcome.audit.error,
+            });
+        }
+      } catch (error) {
+        const findingId =
+          typeof (finding as { Id?: unknown })?.Id === 'string' ? (finding as { Id: string }).Id : null;
+        logger.error('finding not handled', { findingId, error: error as Error });
+        outcomes.push({
+          status: 'failed',
+          findingId,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
+      }
+    }
+    const failed = outcomes.filter((o) => o.status === 'failed');
+    if (failed.length > 0) {
+      // Reach the failure destination; a retry is safe because both actions are idempotent.
+      throw new CustomActionFailedError(
+        `${failed.length} of ${outcomes.length} findings not handled: ${failed.map((f) => ('error' in f ? f.error : '')).join('; ')}`,
+      );
+    }
+    return { action, outcomes };
+  },
+  idempotency,
+);
 
 /** Blocks or unblocks the repositories of the event's findings. */
 export async function handler(event: unknown, context: LambdaContext): Promise<CustomActionResult> {
   logger.addContext(context as never);
   try {
-    const parsed = parseWith(CustomActionEventSchema, event, 'Security Hub custom action event');
+    const parsed =
+      (event as { 'detail-type'?: unknown } | null)?.['detail-type'] === IMPORTED
+        ? parseWith(FindingsImportedEventSchema, event, 'Security Hub findings-imported event')
+        : parseWith(CustomActionEventSchema, event, 'Security Hub custom action event');
     logger.setCorrelationId(parsed.id);
     idempotency.config.registerLambdaContext(context as never);
     return await act(parsed);

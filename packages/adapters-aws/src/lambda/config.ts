@@ -52,6 +52,12 @@ const OnCustomActionEnv = z.object({
         .filter((arn) => arn.length > 0),
     ),
   ),
+  // "true": the function also blocks, without a person, on "Security Hub Findings - Imported"
+  // events of image findings at or above the threshold (the construct's autoRemediation).
+  AUTO_REMEDIATION: z.pipe(
+    z._default(z.enum(['true', 'false'], { error: 'AUTO_REMEDIATION must be "true" or "false"' }), 'false'),
+    z.transform((value: 'true' | 'false') => value === 'true'),
+  ),
 });
 
 /** Configuration of the on-image-scan handler. */

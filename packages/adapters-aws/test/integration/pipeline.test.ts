@@ -371,3 +371,60 @@ describe('on-custom-action against the emulator', () => {
     expect(doc?.Statement[0]).toMatchObject({ Sid: BLOCK_STATEMENT_SID, Effect: 'Deny', Principal: '*' });
   });
 });
+
+describe('automatic remediation against the emulator', () => {
+  it('blocks from the findings-imported event of the image finding, once', async () => {
+    const repository = 'team-d/auto';
+    const autoDigest = await pushScannedImage(ecr, moto.endpoint, moto.region, {
+      repository,
+      tag: '1.0.0',
+      findings: SCAN_FINDINGS,
+    });
+    const env = handlerEnvironment(proxy.endpoint, { AUTO_REMEDIATION: 'true' });
+    const automatic = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-custom-action.js', env))
+      .handler;
+    const scan = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-scan.js', env))
+      .handler;
+    const logs = captureLogs();
+    try {
+      await scan(
+        imageScanEvent({ id: 'a0a0-scan', repository, digest: autoDigest }),
+        lambdaContext('on-image-scan'),
+      );
+      const image = (await ourFindings()).find(
+        (f) =>
+          f.ProductFields?.['ecr-compliance/FindingType'] === 'image' &&
+          f.ProductFields?.['ecr-compliance/RepositoryName'] === repository,
+      );
+      const imported = {
+        ...customActionEvent({ id: 'a0a0-imported', action: 'unused', findings: [image] }),
+        'detail-type': 'Security Hub Findings - Imported',
+        resources: [`${image?.ProductArn}/${image?.Id}`],
+      };
+      const result = await automatic(imported, lambdaContext('on-custom-action'));
+      expect(result.outcomes[0]).toMatchObject({ status: 'blocked', changed: true });
+      const again = await automatic(
+        { ...imported, id: 'a0a0-imported-2' },
+        lambdaContext('on-custom-action'),
+      );
+      expect(again.outcomes[0]).toMatchObject({
+        status: 'blocked',
+        changed: false,
+        audit: { recorded: false },
+      });
+    } finally {
+      logs.restore();
+    }
+    const doc = JSON.parse(
+      (await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: repository }))).policyText ?? 'null',
+    );
+    expect(doc.Statement).toEqual([
+      {
+        Sid: BLOCK_STATEMENT_SID,
+        Effect: 'Deny',
+        Principal: '*',
+        Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+      },
+    ]);
+  });
+});

@@ -18,6 +18,8 @@ export {
 /** Loads a handler module afresh with `env` as its environment (its module scope reads it once). */
 export async function loadHandler<T>(path: string, env: Record<string, string>): Promise<T> {
   vi.resetModules();
+  // Exactly `env`: nothing stubbed for an earlier load may leak into this one.
+  vi.unstubAllEnvs();
   for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
   return (await import(path)) as T;
 }

@@ -86,12 +86,22 @@ describe('loadOnImageScanConfig', () => {
 });
 
 describe('loadOnCustomActionConfig', () => {
-  it('applies the defaults: threshold HIGH, no exempt principals', () => {
+  it('applies the defaults: threshold HIGH, no exempt principals, no automatic remediation', () => {
     expect(loadOnCustomActionConfig(customActionEnv)).toEqual({
       ...customActionEnv,
       SEVERITY_THRESHOLD: 'HIGH',
       EXEMPT_PRINCIPAL_ARNS: [],
+      AUTO_REMEDIATION: false,
     });
+  });
+
+  it('reads AUTO_REMEDIATION as a boolean', () => {
+    expect(loadOnCustomActionConfig({ ...customActionEnv, AUTO_REMEDIATION: 'true' }).AUTO_REMEDIATION).toBe(
+      true,
+    );
+    expect(() => loadOnCustomActionConfig({ ...customActionEnv, AUTO_REMEDIATION: '1' })).toThrow(
+      'invalid configuration of on-custom-action: AUTO_REMEDIATION must be "true" or "false"',
+    );
   });
 
   it('reads a comma-separated list of exempt principals, ignoring blanks and empty entries', () => {

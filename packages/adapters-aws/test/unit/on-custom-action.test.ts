@@ -366,7 +366,7 @@ describe('on-custom-action: other actions and bad input', () => {
     expect(ecr).not.toHaveReceivedAnyCommand();
     expect(securityHub).not.toHaveReceivedAnyCommand();
     expect(
-      logs.lines().find((line) => line.message === 'event is for another custom action; nothing done'),
+      logs.lines().find((line) => line.message === 'nothing done: the event is for another custom action'),
     ).toMatchObject({
       level: 'WARN',
       resources: [other],
@@ -380,6 +380,57 @@ describe('on-custom-action: other actions and bad input', () => {
     expect(ecr).not.toHaveReceivedAnyCommand();
     expect(securityHub).not.toHaveReceivedAnyCommand();
     expect(dynamodb).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('on-custom-action: automatic remediation', () => {
+  const imported = (id: string, findings: unknown[]) => ({
+    ...actionEvent(id, BLOCK, findings),
+    'detail-type': 'Security Hub Findings - Imported',
+    resources: [`arn:aws:securityhub:us-east-1:${ACCOUNT}:product/${ACCOUNT}/default/finding`],
+    detail: { findings },
+  });
+
+  it('ignores findings-imported events while it is off (the default)', async () => {
+    const result = await invoke(imported('7a1c0000-0001', [high]));
+
+    expect(result).toEqual({ action: 'none', outcomes: [] });
+    expect(ecr).not.toHaveReceivedAnyCommand();
+    expect(logs.lines().find((line) => line.level === 'WARN')?.message).toBe(
+      'nothing done: a findings-imported event, and automatic remediation is off',
+    );
+  });
+
+  it('blocks when it is on, records the change once, and writes no note when nothing changed', async () => {
+    const automatic = (
+      await loadHandler<{ handler: Handler }>(HANDLER, environment({ AUTO_REMEDIATION: 'true' }))
+    ).handler;
+
+    const first = await automatic(imported('7a1c0000-0002', [high]), lambdaContext('on-custom-action'));
+    expect(first.outcomes[0]).toMatchObject({ status: 'blocked', changed: true, audit: { recorded: true } });
+    expect(written()[0]?.policy.Statement).toEqual([DENY_STATEMENT]);
+    expect(securityHub).toHaveReceivedCommandTimes(BatchUpdateFindingsCommand, 1);
+    expect(securityHub.commandCalls(BatchUpdateFindingsCommand)[0]?.args[0].input.Note?.Text).toMatch(
+      /by ecr-compliance automatic remediation$/,
+    );
+
+    // Security Hub answers the note with another findings-imported event for the same finding.
+    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: policy(DENY_STATEMENT) });
+    const second = await automatic(imported('7a1c0000-0003', [high]), lambdaContext('on-custom-action'));
+    expect(second.outcomes[0]).toMatchObject({
+      status: 'blocked',
+      changed: false,
+      audit: { recorded: false },
+    });
+    expect(securityHub).toHaveReceivedCommandTimes(BatchUpdateFindingsCommand, 1);
+    expect(ecr).toHaveReceivedCommandTimes(SetRepositoryPolicyCommand, 1);
+  });
+
+  it('rejects AUTO_REMEDIATION values other than true and false at cold start', async () => {
+    await expect(loadHandler(HANDLER, environment({ AUTO_REMEDIATION: 'yes' }))).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: expect.stringContaining('AUTO_REMEDIATION must be "true" or "false"'),
+    });
   });
 });
 

@@ -28,7 +28,20 @@ export interface ActionContext {
   readonly actor: string;
   /** ISO-8601 time of the action. */
   readonly now: string;
+  /**
+   * A rule acts, not a person (automatic remediation): findings a person suppressed are left
+   * alone, and the audit trail is written only when the policy changed. The audit note itself
+   * makes Security Hub emit another "Findings - Imported" event for the finding; writing a note
+   * for an unchanged policy would start that loop again. @default false
+   */
+  readonly automatic?: boolean;
 }
+
+/** What happened to the audit trail of an action. */
+export type AuditOutcome =
+  | { readonly recorded: true }
+  | { readonly recorded: false; readonly error: string }
+  | { readonly recorded: false; readonly skipped: string };
 
 /** The outcome of blocking or unblocking for one finding. Refusals are outcomes, not errors. */
 export type RepositoryActionOutcome =
@@ -41,7 +54,7 @@ export type RepositoryActionOutcome =
       readonly changed: boolean;
       /** True when unblocking left no statement, so the policy was deleted. */
       readonly policyDeleted: boolean;
-      readonly audit: { readonly recorded: true } | { readonly recorded: false; readonly error: string };
+      readonly audit: AuditOutcome;
     }
   | { readonly status: 'skipped'; readonly findingId: string | null; readonly reason: string };
 
@@ -125,7 +138,7 @@ async function audit(
   trail: AuditTrail | undefined,
   finding: ActionFinding,
   entry: Parameters<AuditTrail['record']>[1],
-): Promise<{ recorded: true } | { recorded: false; error: string }> {
+): Promise<AuditOutcome> {
   if (!trail) return { recorded: false, error: 'no audit trail configured' };
   try {
     await trail.record({ id: finding.Id, productArn: finding.ProductArn }, entry);
@@ -197,6 +210,13 @@ export async function blockRepository(
   if (finding.RecordState === 'ARCHIVED') {
     return { status: 'skipped', findingId: finding.Id, reason: 'finding is archived (no longer observed)' };
   }
+  if (context.automatic && finding.Workflow?.Status === 'SUPPRESSED') {
+    return {
+      status: 'skipped',
+      findingId: finding.Id,
+      reason: 'a person suppressed the finding; automatic remediation leaves it alone',
+    };
+  }
   const threshold = config.severityThreshold ?? 'HIGH';
   const severity = severityOf(finding);
   if (!severity || !isAtOrAbove(severity, threshold)) {
@@ -217,13 +237,16 @@ export async function blockRepository(
     repositoryArn: arn,
     changed: change.changed,
     policyDeleted: false,
-    audit: await audit(deps.audit, finding, {
-      action: 'block',
-      outcome: change.changed ? 'pulls denied' : 'already blocked',
-      repositoryArn: arn,
-      at: context.now,
-      by: context.actor,
-    }),
+    audit:
+      context.automatic && !change.changed
+        ? { recorded: false, skipped: 'automatic remediation records changes only' }
+        : await audit(deps.audit, finding, {
+            action: 'block',
+            outcome: change.changed ? 'pulls denied' : 'already blocked',
+            repositoryArn: arn,
+            at: context.now,
+            by: context.actor,
+          }),
   };
 }
 

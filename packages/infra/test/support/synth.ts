@@ -3,32 +3,18 @@
  * false` the functions get a placeholder asset instead of an esbuild bundle (CDK's own
  * `aws:cdk:bundling-stacks` switch), for tests that only look at the template's shape.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { EcrComplianceStack, type EcrContinuousComplianceProps, HANDLER_SOURCES } from '../../src/index.js';
+import { EcrComplianceStack, type EcrContinuousComplianceProps } from '../../src/index.js';
 
 const infraRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Repository root (where `.venv` lives). */
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-/** Stand-in handler, used only while a real handler source does not exist yet. */
-export const FIXTURE_HANDLER = join(infraRoot, 'test/fixtures/handler.ts');
-
-/** Which handler sources the synthesized stack bundles (the real ones once they exist). */
-export const handlerEntries = {
-  onImageScan: existsSync(HANDLER_SOURCES.onImageScan) ? HANDLER_SOURCES.onImageScan : FIXTURE_HANDLER,
-  onCustomAction: existsSync(HANDLER_SOURCES.onCustomAction)
-    ? HANDLER_SOURCES.onCustomAction
-    : FIXTURE_HANDLER,
-};
-// The construct reads its entries from HANDLER_SOURCES; point them at the fixture while the real
-// handlers are missing, so the infra suite does not wait for them.
-Object.assign(HANDLER_SOURCES, handlerEntries);
-
 // CDK bundles with `pnpm exec -- esbuild` from the repository root; esbuild is a dependency of this
 // package, so its bin directory must be on PATH, as it is under `pnpm --filter @ecr-compliance/infra`.
 const bin = join(infraRoot, 'node_modules/.bin');
