@@ -273,3 +273,30 @@ describe('property: over arbitrary foreign policies', () => {
     );
   });
 });
+
+describe('exempt principals', () => {
+  it('refuses a session ARN, naming the role to exempt instead', () => {
+    expect(() =>
+      blockPolicy(null, { exemptPrincipalArns: ['arn:aws:sts::111122223333:assumed-role/BreakGlass/alice'] }),
+    ).toThrow(
+      'exemptPrincipalArns[0]: "arn:aws:sts::111122223333:assumed-role/BreakGlass/alice" is a session ARN, which aws:PrincipalArn never holds: exempt the role, arn:aws:iam::ACCOUNT:role/BreakGlass',
+    );
+  });
+
+  it('refuses a group ARN, which is never a principal', () => {
+    expect(() =>
+      blockPolicy(null, { exemptPrincipalArns: ['arn:aws:iam::111122223333:group/admins'] }),
+    ).toThrow(InvalidInputError);
+  });
+
+  it('accepts role paths and wildcards, users and root', () => {
+    const arns = [
+      'arn:aws:iam::111122223333:role/ci/fix-pusher-*',
+      'arn:aws:iam::111122223333:user/alice',
+      'arn:aws:iam::111122223333:root',
+    ];
+    expect(ours(blockPolicy(null, { exemptPrincipalArns: arns }).policy)?.Condition).toEqual({
+      ArnNotLike: { 'aws:PrincipalArn': arns },
+    });
+  });
+});

@@ -1,3 +1,4 @@
+import { validateExemptPrincipals } from '@ecr-compliance/core';
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { InvalidPropsError } from './errors.js';
@@ -45,7 +46,7 @@ export interface EcrContinuousComplianceProps {
    */
   readonly severityThreshold?: SeverityThreshold;
   /**
-   * IAM principal ARNs (roles, users, `root`, assumed-role sessions) that can still pull from a
+   * IAM principal ARNs (roles, users, `root`; wildcards allowed) that can still pull from a
    * blocked repository, such as a break-glass role. Unresolved tokens (e.g. `role.roleArn`) are
    * accepted unchecked.
    *
@@ -134,10 +135,6 @@ export const DEFAULT_UNBLOCK_ACTION: Required<CustomActionOptions> = {
 const ACTION_ID = /^[A-Za-z0-9]{1,20}$/;
 const MAX_ACTION_NAME = 19;
 const MAX_ACTION_DESCRIPTION = 256;
-// IAM principals that may appear in aws:PrincipalArn; commas are refused because the list travels
-// as one comma-separated environment variable.
-const PRINCIPAL_ARN =
-  /^arn:aws(?:-[a-z]+)*:(?:iam::\d{12}:(?:root|(?:role|user)\/[\w+=.@/*-]+)|sts::\d{12}:assumed-role\/[\w+=.@*-]+\/[\w+=.@*-]+)$/;
 // Lambda limits all environment variables of a function to 4 KB together.
 const MAX_EXEMPT_LIST_LENGTH = 2048;
 
@@ -196,10 +193,13 @@ function resolveExemptPrincipals(arns: readonly string[] | undefined): readonly 
         `'${arn}' contains a comma; the list is passed to the function comma-separated`,
       );
     }
-    if (!PRINCIPAL_ARN.test(arn)) {
+    // The function checks the same way at cold start; failing here fails the synthesis instead.
+    try {
+      validateExemptPrincipals([arn]);
+    } catch (error) {
       throw new InvalidPropsError(
         `exemptPrincipalArns[${index}]`,
-        `'${arn}' is not an IAM principal ARN (arn:<partition>:iam::<account>:role/<name>, :user/<name>, :root, or arn:<partition>:sts::<account>:assumed-role/<role>/<session>)`,
+        `'${arn}': ${(error as Error).message.replace(/^exemptPrincipalArns\[0\]: /, '')}`,
       );
     }
   }

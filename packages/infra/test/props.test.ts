@@ -50,7 +50,7 @@ describe('resolveProps', () => {
       exemptPrincipalArns: [
         'arn:aws:iam::111122223333:role/break-glass',
         'arn:aws:iam::111122223333:role/break-glass',
-        'arn:aws-us-gov:sts::111122223333:assumed-role/Admin/alice@example.com',
+        'arn:aws-us-gov:iam::111122223333:role/ci/fix-pusher-*',
         'arn:aws:iam::111122223333:root',
       ],
     });
@@ -61,7 +61,7 @@ describe('resolveProps', () => {
     });
     expect(resolved.exemptPrincipalArns).toEqual([
       'arn:aws:iam::111122223333:role/break-glass',
-      'arn:aws-us-gov:sts::111122223333:assumed-role/Admin/alice@example.com',
+      'arn:aws-us-gov:iam::111122223333:role/ci/fix-pusher-*',
       'arn:aws:iam::111122223333:root',
     ]);
     expect(resolved).toMatchObject({
@@ -120,6 +120,18 @@ describe('resolveProps', () => {
       'an exempt principal that is no IAM principal',
       { exemptPrincipalArns: ['arn:aws:iam::111122223333:role/ok', 'arn:aws:s3:::bucket'] },
       'exemptPrincipalArns[1]',
+      'not an IAM principal ARN',
+    ],
+    [
+      'an exempt session ARN, which aws:PrincipalArn never holds',
+      { exemptPrincipalArns: ['arn:aws:sts::111122223333:assumed-role/Admin/alice@example.com'] },
+      'exemptPrincipalArns[0]',
+      'exempt the role, arn:aws:iam::ACCOUNT:role/Admin',
+    ],
+    [
+      'an exempt group ARN, which is never a principal',
+      { exemptPrincipalArns: ['arn:aws:iam::111122223333:group/admins'] },
+      'exemptPrincipalArns[0]',
       'not an IAM principal ARN',
     ],
     [

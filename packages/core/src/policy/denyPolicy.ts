@@ -44,13 +44,26 @@ export interface BlockOptions {
   readonly exemptPrincipalArns?: readonly string[];
 }
 
-const PRINCIPAL_ARN =
-  /^arn:aws(?:-cn|-us-gov)?:(?:iam::(?:\d{12}|\*):(?:root|(?:role|user|group)\/[\w+=,.@\-/*?]+)|sts::(?:\d{12}|\*):assumed-role\/[\w+=,.@\-/*?]+)$/;
+// `aws:PrincipalArn` holds a role's ARN (never the session's), a user's, or the root user's; a
+// group is never a principal. Wildcards are allowed: ArnNotLike matches them.
+const PRINCIPAL_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(?:\d{12}|\*):(?:root|(?:role|user)\/[\w+=,.@\-/*?]+)$/;
+const SESSION_ARN = /^arn:aws(?:-cn|-us-gov)?:sts::[\d*]+:assumed-role\/([^/]+)\//;
 
-/** Checks the exempt principal ARNs: IAM role, user or root ARNs, or STS assumed-role ARNs. */
+/**
+ * Checks the exempt principal ARNs: IAM role, user or root ARNs, the forms `aws:PrincipalArn`
+ * takes. A session ARN (`sts::…:assumed-role/ROLE/SESSION`) or a group ARN would never match,
+ * so the principal would stay locked out: both are refused with a hint.
+ */
 export function validateExemptPrincipals(arns: readonly string[]): string[] {
   const out: string[] = [];
   arns.forEach((arn, i) => {
+    const session = SESSION_ARN.exec(arn);
+    if (session) {
+      throw new InvalidInputError(
+        `${JSON.stringify(arn)} is a session ARN, which aws:PrincipalArn never holds: exempt the role, arn:aws:iam::ACCOUNT:role/${session[1]}`,
+        `exemptPrincipalArns[${i}]`,
+      );
+    }
     if (!PRINCIPAL_ARN.test(arn)) {
       throw new InvalidInputError(
         `not an IAM principal ARN: ${JSON.stringify(arn)} (expected e.g. arn:aws:iam::111122223333:role/breakglass)`,
