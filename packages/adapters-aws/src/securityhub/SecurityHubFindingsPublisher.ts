@@ -96,15 +96,30 @@ export class SecurityHubFindingsPublisher implements FindingsPublisher {
         try {
           const out = await this.#client.send(new BatchImportFindingsCommand({ Findings: batch as never }));
           const failures = new Map((out.FailedFindings ?? []).map((f) => [f.Id ?? '', f]));
+          // Security Hub may count more failures than it names (an entry without or with another
+          // Id): then no finding of the batch that it did not name is known to have landed.
+          const named = batch.filter((f) => failures.has(f.Id)).length;
+          const unnamed = Math.max(0, (out.FailedCount ?? 0) - named);
           for (const finding of batch) {
             const failure = failures.get(finding.Id);
-            if (!failure) {
+            const code = failure
+              ? (failure.ErrorCode ?? 'Unknown')
+              : unnamed > 0
+                ? 'UnidentifiedFailure'
+                : undefined;
+            if (code === undefined) {
               succeeded += 1;
               continue;
             }
-            const code = failure.ErrorCode ?? 'Unknown';
-            if (RETRIABLE_CODES.has(code) && attempt < this.#maxAttempts) retry.push(finding);
-            else failed.push({ id: finding.Id, errorCode: code, errorMessage: failure.ErrorMessage ?? '' });
+            // Re-sending a finding that did land is harmless: the same UpdatedAt changes nothing.
+            const retriable = failure ? RETRIABLE_CODES.has(code) : true;
+            if (retriable && attempt < this.#maxAttempts) retry.push(finding);
+            else {
+              const message = failure
+                ? (failure.ErrorMessage ?? '')
+                : `Security Hub counted ${out.FailedCount} failed findings but named ${named}`;
+              failed.push({ id: finding.Id, errorCode: code, errorMessage: message });
+            }
           }
         } catch (error) {
           if (isRetriable(error) && attempt < this.#maxAttempts) retry = batch;

@@ -203,6 +203,29 @@ describe('SecurityHubFindingsPublisher retries', () => {
     expect(result.succeeded).toBe(1);
   });
 
+  it('re-sends the batch when Security Hub counts more failures than it names, and reports them if they persist', async () => {
+    const findings = asffFindings(5);
+    securityHub
+      .on(BatchImportFindingsCommand)
+      .resolvesOnce({
+        FailedCount: 2,
+        SuccessCount: 3,
+        FailedFindings: [{ ErrorCode: 'InternalFailure' } as never],
+      })
+      .resolves({ FailedCount: 1, SuccessCount: 4, FailedFindings: [{ Id: 'someone-else' } as never] });
+
+    const result = await publisher({ maxAttempts: 2 }).publisher.publish(findings);
+
+    expect(calls()[1]?.Findings?.map((f) => f.Id)).toEqual(findings.map((f) => f.Id));
+    expect(result.succeeded).toBe(0);
+    expect(result.failed).toHaveLength(5);
+    expect(result.failed[0]).toEqual({
+      id: findings[0]?.Id,
+      errorCode: 'UnidentifiedFailure',
+      errorMessage: 'Security Hub counted 1 failed findings but named 0',
+    });
+  });
+
   it.each([
     [
       'InvalidAccessException (HTTP 401)',
