@@ -32,6 +32,22 @@ describe('AsffFindingSchema', () => {
     expect(AsffFindingSchema.safeParse(withFields(fields)).success).toBe(true);
   });
 
+  it('rejects a finding over 240,000 bytes', () => {
+    const big = {
+      ...first,
+      Vulnerabilities: [
+        {
+          Id: 'CVE-1',
+          ReferenceUrls: Array.from({ length: 3000 }, (_, i) => `https://e.com/${'p'.repeat(80)}${i}`),
+        },
+      ],
+    };
+    expect(() => assertAsffFinding(big)).toThrow(/larger than 240000 bytes/);
+    expect(() => assertAsffFindings([first, { ...second, Vulnerabilities: big.Vulnerabilities }])).toThrow(
+      /larger than 240000 bytes/,
+    );
+  });
+
   it('rejects unknown keys, a blank Title and an UpdatedAt before CreatedAt', () => {
     expect(AsffFindingSchema.safeParse({ ...first, Titel: 'typo' }).success).toBe(false);
     expect(() => assertAsffFinding({ ...first, Title: ' ' })).toThrow(/violates ASFF at Title/);

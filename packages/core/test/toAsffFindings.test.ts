@@ -302,6 +302,26 @@ describe('Security Hub limits', () => {
     );
   });
 
+  it('keeps a finding with 20,000 related advisories and URLs under the limit', () => {
+    const image = scannedImageFromEcr(clone(page), { region });
+    const [first] = image.vulnerabilities;
+    const huge: ScannedImage = {
+      ...image,
+      imageTags: Array.from({ length: 1000 }, (_, i) => `release-${i}-${'x'.repeat(250)}`),
+      vulnerabilities: [
+        {
+          ...(first as Vulnerability),
+          relatedVulnerabilities: Array.from({ length: 20_000 }, (_, i) => `GHSA-${i}-aaaa-bbbb`),
+          referenceUrls: Array.from({ length: 20_000 }, (_, i) => `https://example.com/advisory/${i}`),
+        },
+      ],
+    };
+    const findings = toAsffFindings(huge);
+    expectValid(findings);
+    expect(findings[0]?.Vulnerabilities?.[0]?.RelatedVulnerabilities?.length).toBeLessThan(20_000);
+    expect(findings[0]?.Resources[0]?.Details?.AwsEcrContainerImage?.ImageTags).toHaveLength(100);
+  });
+
   it('handles an untagged image and a repository name with slashes', () => {
     const input = clone(page);
     delete input.imageId.imageTag;

@@ -8,6 +8,7 @@ import { EcrComplianceError } from '../errors.js';
 import { formatPath } from '../parse.js';
 import { SEVERITY_LABELS } from '../severity.js';
 import type { AsffFinding } from './AsffFinding.js';
+import { jsonBytesUpperBound, utf8Length } from './text.js';
 import '../zodConfig.js';
 
 /** Limits of ASFF fields this project writes. */
@@ -23,8 +24,8 @@ export const LIMITS = {
   productFieldValue: 2048,
   resources: 32,
   types: 50,
-  /** 240 KB per finding. */
-  findingBytes: 240 * 1024,
+  /** "240 KB" per finding, read as 240,000 bytes to stay clear of either reading. */
+  findingBytes: 240_000,
 } as const;
 
 const S = z.string().check(z.regex(/\S/, 'must not be empty or blank'));
@@ -181,8 +182,22 @@ function fail(finding: AsffFinding, error: z.core.$ZodError): never {
 export function assertAsffFinding(finding: AsffFinding): void {
   const result = fullSchema().safeParse(finding);
   if (!result.success) fail(finding, result.error);
+  assertBeyondSchema(finding);
+}
+
+/** The rules a schema does not express: timestamps in order, and the size of the whole finding. */
+function assertBeyondSchema(finding: AsffFinding): void {
   if (finding.UpdatedAt < finding.CreatedAt) {
     throw new EcrComplianceError(`finding ${finding.Id} violates ASFF: UpdatedAt is earlier than CreatedAt`);
+  }
+  // A cheap upper bound first; the exact UTF-8 size only when the bound says it might not fit.
+  if (
+    jsonBytesUpperBound(finding) > LIMITS.findingBytes &&
+    utf8Length(JSON.stringify(finding)) > LIMITS.findingBytes
+  ) {
+    throw new EcrComplianceError(
+      `finding ${finding.Id} violates ASFF: larger than ${LIMITS.findingBytes} bytes`,
+    );
   }
 }
 
@@ -231,10 +246,6 @@ export function assertAsffFindings(findings: readonly AsffFinding[]): void {
     }
     const result = varyingSchema().safeParse(finding);
     if (!result.success) fail(finding, result.error);
-    if (finding.UpdatedAt < finding.CreatedAt) {
-      throw new EcrComplianceError(
-        `finding ${finding.Id} violates ASFF: UpdatedAt is earlier than CreatedAt`,
-      );
-    }
+    assertBeyondSchema(finding);
   }
 }

@@ -1,3 +1,4 @@
+import { EcrComplianceError } from '../errors.js';
 import type { ScannedImage, Vulnerability, VulnerablePackage } from '../model.js';
 import { maxSeverity, SEVERITY_LABELS, type SeverityLabel, severityRank } from '../severity.js';
 import type { AsffFinding, AsffResource, AsffVulnerability, AsffVulnerablePackage } from './AsffFinding.js';
@@ -114,6 +115,9 @@ function compact<T extends object>(value: { [K in keyof T]?: T[K] | undefined })
   return out as T;
 }
 
+/** Tags listed in the image resource; the rest are left out (ProductFields lists them, truncated). */
+const MAX_LISTED_TAGS = 100;
+
 /** Tags worth showing: Security Hub rejects blank strings. */
 function tagsOf(image: ScannedImage): string[] {
   return image.imageTags.filter((t) => /\S/.test(t));
@@ -130,7 +134,8 @@ function imageResource(image: ScannedImage): AsffResource {
         RegistryId: image.accountId,
         RepositoryName: image.repositoryName,
         ImageDigest: image.imageDigest,
-        ImageTags: tagsOf(image),
+        // A finding has to stay under 240 KB whatever the number of tags.
+        ImageTags: tagsOf(image).slice(0, MAX_LISTED_TAGS),
         ImagePublishedAt: image.imagePushedAt,
         Architecture: image.architecture,
       }),
@@ -284,31 +289,54 @@ function vulnerabilityFinding(context: ImageContext, v: Vulnerability): AsffFind
 function fitSize(finding: AsffFinding): AsffFinding {
   // Nearly every finding is far below the limit: a cheap bound proves it without serializing.
   if (jsonBytesUpperBound(finding) <= LIMITS.findingBytes) return finding;
-  if (utf8Length(JSON.stringify(finding)) <= LIMITS.findingBytes) return finding;
+  const fits = (f: AsffFinding) => utf8Length(JSON.stringify(f)) <= LIMITS.findingBytes;
+  if (fits(finding)) return finding;
   const [vulnerability] = finding.Vulnerabilities ?? [];
   if (!vulnerability) return finding;
-  const allPackages = vulnerability.VulnerablePackages ?? [];
-  const allUrls = vulnerability.ReferenceUrls ?? [];
-  let keep = allPackages.length;
-  let urls = allUrls.length;
-  let candidate = finding;
-  while (utf8Length(JSON.stringify(candidate)) > LIMITS.findingBytes && (keep > 1 || urls > 0)) {
-    if (urls > 0) urls = Math.floor(urls / 2);
-    else keep = Math.max(1, Math.floor(keep / 2));
-    candidate = {
-      ...finding,
-      ProductFields: {
-        ...finding.ProductFields,
-        [field('ListedPackages')]: `${keep} of ${allPackages.length} packages listed (finding size limit)`,
-      },
-      Vulnerabilities: [
-        compact<AsffVulnerability>({
-          ...vulnerability,
-          VulnerablePackages: allPackages.slice(0, keep),
-          ReferenceUrls: allUrls.slice(0, urls),
-        }),
-      ],
-    };
+  // Halve the longest lists first: reference URLs, related advisories and CVSS scores, then the
+  // packages (one always stays). Every other field has a bounded length.
+  const lists = {
+    ReferenceUrls: vulnerability.ReferenceUrls ?? [],
+    RelatedVulnerabilities: vulnerability.RelatedVulnerabilities ?? [],
+    Cvss: vulnerability.Cvss ?? [],
+    VulnerablePackages: vulnerability.VulnerablePackages ?? [],
+  };
+  const kept = {
+    ReferenceUrls: lists.ReferenceUrls.length,
+    RelatedVulnerabilities: lists.RelatedVulnerabilities.length,
+    Cvss: lists.Cvss.length,
+    VulnerablePackages: lists.VulnerablePackages.length,
+  };
+  const build = (): AsffFinding => ({
+    ...finding,
+    ProductFields: {
+      ...finding.ProductFields,
+      [field('ListedPackages')]:
+        `${kept.VulnerablePackages} of ${lists.VulnerablePackages.length} packages listed (finding size limit)`,
+    },
+    Vulnerabilities: [
+      compact<AsffVulnerability>({
+        ...vulnerability,
+        ReferenceUrls: lists.ReferenceUrls.slice(0, kept.ReferenceUrls),
+        RelatedVulnerabilities: lists.RelatedVulnerabilities.slice(0, kept.RelatedVulnerabilities),
+        Cvss: lists.Cvss.slice(0, kept.Cvss),
+        VulnerablePackages: lists.VulnerablePackages.slice(0, kept.VulnerablePackages),
+      }),
+    ],
+  });
+  let candidate = build();
+  while (!fits(candidate)) {
+    if (kept.ReferenceUrls > 0) kept.ReferenceUrls = Math.floor(kept.ReferenceUrls / 2);
+    else if (kept.RelatedVulnerabilities > 0)
+      kept.RelatedVulnerabilities = Math.floor(kept.RelatedVulnerabilities / 2);
+    else if (kept.Cvss > 1) kept.Cvss = Math.floor(kept.Cvss / 2);
+    else if (kept.VulnerablePackages > 1) kept.VulnerablePackages = Math.floor(kept.VulnerablePackages / 2);
+    else {
+      throw new EcrComplianceError(
+        `finding ${finding.Id} cannot be brought under ${LIMITS.findingBytes} bytes: one of its texts is longer than Security Hub allows`,
+      );
+    }
+    candidate = build();
   }
   return candidate;
 }
