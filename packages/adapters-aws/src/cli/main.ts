@@ -3,6 +3,8 @@
  * The ecr-compliance command line: parse arguments, run a command, turn expected errors into a
  * one-line message and an exit code (1: invalid input or failed operation, 2: usage).
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { EcrComplianceError } from '@ecr-compliance/core';
 import { describeError } from '../awsErrors.js';
@@ -65,9 +67,13 @@ function parse<O extends Options>(args: string[], options: O, allowPositionals =
 export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    if (command === undefined) {
+      io.stderr(HELP.main ?? '');
+      return 2;
+    }
+    if (command === '--help' || command === '-h' || command === 'help') {
       io.stdout(HELP.main ?? '');
-      return command === undefined ? 2 : 0;
+      return 0;
     }
     if (command === '--version') {
       io.stdout(`${VERSION}\n`);
@@ -117,8 +123,17 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   }
 }
 
-// Started as a program (not imported by tests).
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '')) {
+/** True when this module is the program node started (also through a symlinked bin), not an import. */
+function isMain(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   // The SDK's multi-line notice about Node.js 20 would break the one-line error contract.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // A reader that stops early (`| head`) is not an error.

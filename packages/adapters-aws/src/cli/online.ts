@@ -21,6 +21,15 @@ function clientConfig(options: AwsOptions, extra: { maxAttempts?: number } = {})
   };
 }
 
+/** The region the client will use; none configured anywhere is a usage error, not an AWS failure. */
+async function regionOf(client: ECRClient): Promise<string> {
+  try {
+    return await client.config.region();
+  } catch {
+    throw new UsageError('no region: pass --region R, set AWS_REGION, or configure one in your AWS profile');
+  }
+}
+
 function requireRepository(repository: string | undefined): string {
   if (!repository) throw new UsageError('--repository is required');
   return repository;
@@ -49,7 +58,8 @@ export async function importCommand(
     ...(tag ? { imageTag: tag } : {}),
     ...(options['registry-id'] ? { registryId: options['registry-id'] } : {}),
   };
-  const source = new EcrScanFindingsSource({ client: new ECRClient(clientConfig(options)) });
+  const ecr = new ECRClient(clientConfig(options));
+  const source = new EcrScanFindingsSource({ client: ecr, region: await regionOf(ecr) });
   if (options['dry-run']) {
     printJson(io, toAsffFindings(await source.getScan(image), { granularity }));
     return;
@@ -75,9 +85,9 @@ export async function importCommand(
       requests: result.publish.requests,
     });
   } catch (error) {
-    if (error instanceof PublishError) {
-      for (const f of error.failed.slice(0, 20))
-        io.stderr(`failed: ${f.id}: ${f.errorCode} ${f.errorMessage}\n`);
+    // The error's one line says how many failed and why; each finding only on request.
+    if (error instanceof PublishError && io.env.ECR_COMPLIANCE_DEBUG) {
+      for (const f of error.failed) io.stderr(`failed: ${f.id}: ${f.errorCode} ${f.errorMessage}\n`);
     }
     throw error;
   }
@@ -101,7 +111,7 @@ export async function repositoryCommand(
   const client = new ECRClient(clientConfig(options));
   const repository = {
     repositoryName,
-    region: await client.config.region(),
+    region: await regionOf(client),
     ...(options['registry-id'] ? { registryId: options['registry-id'] } : {}),
   };
   const dryRun = options['dry-run'] ?? false;

@@ -165,11 +165,51 @@ describe('help', () => {
     },
   );
 
-  it('prints the overview with --help and exits 2 without a command', async () => {
+  it('prints the overview with --help, and on standard error with exit 2 without a command', async () => {
     const help = memoryIo();
     expect(await run(['--help'], help.io)).toBe(0);
     expect(help.stdout()).toContain('Usage: ecr-compliance <command>');
     const none = memoryIo();
     expect(await run([], none.io)).toBe(2);
+    expect(none.stdout()).toBe('');
+    expect(none.stderr()).toContain('Usage: ecr-compliance <command>');
+  });
+});
+
+describe('the installed program', () => {
+  it('runs through a symlinked bin, as npm and pnpm install it', async () => {
+    const { execFile } = await import('node:child_process');
+    const { mkdtempSync, symlinkSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { promisify } = await import('node:util');
+    const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const link = join(mkdtempSync(join(tmpdir(), 'ecr-compliance-bin-')), 'ecr-compliance');
+    symlinkSync(main, link);
+    const { stdout } = await promisify(execFile)(process.execPath, [link, '--version']);
+    expect(stdout).toBe('0.1.0\n');
+  });
+
+  it('names a missing region as a usage error (exit 2) for commands that call AWS', async () => {
+    const { io, stderr } = memoryIo();
+    const saved = {
+      AWS_REGION: process.env.AWS_REGION,
+      AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION,
+      AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE,
+    };
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    process.env.AWS_CONFIG_FILE = '/nonexistent/aws-config';
+    try {
+      expect(await run(['block', '--repository', 'team-a/api', '--dry-run'], io)).toBe(2);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    expect(stderr()).toBe(
+      'ecr-compliance: no region: pass --region R, set AWS_REGION, or configure one in your AWS profile\n',
+    );
   });
 });
