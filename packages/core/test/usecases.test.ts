@@ -222,6 +222,7 @@ describe('blockRepository', () => {
       { GeneratorId: 'someone-else/scanner' },
       /not a finding of ecr-compliance/,
     ],
+    ['a finding whose Id is not ours', { Id: 'forged/finding' }, /not a finding of ecr-compliance/],
     ['a finding of another account', { AwsAccountId: '444455556666' }, /belongs to account 444455556666/],
     [
       'a non-ECR resource',

@@ -8,7 +8,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { type EcrImageScanEvent, EcrImageScanEventSchema, parseWith, reportScan } from '@ecr-compliance/core';
+import {
+  type EcrImageScanEvent,
+  EcrImageScanEventSchema,
+  InvalidInputError,
+  parseWith,
+  reportScan,
+} from '@ecr-compliance/core';
 import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
 import { loadOnImageScanConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
@@ -46,6 +52,13 @@ export async function handler(event: unknown, context: LambdaContext) {
   logger.addContext(context as never);
   try {
     const parsed = parseWith(EcrImageScanEventSchema, event, 'ECR Image Scan event');
+    // A rule of this account and Region only delivers its own events; anything else is misrouted.
+    if (parsed.account !== config.ACCOUNT_ID || parsed.region !== config.AWS_REGION) {
+      throw new InvalidInputError(
+        `event of ${parsed.account}/${parsed.region}, but this function imports for ${config.ACCOUNT_ID}/${config.AWS_REGION}`,
+        'account',
+      );
+    }
     logger.setCorrelationId(parsed.id);
     idempotency.config.registerLambdaContext(context as never);
     const result = await importScan(parsed);

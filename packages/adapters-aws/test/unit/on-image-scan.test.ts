@@ -229,6 +229,18 @@ describe('on-image-scan handler', () => {
     expect(dynamodb).not.toHaveReceivedAnyCommand();
   });
 
+  it.each([
+    ['another account', { account: '444455556666' }],
+    ['another region', { region: 'eu-west-1' }],
+  ])('refuses an event of %s, calling nothing', async (_, patch) => {
+    await expect(invoke({ ...scanEvent('1308b246-0008'), ...patch })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      path: 'account',
+    });
+    expect(ecr).not.toHaveReceivedAnyCommand();
+    expect(securityHub).not.toHaveReceivedAnyCommand();
+  });
+
   it('removes the correlation id after each invocation', async () => {
     await invoke(scanEvent('1308b246-0008'));
     await invoke({ not: 'an event' }).catch(() => undefined);

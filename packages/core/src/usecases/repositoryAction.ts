@@ -84,7 +84,12 @@ function check(raw: unknown, accountId: string, actingRegion: string | undefined
   }
   const finding = parsed.data;
   const product = OUR_PRODUCT.exec(finding.ProductArn);
-  if (!product || product[1] !== product[2] || !finding.GeneratorId.startsWith(`${PRODUCT_PREFIX}/`)) {
+  if (
+    !product ||
+    product[1] !== product[2] ||
+    !finding.GeneratorId.startsWith(`${PRODUCT_PREFIX}/`) ||
+    !finding.Id.startsWith(`${PRODUCT_PREFIX}/`)
+  ) {
     return {
       ok: false,
       reason: `not a finding of ${PRODUCT_PREFIX} (ProductArn ${finding.ProductArn}, GeneratorId ${finding.GeneratorId})`,
