@@ -11,7 +11,9 @@ export const Timestamp = z.pipe(
   z.transform((value: Date | number | string, ctx) => {
     const date =
       value instanceof Date ? value : typeof value === 'number' ? new Date(value * 1000) : new Date(value);
-    if (Number.isNaN(date.getTime())) {
+    // Years outside 1970-9999 are no scan time; epoch milliseconds sent as seconds land there.
+    const year = date.getUTCFullYear();
+    if (Number.isNaN(date.getTime()) || year < 1970 || year > 9999) {
       ctx.issues.push({
         code: 'custom',
         message: `not a valid timestamp: ${JSON.stringify(String(value))}`,

@@ -52,6 +52,14 @@ describe('DescribeImageScanFindings input', () => {
     );
   });
 
+  it('rejects epoch milliseconds given as seconds, naming the field', () => {
+    const input = clone(page);
+    input.imageScanFindings.imageScanCompletedAt = 1795169762000;
+    expect(() => scannedImageFromEcr(input, { region: 'us-east-1' })).toThrow(
+      /^imageScanFindings\.imageScanCompletedAt: not a valid timestamp: "1795169762000"/,
+    );
+  });
+
   it('tolerates extra fields', () => {
     const input = clone(page);
     input.somethingNew = { nested: true };

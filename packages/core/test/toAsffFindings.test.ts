@@ -417,3 +417,22 @@ describe('property: every finding meets the ASFF limits', () => {
     );
   });
 });
+
+describe('enhanced scanning specifics', () => {
+  it('leaves out SUPPRESSED and CLOSED Inspector findings', () => {
+    const input = clone(enhancedExample);
+    input.imageScanFindings.enhancedFindings[0].status = 'CLOSED';
+    input.imageScanFindings.enhancedFindings[2].status = 'SUPPRESSED';
+    const ids = map(input, 'vulnerability').map((f) => f.Vulnerabilities?.[0]?.Id);
+    expect(ids).not.toContain('GHSA-0000-j2v9-7q3c');
+    expect(ids).not.toContain('CVE-2025-20002');
+    expect(ids).toHaveLength(22);
+  });
+
+  it('dates the findings by the latest finding update when it is later than the scan', () => {
+    const input = clone(enhancedExample);
+    input.imageScanFindings.enhancedFindings[3].updatedAt = '2026-11-21T08:00:00Z';
+    const [first] = map(input);
+    expect(first?.UpdatedAt).toBe('2026-11-21T08:00:00.000Z');
+  });
+});

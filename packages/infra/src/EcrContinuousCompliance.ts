@@ -131,6 +131,10 @@ export class EcrContinuousCompliance extends Construct {
       // A scan can carry thousands of findings, imported 100 at a time within Security Hub's quota.
       memorySize: 512,
       timeout: Duration.minutes(5),
+      // One import at a time: the publisher's client-side limiter then holds the account's
+      // BatchImportFindings quota (10 requests/s, burst 30) for the whole function, not per
+      // instance. Scans pushed together wait in Lambda's event queue (up to maxEventAge).
+      reservedConcurrentExecutions: 1,
       logGroup: this.onImageScanLogGroup,
       environment: { ...common, FINDING_GRANULARITY: settings.findingGranularity },
       statements: [

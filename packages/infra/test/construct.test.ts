@@ -230,7 +230,7 @@ describe('functions', () => {
     });
   });
 
-  it('give on-custom-action its environment contract and one instance at a time', () => {
+  it('give on-custom-action its environment contract, and each function one instance at a time', () => {
     const id = ids();
     const imageScan = resourceOfType(template, 'AWS::Lambda::Function', id.imageScanFn);
     const customAction = resourceOfType(template, 'AWS::Lambda::Function', id.customActionFn);
@@ -251,7 +251,8 @@ describe('functions', () => {
         },
       },
     });
-    expect(imageScan.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+    // One import at a time too, so that its client-side limiter holds the account's Security Hub quota.
+    expect(imageScan.Properties.ReservedConcurrentExecutions).toBe(1);
   });
 
   it('send failed invocations straight to the encrypted failure queue, with no Lambda retry', () => {

@@ -42,7 +42,12 @@ export function scannedImageFromEcr(response: unknown, options: FromEcrOptions):
   const basic = scan.findings ?? [];
   const isEnhanced = enhanced.length > 0 || (basic.length === 0 && status === 'ACTIVE');
   const vulnerabilities = isEnhanced ? groupEnhanced(enhanced) : groupBasic(basic);
-  const scanCompletedAt = scan.imageScanCompletedAt ?? latestObservation(enhanced);
+  // Enhanced scanning re-evaluates images continuously: a finding can change after the image's
+  // last scan completed, so the latest of both dates the findings (UpdatedAt must move forward).
+  const latest = isEnhanced ? latestObservation(enhanced) : undefined;
+  const completed = scan.imageScanCompletedAt;
+  const scanCompletedAt =
+    completed && latest ? (latest > completed ? latest : completed) : (completed ?? latest);
   if (!scanCompletedAt) {
     throw new InvalidInputError(
       'required to date the findings (in DescribeImageScanFindings response)',
@@ -162,6 +167,8 @@ const EXPLOIT = new Set(['YES', 'NO']);
 function groupEnhanced(findings: readonly EnhancedFinding[]): Vulnerability[] {
   const byId = new Map<string, Vulnerability>();
   for (const f of findings) {
+    // SUPPRESSED and CLOSED Inspector findings are not current vulnerabilities of the image.
+    if (f.status !== undefined && f.status.toUpperCase() !== 'ACTIVE') continue;
     const details = f.packageVulnerabilityDetails;
     const id = (details?.vulnerabilityId ?? f.title ?? '').trim();
     const original = f.severity?.trim() || 'UNTRIAGED';
