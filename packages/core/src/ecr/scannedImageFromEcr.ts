@@ -46,8 +46,11 @@ export function scannedImageFromEcr(response: unknown, options: FromEcrOptions):
   // last scan completed, so the latest of both dates the findings (UpdatedAt must move forward).
   const latest = isEnhanced ? latestObservation(enhanced) : undefined;
   const completed = scan.imageScanCompletedAt;
-  const scanCompletedAt =
-    completed && latest ? (latest > completed ? latest : completed) : (completed ?? latest);
+  // ISO-8601 strings in UTC sort in time order.
+  const scanCompletedAt = [completed, latest]
+    .filter((t): t is string => t !== undefined)
+    .sort()
+    .at(-1);
   if (!scanCompletedAt) {
     throw new InvalidInputError(
       'required to date the findings (in DescribeImageScanFindings response)',
