@@ -3,7 +3,6 @@
  * this project uses, so that real integration tests know which behaviours they can rely on. Each `it` states
  * one moto behaviour; where moto differs from real AWS the test name says so.
  */
-import { createHash } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateRepositoryCommand,
@@ -38,30 +37,10 @@ import {
   setEcrScanFindingResults,
   startMoto,
 } from '../support/moto.js';
+import { manifest, sha } from '../support/scenario.js';
 
 const REPO = 'team-a/payments-api';
 const PRODUCT_ARN = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:product/${MOTO_ACCOUNT_ID}/default`;
-
-const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
-
-function manifest(layerSeed: string): { text: string; layerDigests: string[] } {
-  const layerDigests = [sha(`${layerSeed}-layer-1`), sha(`${layerSeed}-layer-2`)];
-  const text = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    config: {
-      mediaType: 'application/vnd.docker.container.image.v1+json',
-      size: 7023,
-      digest: sha(`${layerSeed}-config`),
-    },
-    layers: layerDigests.map((digest, i) => ({
-      mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-      size: 32_654 + i,
-      digest,
-    })),
-  });
-  return { text, layerDigests };
-}
 
 function finding(n: number, updatedAt: string, label = 'HIGH'): AwsSecurityFinding {
   const image = `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${REPO}/sha256:${'a'.repeat(64)}`;

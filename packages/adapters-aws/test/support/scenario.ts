@@ -16,7 +16,7 @@ import { MOTO_ACCOUNT_ID, setEcrScanFindingResults } from './moto.js';
 export const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
 /** A Docker v2 manifest; moto's digest of it is sha256 of its joined layer digests. */
-export function manifest(seed: string): { text: string; digest: string } {
+export function manifest(seed: string): { text: string; digest: string; layerDigests: string[] } {
   const layers = [sha(`${seed}-layer-1`), sha(`${seed}-layer-2`)];
   const text = JSON.stringify({
     schemaVersion: 2,
@@ -32,7 +32,7 @@ export function manifest(seed: string): { text: string; digest: string } {
       digest,
     })),
   });
-  return { text, digest: sha(layers.join('')) };
+  return { text, digest: sha(layers.join('')), layerDigests: layers };
 }
 
 /** Creates the repository (if needed), pushes an image, scans it, and makes moto answer with `findings`. */
