@@ -70,10 +70,14 @@ describe('on-image-scan handler', () => {
     const result = await invoke(scanEvent('1308b246-0001'));
 
     expect(result).toEqual({
+      outcome: 'imported',
       repositoryName: REPOSITORY,
       imageDigest: DIGEST,
       vulnerabilities: 2,
       findings: 3,
+      created: 3,
+      reactivated: 0,
+      archived: 0,
       publish: { sent: 3, succeeded: 3, failed: [], requests: 1 },
     });
     expect(ecr).toHaveReceivedCommandExactlyOnceWith(DescribeImageScanFindingsCommand, {
