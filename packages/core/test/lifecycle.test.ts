@@ -130,7 +130,10 @@ describe('reconcileScan', () => {
     const { hub, scan } = world();
     await scan(scanAt(T1));
     await scan(scanAt(T2, [HIGH_CVE]));
-    const archived = hub.imports[1]?.find((f) => f.RecordState === 'ARCHIVED') as Record<string, unknown>;
+    const archived = hub.imports[1]?.find((f) => f.RecordState === 'ARCHIVED') as unknown as Record<
+      string,
+      unknown
+    >;
     for (const added of ['Workflow', 'WorkflowState', 'ProcessedAt', 'Note', 'UserDefinedFields'])
       expect(archived).not.toHaveProperty(added);
     expect(Object.keys(archived.ProductFields as object).some((k) => k.startsWith('aws/'))).toBe(false);
