@@ -73,6 +73,7 @@ async function main() {
       tags: ['1.8.2'],
     });
     const imported = await onImageScan(scanEvent, lambdaContext('on-image-scan'));
+    if (imported.outcome !== 'imported') throw new Error(`the scan was not imported: ${imported.reason}`);
     say(
       `3. EventBridge "ECR Image Scan" -> on-image-scan: ${imported.vulnerabilities} distinct vulnerabilities -> ${imported.findings} ASFF findings, imported with ${imported.publish.requests} BatchImportFindings calls`,
     );

@@ -8,8 +8,10 @@ export { EcrScanFindingsSource, type EcrScanFindingsSourceOptions } from './ecr/
 export {
   ConfigurationError,
   loadOnCustomActionConfig,
+  loadOnImageActionConfig,
   loadOnImageScanConfig,
   type OnCustomActionConfig,
+  type OnImageActionConfig,
   type OnImageScanConfig,
 } from './lambda/config.js';
 export { SecurityHubAuditTrail } from './securityhub/SecurityHubAuditTrail.js';
@@ -17,4 +19,8 @@ export {
   SecurityHubFindingsPublisher,
   type SecurityHubFindingsPublisherOptions,
 } from './securityhub/SecurityHubFindingsPublisher.js';
+export {
+  SecurityHubFindingsStore,
+  type SecurityHubFindingsStoreOptions,
+} from './securityhub/SecurityHubFindingsStore.js';
 export { systemTimer, type Timer, TokenBucket } from './securityhub/TokenBucket.js';

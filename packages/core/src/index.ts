@@ -12,6 +12,7 @@ export type {
 } from './asff/AsffFinding.js';
 export { BATCH_LIMITS, toBatches } from './asff/batch.js';
 export { AsffFindingSchema, assertAsffFinding, LIMITS } from './asff/constraints.js';
+export { fromStoredFinding } from './asff/fromStoredFinding.js';
 export {
   imageArn,
   imageFindingId,
@@ -68,11 +69,14 @@ export type {
   AuditEntry,
   AuditTrail,
   FindingsPublisher,
+  FindingsStore,
+  ImageIdentity,
   ImageReference,
   PublishResult,
   RepositoryPolicyStore,
   RepositoryReference,
   ScanFindingsSource,
+  StoredFinding,
 } from './ports.js';
 export {
   type ActionFinding,
@@ -81,6 +85,8 @@ export {
   CustomActionEventSchema,
   type DescribeImageScanFindings,
   DescribeImageScanFindingsSchema,
+  type EcrImageActionEvent,
+  EcrImageActionEventSchema,
   type EcrImageScanEvent,
   EcrImageScanEventSchema,
   type FindingsImportedEvent,
@@ -95,6 +101,13 @@ export {
   severityRank,
   toSeverityLabel,
 } from './severity.js';
+export { type ArchiveImageResult, archiveImageFindings } from './usecases/archiveImageFindings.js';
+export {
+  type ReconcileScanResult,
+  type Reconciliation,
+  reconcile,
+  reconcileScan,
+} from './usecases/reconcileScan.js';
 export { type ReportScanResult, reportScan } from './usecases/reportScan.js';
 export {
   type ActionContext,

@@ -70,3 +70,39 @@ export interface AuditEntry {
 export interface AuditTrail {
   record(finding: { readonly id: string; readonly productArn: string }, entry: AuditEntry): Promise<void>;
 }
+
+/** One image as the findings name it: the parts of its resource Id (`imageArn`). */
+export interface ImageIdentity {
+  readonly accountId: string;
+  readonly region: string;
+  readonly repositoryName: string;
+  readonly imageDigest: string;
+}
+
+/**
+ * A finding as the store returns it: this tool's ASFF fields plus whatever the store added
+ * (Security Hub adds Workflow, ProcessedAt, `aws/` ProductFields, ...). Only the fields the
+ * lifecycle reads are typed; {@link fromStoredFinding} turns it back into an importable finding.
+ */
+export interface StoredFinding {
+  readonly Id: string;
+  readonly GeneratorId: string;
+  readonly CreatedAt: string;
+  readonly UpdatedAt: string;
+  readonly FirstObservedAt?: string;
+  readonly RecordState?: string;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * Where this tool's findings live between scans: the state a new scan is compared with. In AWS it
+ * is Security Hub itself (GetFindings), so there is no second copy that could disagree with it.
+ */
+export interface FindingsStore {
+  /**
+   * Every finding of this tool (GeneratorId under `ecr-compliance/`) whose resource is the image,
+   * ACTIVE and ARCHIVED alike: archived ones keep the first observation of a vulnerability that
+   * comes back.
+   */
+  findingsOf(image: ImageIdentity): Promise<readonly StoredFinding[]>;
+}

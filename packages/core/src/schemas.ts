@@ -193,6 +193,25 @@ export const EcrImageScanEventSchema = z.object({
 /** A validated "ECR Image Scan" event. */
 export type EcrImageScanEvent = z.output<typeof EcrImageScanEventSchema>;
 
+/**
+ * The EventBridge "ECR Image Action" event (AWS-FACTS §1.3): a push or a deletion. `image-tag` is
+ * one string here (the scan event has an array) and may be absent for an untagged image.
+ */
+export const EcrImageActionEventSchema = z.object({
+  ...envelope,
+  source: z.literal('aws.ecr'),
+  'detail-type': z.literal('ECR Image Action'),
+  detail: z.object({
+    'action-type': NonBlank,
+    result: NonBlank,
+    'repository-name': RepositoryName,
+    'image-digest': ImageDigest,
+    'image-tag': z.optional(z.string()),
+  }),
+});
+/** A validated "ECR Image Action" event. */
+export type EcrImageActionEvent = z.output<typeof EcrImageActionEventSchema>;
+
 /** The EventBridge "Security Hub Findings - Custom Action" event (AWS-FACTS §5.2). Findings are validated one by one. */
 export const CustomActionEventSchema = z.object({
   ...envelope,

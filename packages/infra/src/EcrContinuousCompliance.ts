@@ -18,7 +18,7 @@ import {
 } from './EcrContinuousComplianceProps.js';
 import { HANDLER_BUNDLING, HANDLER_SOURCES } from './handlerSources.js';
 
-/** Powertools service name of both functions. */
+/** Powertools service name of the functions. */
 export const SERVICE_NAME = 'ecr-compliance';
 
 // Attribute names of Powertools' DynamoDB idempotency persistence layer (its defaults).
@@ -29,11 +29,14 @@ const IDEMPOTENCY_TTL = 'expiration';
  * Continuous compliance of the Amazon ECR images of one account and Region.
  *
  * - Every completed basic scan ("ECR Image Scan", scan-status COMPLETE) runs `on-image-scan`, which
- *   imports the scan's findings into Security Hub (ASFF, product `<account>/default`).
+ *   imports the scan's findings into Security Hub (ASFF, product `<account>/default`) and archives
+ *   those of the image's vulnerabilities that the scan no longer reports (read back with GetFindings).
+ * - Every successful image deletion ("ECR Image Action", DELETE, SUCCESS) runs `on-image-action`,
+ *   which archives the image's findings.
  * - Two Security Hub custom actions (block, unblock) run `on-custom-action`, which adds or removes a
  *   Deny-pull statement in the repository policy of the selected finding's repository. It runs one
  *   invocation at a time (reserved concurrency 1) so that two policy writes never race.
- * - Both functions are idempotent through a DynamoDB table; events EventBridge cannot deliver land in
+ * - The functions are idempotent through a DynamoDB table; events EventBridge cannot deliver land in
  *   a dead-letter queue per rule, invocations that fail after Lambda's retries in a failure queue, and
  *   one alarm fires when any of those queues holds a message.
  *
@@ -58,14 +61,20 @@ export class EcrContinuousCompliance extends Construct {
   public readonly onImageScanFunction: NodejsFunction;
   /** Blocks or unblocks pulls from the repository of the selected findings. */
   public readonly onCustomActionFunction: NodejsFunction;
+  /** Archives the findings of a deleted image. */
+  public readonly onImageActionFunction: NodejsFunction;
   /** Log group of {@link onImageScanFunction}. */
   public readonly onImageScanLogGroup: LogGroup;
   /** Log group of {@link onCustomActionFunction}. */
   public readonly onCustomActionLogGroup: LogGroup;
+  /** Log group of {@link onImageActionFunction}. */
+  public readonly onImageActionLogGroup: LogGroup;
   /** "ECR Image Scan" with scan-status COMPLETE -> {@link onImageScanFunction}. */
   public readonly imageScanRule: Rule;
   /** "Security Hub Findings - Custom Action" of the two actions -> {@link onCustomActionFunction}. */
   public readonly customActionRule: Rule;
+  /** "ECR Image Action" with action-type DELETE and result SUCCESS -> {@link onImageActionFunction}. */
+  public readonly imageDeleteRule: Rule;
   /**
    * With `autoRemediation`: the rule that sends active image findings at or above the threshold
    * ("Security Hub Findings - Imported") to the remediation function; otherwise undefined.
@@ -75,9 +84,11 @@ export class EcrContinuousCompliance extends Construct {
   public readonly imageScanDeadLetterQueue: Queue;
   /** Events of {@link customActionRule} that EventBridge could not deliver. */
   public readonly customActionDeadLetterQueue: Queue;
-  /** Invocations of either function that still failed after Lambda's asynchronous retries. */
+  /** Events of {@link imageDeleteRule} that EventBridge could not deliver. */
+  public readonly imageDeleteDeadLetterQueue: Queue;
+  /** Invocations of any function that still failed after Lambda's asynchronous retries. */
   public readonly failedInvocationQueue: Queue;
-  /** In alarm while any of the three queues above holds a message. */
+  /** In alarm while any of the four queues above holds a message. */
   public readonly deadLetterAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: EcrContinuousComplianceProps = {}) {
@@ -100,6 +111,7 @@ export class EcrContinuousCompliance extends Construct {
 
     this.imageScanDeadLetterQueue = this.encryptedQueue('ImageScanDeadLetterQueue');
     this.customActionDeadLetterQueue = this.encryptedQueue('CustomActionDeadLetterQueue');
+    this.imageDeleteDeadLetterQueue = this.encryptedQueue('ImageDeleteDeadLetterQueue');
     this.failedInvocationQueue = this.encryptedQueue('FailedInvocationQueue');
     // Not SqsDestination: it also grants sqs:GetQueueAttributes and sqs:GetQueueUrl, which Lambda
     // does not need to deliver a failed invocation record.
@@ -115,6 +127,16 @@ export class EcrContinuousCompliance extends Construct {
     const idempotency = new PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       resources: [this.idempotencyTable.tableArn],
+    });
+    const importFindings = new PolicyStatement({
+      actions: ['securityhub:BatchImportFindings'],
+      resources: [arn('securityhub', `product/${Aws.ACCOUNT_ID}/default`)],
+    });
+    // GetFindings authorizes on the hub (Service Authorization Reference: resource type `hub`,
+    // arn:...:hub/default), not on findings or products: the narrowest resource it accepts.
+    const readFindings = new PolicyStatement({
+      actions: ['securityhub:GetFindings'],
+      resources: [arn('securityhub', 'hub/default')],
     });
     const common = {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -141,11 +163,10 @@ export class EcrContinuousCompliance extends Construct {
         idempotency,
         sendFailures,
         new PolicyStatement({ actions: ['ecr:DescribeImageScanFindings'], resources: [repositories] }),
-        new PolicyStatement({
-          actions: ['securityhub:BatchImportFindings'],
-          resources: [arn('securityhub', `product/${Aws.ACCOUNT_ID}/default`)],
-        }),
+        importFindings,
+        readFindings,
       ],
+      anyRepository: true,
       onFailure,
       maxEventAge: Duration.hours(6),
     });
@@ -180,10 +201,28 @@ export class EcrContinuousCompliance extends Construct {
           resources: [arn('securityhub', 'hub/default')],
         }),
       ],
+      anyRepository: true,
       onFailure,
       // Twenty selected findings arrive as twenty events; with one instance the rest are throttled and
       // wait in Lambda's queue, so allow them the time.
       maxEventAge: Duration.hours(1),
+    });
+
+    this.onImageActionLogGroup = this.logGroup('OnImageActionLogGroup', settings);
+    this.onImageActionFunction = this.nodejsFunction('OnImageAction', {
+      entry: HANDLER_SOURCES.onImageAction,
+      description: 'ecr-compliance: archives the Security Hub findings of a deleted ECR image',
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      // One at a time, as on-image-scan: its limiters then hold the GetFindings and
+      // BatchImportFindings quotas for the function (a batch delete sends one event per image).
+      reservedConcurrentExecutions: 1,
+      logGroup: this.onImageActionLogGroup,
+      environment: common,
+      statements: [idempotency, sendFailures, importFindings, readFindings],
+      anyRepository: false,
+      onFailure,
+      maxEventAge: Duration.hours(6),
     });
 
     this.imageScanRule = new Rule(this, 'ImageScanRule', {
@@ -216,6 +255,22 @@ export class EcrContinuousCompliance extends Construct {
           // A person clicked: act within the hour or leave it to the dead-letter queue and the alarm.
           retryAttempts: 185,
           maxEventAge: Duration.hours(1),
+        }),
+      ],
+    });
+
+    this.imageDeleteRule = new Rule(this, 'ImageDeleteRule', {
+      description: 'ecr-compliance: an ECR image deleted -> archive its findings in Security Hub',
+      eventPattern: {
+        source: ['aws.ecr'],
+        detailType: ['ECR Image Action'],
+        detail: { 'action-type': ['DELETE'], result: ['SUCCESS'] },
+      },
+      targets: [
+        new LambdaFunction(this.onImageActionFunction, {
+          deadLetterQueue: this.imageDeleteDeadLetterQueue,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
         }),
       ],
     });
@@ -255,6 +310,7 @@ export class EcrContinuousCompliance extends Construct {
     const queues = {
       imageScan: this.imageScanDeadLetterQueue,
       customAction: this.customActionDeadLetterQueue,
+      imageDelete: this.imageDeleteDeadLetterQueue,
       failed: this.failedInvocationQueue,
     };
     this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
@@ -316,11 +372,12 @@ export class EcrContinuousCompliance extends Construct {
     );
     for (const statement of options.statements) role.addToPrincipalPolicy(statement);
     // Recorded on the role itself, so an app that embeds this construct and runs cdk-nag inherits it.
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*]',
-      reason:
-        'The repository is known only when an event arrives: any repository of this account and Region may be scanned or blocked. The actions are only the few this function calls, and no other account or Region is reachable.',
-    });
+    if (options.anyRepository)
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*]',
+        reason:
+          'The repository is known only when an event arrives: any repository of this account and Region may be scanned or blocked. The actions are only the few this function calls, and no other account or Region is reachable.',
+      });
     const fn = new NodejsFunction(this, id, {
       entry: options.entry,
       handler: 'handler',
@@ -377,6 +434,8 @@ interface FunctionOptions {
   readonly logGroup: LogGroup;
   readonly environment: Record<string, string>;
   readonly statements: readonly PolicyStatement[];
+  /** Whether a statement names every repository (`repository/*`), which cdk-nag then reports. */
+  readonly anyRepository: boolean;
   readonly onFailure: IDestination;
   readonly maxEventAge: Duration;
 }

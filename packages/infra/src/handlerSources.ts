@@ -19,6 +19,8 @@ export interface HandlerSources {
   readonly onImageScan: string;
   /** Entry of the handler of Security Hub custom action events. */
   readonly onCustomAction: string;
+  /** Entry of the handler of "ECR Image Action" (DELETE) events. */
+  readonly onImageAction: string;
   /**
    * Package name to source entry, for esbuild's `--alias`: the core from its sources, and the
    * SDK's default credential chain replaced by the environment provider (Lambda's credentials are
@@ -33,6 +35,7 @@ export const HANDLER_SOURCES: HandlerSources = {
   depsLockFilePath: fromRoot('pnpm-lock.yaml'),
   onImageScan: fromRoot('packages/adapters-aws/src/handlers/on-image-scan.ts'),
   onCustomAction: fromRoot('packages/adapters-aws/src/handlers/on-custom-action.ts'),
+  onImageAction: fromRoot('packages/adapters-aws/src/handlers/on-image-action.ts'),
   aliases: {
     '@ecr-compliance/core': fromRoot('packages/core/src/index.ts'),
     '@aws-sdk/credential-provider-node': fromRoot(

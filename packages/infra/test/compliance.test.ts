@@ -77,9 +77,11 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*] @ EcrCompliance/EcrCompliance/OnCustomActionRole',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*] @ EcrCompliance/EcrCompliance/OnImageScanRole',
       'AwsSolutions-L1 @ EcrCompliance/EcrCompliance/OnCustomAction',
+      'AwsSolutions-L1 @ EcrCompliance/EcrCompliance/OnImageAction',
       'AwsSolutions-L1 @ EcrCompliance/EcrCompliance/OnImageScan',
       'AwsSolutions-SQS3 @ EcrCompliance/EcrCompliance/CustomActionDeadLetterQueue',
       'AwsSolutions-SQS3 @ EcrCompliance/EcrCompliance/FailedInvocationQueue',
+      'AwsSolutions-SQS3 @ EcrCompliance/EcrCompliance/ImageDeleteDeadLetterQueue',
       'AwsSolutions-SQS3 @ EcrCompliance/EcrCompliance/ImageScanDeadLetterQueue',
     ]);
   });

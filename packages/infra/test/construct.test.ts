@@ -58,6 +58,11 @@ function ids() {
     unblock: byPath('UnblockAction'),
     imageScanFn: byPath('OnImageScan'),
     customActionFn: byPath('OnCustomAction'),
+    imageActionFn: byPath('OnImageAction'),
+    imageActionRole: byPath('OnImageActionRole'),
+    imageActionLogs: byPath('OnImageActionLogGroup'),
+    imageDeleteDlq: byPath('ImageDeleteDeadLetterQueue'),
+    imageDeleteRule: byPath('ImageDeleteRule'),
     imageScanRole: byPath('OnImageScanRole'),
     customActionRole: byPath('OnCustomActionRole'),
     imageScanLogs: byPath('OnImageScanLogGroup'),
@@ -91,6 +96,26 @@ describe('event rules', () => {
     });
   });
 
+  it('sends successful ECR image deletions, and nothing else, to on-image-action', () => {
+    const id = ids();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectEquals({
+        source: ['aws.ecr'],
+        'detail-type': ['ECR Image Action'],
+        detail: { 'action-type': ['DELETE'], result: ['SUCCESS'] },
+      }),
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: arnOf(id.imageActionFn),
+          Id: Match.anyValue(),
+          DeadLetterConfig: { Arn: arnOf(id.imageDeleteDlq) },
+          RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+        },
+      ],
+    });
+  });
+
   it('sends the two custom actions, exactly, to on-custom-action', () => {
     const id = ids();
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -116,10 +141,11 @@ describe('event rules', () => {
 
   it('lets only its own rule invoke each function', () => {
     const id = ids();
-    template.resourceCountIs('AWS::Lambda::Permission', 2);
+    template.resourceCountIs('AWS::Lambda::Permission', 3);
     for (const [fn, rule] of [
       [id.imageScanFn, id.imageScanRule],
       [id.customActionFn, id.customActionRule],
+      [id.imageActionFn, id.imageDeleteRule],
     ] as const) {
       template.hasResourceProperties('AWS::Lambda::Permission', {
         Action: 'lambda:InvokeFunction',
@@ -132,8 +158,8 @@ describe('event rules', () => {
 });
 
 describe('automatic remediation', () => {
-  it('is off by default: only the scan and custom action rules exist', () => {
-    template.resourceCountIs('AWS::Events::Rule', 2);
+  it('is off by default: only the scan, deletion and custom action rules exist', () => {
+    template.resourceCountIs('AWS::Events::Rule', 3);
     expect(synthesized.stack.compliance.autoRemediationRule).toBeUndefined();
   });
 
@@ -145,7 +171,7 @@ describe('automatic remediation', () => {
       if (!rule) throw new Error('no automatic remediation rule');
       const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
         stack.getLogicalId(construct.node.defaultChild as CfnElement);
-      auto.template.resourceCountIs('AWS::Events::Rule', 3);
+      auto.template.resourceCountIs('AWS::Events::Rule', 4);
       auto.template.hasResourceProperties('AWS::Events::Rule', {
         EventPattern: Match.objectEquals({
           source: ['aws.securityhub'],
@@ -200,6 +226,7 @@ describe('functions', () => {
     for (const [fn, logs] of [
       [id.imageScanFn, id.imageScanLogs],
       [id.customActionFn, id.customActionLogs],
+      [id.imageActionFn, id.imageActionLogs],
     ] as const) {
       expect(resourceOfType(template, 'AWS::Lambda::Function', fn).Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -255,11 +282,28 @@ describe('functions', () => {
     expect(imageScan.Properties.ReservedConcurrentExecutions).toBe(1);
   });
 
+  it('give on-image-action its environment contract, one instance at a time', () => {
+    const id = ids();
+    expect(resourceOfType(template, 'AWS::Lambda::Function', id.imageActionFn).Properties).toMatchObject({
+      ReservedConcurrentExecutions: 1,
+      Environment: {
+        Variables: {
+          POWERTOOLS_SERVICE_NAME: 'ecr-compliance',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          IDEMPOTENCY_TABLE_NAME: ref(id.table),
+          ACCOUNT_ID: ref('AWS::AccountId'),
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+  });
+
   it('send failed invocations straight to the encrypted failure queue, with no Lambda retry', () => {
     const id = ids();
     for (const [fn, maxAge] of [
       [id.imageScanFn, 21_600],
       [id.customActionFn, 3_600],
+      [id.imageActionFn, 21_600],
     ] as const) {
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: ref(fn),
@@ -348,6 +392,38 @@ describe('IAM', () => {
         Action: 'securityhub:BatchImportFindings',
         Resource: partitionRegionAccount('securityhub', ':product/{account}/default'),
       },
+      {
+        Effect: 'Allow',
+        Action: 'securityhub:GetFindings',
+        Resource: partitionRegionAccount('securityhub', ':hub/default'),
+      },
+    ]);
+  });
+
+  it('gives on-image-action exactly what it calls, on scoped resources, and no ECR access', () => {
+    const id = ids();
+    expect(policyStatements(template, id.imageActionRole)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: arnOf(id.imageActionLogs),
+      },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: arnOf(id.table),
+      },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(id.failedQueue) },
+      {
+        Effect: 'Allow',
+        Action: 'securityhub:BatchImportFindings',
+        Resource: partitionRegionAccount('securityhub', ':product/{account}/default'),
+      },
+      {
+        Effect: 'Allow',
+        Action: 'securityhub:GetFindings',
+        Resource: partitionRegionAccount('securityhub', ':hub/default'),
+      },
     ]);
   });
 
@@ -380,7 +456,7 @@ describe('IAM', () => {
 
   it('has roles only Lambda can assume, with no managed policies', () => {
     const roles = resourcesOfType(template, 'AWS::IAM::Role');
-    expect(roles).toHaveLength(2);
+    expect(roles).toHaveLength(3);
     for (const role of roles) {
       expect(role.Properties).toMatchObject({
         AssumeRolePolicyDocument: {
@@ -392,7 +468,7 @@ describe('IAM', () => {
       expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
       expect(role.Properties).not.toHaveProperty('Policies');
     }
-    template.resourceCountIs('AWS::IAM::Policy', 2);
+    template.resourceCountIs('AWS::IAM::Policy', 3);
   });
 
   it('allows no wildcard action and no resource "*" anywhere in the template', () => {
@@ -432,7 +508,7 @@ describe('data and failure handling', () => {
 
   it('encrypts every queue and refuses plain HTTP on each', () => {
     const id = ids();
-    const queues = [id.imageScanDlq, id.customActionDlq, id.failedQueue];
+    const queues = [id.imageScanDlq, id.customActionDlq, id.imageDeleteDlq, id.failedQueue];
     template.resourceCountIs('AWS::SQS::Queue', queues.length);
     for (const queue of queues) {
       expect(resourceOfType(template, 'AWS::SQS::Queue', queue).Properties).toMatchObject({
@@ -461,6 +537,7 @@ describe('data and failure handling', () => {
     for (const [queue, rule] of [
       [id.imageScanDlq, id.imageScanRule],
       [id.customActionDlq, id.customActionRule],
+      [id.imageDeleteDlq, id.imageDeleteRule],
     ] as const) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [ref(queue)],
@@ -481,9 +558,11 @@ describe('data and failure handling', () => {
 
   it('alarms as soon as any dead-letter or failure queue holds a message', () => {
     const id = ids();
-    const queueNames = [id.imageScanDlq, id.customActionDlq, id.failedQueue].map((queue) => ({
-      'Fn::GetAtt': [queue, 'QueueName'],
-    }));
+    const queueNames = [id.imageScanDlq, id.customActionDlq, id.imageDeleteDlq, id.failedQueue].map(
+      (queue) => ({
+        'Fn::GetAtt': [queue, 'QueueName'],
+      }),
+    );
     template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',

@@ -1,5 +1,5 @@
 /**
- * Both synthesized event patterns, checked by an independent matcher: EventBridge in moto (server
+ * The synthesized event patterns, checked by an independent matcher: EventBridge in moto (server
  * mode). Each pattern goes on a rule of the default bus that delivers to an SQS queue; real-shaped
  * sample events are put on the bus, and the queue must receive exactly the ones that must match.
  * moto 5.2.5 accepts PutEvents with `aws.*` sources (real EventBridge refuses them), so the AWS
@@ -41,6 +41,7 @@ function sample(name: string): SampleEvent {
 
 // A custom source can claim any detail-type; the source filter must keep it out.
 const spoofed: SampleEvent = { ...sample('ecr-image-scan-complete'), source: 'acme.ecr-relay' };
+const spoofedDelete: SampleEvent = { ...sample('ecr-image-action-delete'), source: 'acme.ecr-relay' };
 const spoofedAction: SampleEvent = {
   ...sample('securityhub-custom-action-block'),
   source: 'acme.securityhub',
@@ -48,7 +49,7 @@ const spoofedAction: SampleEvent = {
 
 let moto: MotoServer;
 let synthesized: Synthesized;
-let patterns: { imageScan: unknown; customAction: unknown };
+let patterns: { imageScan: unknown; customAction: unknown; imageDelete: unknown };
 
 const call = <T = Record<string, unknown>>(service: string, target: string, body: unknown) =>
   awsJsonRequest<T>(moto.endpoint, moto.region, {
@@ -161,6 +162,7 @@ beforeAll(async () => {
   patterns = {
     imageScan: resolvedPattern(/completed ECR basic scan/),
     customAction: resolvedPattern(/custom action/),
+    imageDelete: resolvedPattern(/image deleted/),
   };
   moto = await startMoto(REGION);
 });
@@ -184,9 +186,11 @@ describe('event patterns on EventBridge (moto)', () => {
   it('delivers exactly the matching sample events to each rule', async () => {
     const imageScanQueue = await ruleToQueue('image-scan', patterns.imageScan);
     const customActionQueue = await ruleToQueue('custom-action', patterns.customAction);
+    const imageDeleteQueue = await ruleToQueue('image-delete', patterns.imageDelete);
     const events = new Map([
       ...samples,
       ['spoofed-ecr-image-scan', spoofed],
+      ['spoofed-ecr-image-action-delete', spoofedDelete],
       ['spoofed-custom-action', spoofedAction],
     ]);
     const names = await putEvents(events);
@@ -214,11 +218,16 @@ describe('event patterns on EventBridge (moto)', () => {
       'securityhub-custom-action-block',
       'securityhub-custom-action-unblock',
     ]);
-    // Must not match, for the record: ecr-image-scan-failed, ecr-image-action-push, inspector2-scan,
-    // spoofed-ecr-image-scan, securityhub-custom-action-other, securityhub-findings-imported,
+    // A push, a failed deletion and a deletion from another source never archive anything.
+    expect(await delivered(imageDeleteQueue)).toEqual(['ecr-image-action-delete']);
+    // Must not match, for the record: ecr-image-scan-failed, ecr-image-action-push,
+    // ecr-image-action-delete-failed, inspector2-scan, spoofed-ecr-image-scan,
+    // spoofed-ecr-image-action-delete, securityhub-custom-action-other, securityhub-findings-imported,
     // spoofed-custom-action.
     expect([...names.values()].sort()).toEqual(
       [
+        'ecr-image-action-delete',
+        'ecr-image-action-delete-failed',
         'ecr-image-action-push',
         'ecr-image-scan-complete',
         'ecr-image-scan-complete-untagged-clean',
@@ -229,6 +238,7 @@ describe('event patterns on EventBridge (moto)', () => {
         'securityhub-custom-action-unblock',
         'securityhub-findings-imported',
         'spoofed-custom-action',
+        'spoofed-ecr-image-action-delete',
         'spoofed-ecr-image-scan',
       ].sort(),
     );

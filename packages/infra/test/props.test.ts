@@ -259,7 +259,7 @@ describe('EcrContinuousCompliance with custom props', () => {
   it('applies the log retention and the removal policy', () => {
     const { template } = synthesized;
     const logGroups = template.findResources('AWS::Logs::LogGroup');
-    expect(Object.values(logGroups)).toHaveLength(2);
+    expect(Object.values(logGroups)).toHaveLength(3);
     for (const logGroup of Object.values(logGroups)) {
       expect(logGroup).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
     }

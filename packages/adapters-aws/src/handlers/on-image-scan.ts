@@ -1,6 +1,8 @@
 /**
  * Lambda handler of the EventBridge "ECR Image Scan" event: fetch the scan's findings, map them
- * to ASFF, import them into Security Hub. The module scope is the composition root.
+ * to ASFF, compare them with the image's findings in Security Hub (the state), and import them
+ * with the findings of vulnerabilities no longer present archived. An older or repeated scan
+ * changes nothing. The module scope is the composition root.
  */
 
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
@@ -13,20 +15,21 @@ import {
   EcrImageScanEventSchema,
   InvalidInputError,
   parseWith,
-  reportScan,
+  reconcileScan,
 } from '@ecr-compliance/core';
 import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
 import { loadOnImageScanConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
+import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
 
 const config = loadOnImageScanConfig(process.env);
 const logger = new Logger();
 const source = new EcrScanFindingsSource({ client: new ECRClient({ region: config.AWS_REGION }) });
-// The publisher owns retries (quota-aware, per finding), so the client makes one attempt.
-const publisher = new SecurityHubFindingsPublisher({
-  client: new SecurityHubClient({ region: config.AWS_REGION, maxAttempts: 1 }),
-});
+// The publisher and the store own retries (quota-aware), so the client makes one attempt.
+const securityHub = new SecurityHubClient({ region: config.AWS_REGION, maxAttempts: 1 });
+const publisher = new SecurityHubFindingsPublisher({ client: securityHub });
+const store = new SecurityHubFindingsStore({ client: securityHub });
 const idempotency = eventIdempotency(
   config.IDEMPOTENCY_TABLE_NAME,
   new DynamoDBClient({ region: config.AWS_REGION }),
@@ -34,8 +37,8 @@ const idempotency = eventIdempotency(
 
 const importScan = makeIdempotent(
   async (event: EcrImageScanEvent) =>
-    reportScan(
-      { source, publisher },
+    reconcileScan(
+      { source, store, publisher },
       {
         registryId: event.account,
         repositoryName: event.detail['repository-name'],
@@ -47,7 +50,7 @@ const importScan = makeIdempotent(
   idempotency,
 );
 
-/** Imports one completed scan. Throws on a malformed event or a finding that could not be imported. */
+/** Imports one completed scan, or skips an older or repeated one. Throws on a malformed event or a finding that could not be imported. */
 export async function handler(event: unknown, context: LambdaContext) {
   logger.addContext(context as never);
   try {
@@ -62,11 +65,22 @@ export async function handler(event: unknown, context: LambdaContext) {
     logger.setCorrelationId(parsed.id);
     idempotency.config.registerLambdaContext(context as never);
     const result = await importScan(parsed);
+    if (result.outcome === 'skipped') {
+      logger.info('scan skipped', {
+        repository: result.repositoryName,
+        imageDigest: result.imageDigest,
+        reason: result.reason,
+      });
+      return result;
+    }
     logger.info('scan imported', {
       repository: result.repositoryName,
       imageDigest: result.imageDigest,
       vulnerabilities: result.vulnerabilities,
       findings: result.findings,
+      created: result.created,
+      reactivated: result.reactivated,
+      archived: result.archived,
       sent: result.publish.sent,
       succeeded: result.publish.succeeded,
       failed: result.publish.failed.length,

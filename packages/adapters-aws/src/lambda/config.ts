@@ -38,6 +38,8 @@ const OnImageScanEnv = z.object({
   FINDING_GRANULARITY: z._default(z.enum(['vulnerability', 'image', 'both']), 'both'),
 });
 
+const OnImageActionEnv = z.object(common);
+
 const OnCustomActionEnv = z.object({
   ...common,
   BLOCK_ACTION_ARN: actionArn('BLOCK_ACTION_ARN'),
@@ -62,6 +64,8 @@ const OnCustomActionEnv = z.object({
 
 /** Configuration of the on-image-scan handler. */
 export type OnImageScanConfig = z.output<typeof OnImageScanEnv>;
+/** Configuration of the on-image-action handler. */
+export type OnImageActionConfig = z.output<typeof OnImageActionEnv>;
 /** Configuration of the on-custom-action handler. */
 export type OnCustomActionConfig = z.output<typeof OnCustomActionEnv>;
 
@@ -81,6 +85,11 @@ function load<S extends z.ZodMiniType>(
 /** Reads and validates the on-image-scan handler's environment. */
 export function loadOnImageScanConfig(env: Record<string, string | undefined>): OnImageScanConfig {
   return load(OnImageScanEnv, env, 'on-image-scan');
+}
+
+/** Reads and validates the on-image-action handler's environment. */
+export function loadOnImageActionConfig(env: Record<string, string | undefined>): OnImageActionConfig {
+  return load(OnImageActionEnv, env, 'on-image-action');
 }
 
 /** Reads and validates the on-custom-action handler's environment. */

@@ -9,6 +9,7 @@ import { DescribeImageScanFindingsCommand, ECRClient } from '@aws-sdk/client-ecr
 import {
   BatchImportFindingsCommand,
   type BatchImportFindingsCommandInput,
+  GetFindingsCommand,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -70,10 +71,14 @@ describe('on-image-scan handler', () => {
     const result = await invoke(scanEvent('1308b246-0001'));
 
     expect(result).toEqual({
+      outcome: 'imported',
       repositoryName: REPOSITORY,
       imageDigest: DIGEST,
       vulnerabilities: 2,
       findings: 3,
+      created: 3,
+      reactivated: 0,
+      archived: 0,
       publish: { sent: 3, succeeded: 3, failed: [], requests: 1 },
     });
     expect(ecr).toHaveReceivedCommandExactlyOnceWith(DescribeImageScanFindingsCommand, {
@@ -239,6 +244,59 @@ describe('on-image-scan handler', () => {
     });
     expect(ecr).not.toHaveReceivedAnyCommand();
     expect(securityHub).not.toHaveReceivedAnyCommand();
+  });
+
+  it('archives the stored finding of a vulnerability the re-scan no longer reports, keeping CreatedAt', async () => {
+    await invoke(scanEvent('1308b246-0009'));
+    const first = securityHub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings ?? [];
+    securityHub.on(GetFindingsCommand).resolves({
+      Findings: first.map((f) => ({ ...f, WorkflowState: 'NEW', Workflow: { Status: 'NEW' } })) as never,
+    });
+    const page = basicPage();
+    ecr.on(DescribeImageScanFindingsCommand).resolves({
+      ...page,
+      imageScanFindings: {
+        ...page.imageScanFindings,
+        imageScanCompletedAt: new Date('2026-11-25T08:00:00Z'),
+        findings: page.imageScanFindings.findings.slice(0, 1),
+      },
+    });
+
+    const result = await invoke(scanEvent('1308b246-0010'));
+
+    expect(result).toMatchObject({ outcome: 'imported', findings: 2, created: 0, archived: 1 });
+    const second = securityHub.commandCalls(BatchImportFindingsCommand)[1]?.args[0].input.Findings ?? [];
+    const archived = second.filter((f) => f.RecordState === 'ARCHIVED');
+    expect(archived).toHaveLength(1);
+    expect(archived[0]).toMatchObject({
+      UpdatedAt: '2026-11-25T08:00:00.000Z',
+      CreatedAt: first[1]?.CreatedAt,
+    });
+    expect(archived[0]).not.toHaveProperty('Workflow');
+    expect(
+      logs
+        .lines()
+        .filter((l) => l.message === 'scan imported')
+        .at(-1),
+    ).toMatchObject({ archived: 1 });
+  });
+
+  it('skips, with the reason logged, a scan not later than the stored findings', async () => {
+    await invoke(scanEvent('1308b246-0011'));
+    const first = securityHub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings ?? [];
+    securityHub.on(GetFindingsCommand).resolves({ Findings: first as never });
+
+    const result = await invoke(scanEvent('1308b246-0012'));
+
+    expect(result).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringContaining('older or repeated'),
+    });
+    expect(securityHub).toHaveReceivedCommandTimes(BatchImportFindingsCommand, 1);
+    expect(logs.lines().find((l) => l.message === 'scan skipped')).toMatchObject({
+      correlation_id: '1308b246-0012',
+      reason: expect.stringContaining('not later'),
+    });
   });
 
   it('removes the correlation id after each invocation', async () => {

@@ -1,0 +1,159 @@
+import '../support/mockMatchers.js';
+import {
+  GetFindingsCommand,
+  InternalException,
+  InvalidInputException,
+  LimitExceededException,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
+import { imageArn, productArn } from '@ecr-compliance/core';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { SecurityHubFindingsStore } from '../../src/securityhub/SecurityHubFindingsStore.js';
+import { ACCOUNT, DIGEST, FakeTimer, REPOSITORY, sdkError } from './helpers.js';
+
+const securityHub = mockClient(SecurityHubClient);
+const client = new SecurityHubClient({ region: 'us-east-1', maxAttempts: 1 });
+const image = { accountId: ACCOUNT, region: 'us-east-1', repositoryName: REPOSITORY, imageDigest: DIGEST };
+const IMAGE_ARN = imageArn(image);
+const PRODUCT_ARN = productArn('us-east-1', ACCOUNT);
+
+/** A stored finding of ours on the image, with `overrides`. */
+function stored(id: string, overrides: Record<string, unknown> = {}) {
+  return {
+    Id: `ecr-compliance/ecr-basic/${id}`,
+    ProductArn: PRODUCT_ARN,
+    GeneratorId: 'ecr-compliance/ecr-basic',
+    CreatedAt: '2026-11-20T10:16:02.000Z',
+    UpdatedAt: '2026-11-20T10:16:02.000Z',
+    RecordState: 'ACTIVE',
+    Resources: [{ Type: 'AwsEcrContainerImage', Id: IMAGE_ARN }],
+    ...overrides,
+  };
+}
+
+function store() {
+  const timer = new FakeTimer();
+  return { timer, store: new SecurityHubFindingsStore({ client, timer, random: () => 0.5 }) };
+}
+
+beforeEach(() => {
+  securityHub.reset();
+});
+
+afterAll(() => {
+  securityHub.restore();
+});
+
+describe('SecurityHubFindingsStore', () => {
+  it('asks for the product, the image resource and our GeneratorId prefix, 100 per page', async () => {
+    securityHub.on(GetFindingsCommand).resolves({ Findings: [stored('a') as never] });
+
+    const found = await store().store.findingsOf(image);
+
+    expect(found.map((f) => f.Id)).toEqual(['ecr-compliance/ecr-basic/a']);
+    expect(securityHub).toHaveReceivedCommandExactlyOnceWith(GetFindingsCommand, {
+      Filters: {
+        ProductArn: [{ Value: PRODUCT_ARN, Comparison: 'EQUALS' }],
+        ResourceId: [{ Value: IMAGE_ARN, Comparison: 'EQUALS' }],
+        GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
+      },
+      MaxResults: 100,
+    });
+  });
+
+  it('follows NextToken through every page', async () => {
+    securityHub
+      .on(GetFindingsCommand)
+      .resolvesOnce({ Findings: [stored('a') as never], NextToken: 'page-2' })
+      .resolvesOnce({ Findings: [stored('b') as never], NextToken: 'page-3' })
+      .resolvesOnce({ Findings: [stored('c', { RecordState: 'ARCHIVED' }) as never] });
+
+    const { store: s } = store();
+    const found = await s.findingsOf(image);
+
+    expect(found.map((f) => f.Id)).toEqual([
+      'ecr-compliance/ecr-basic/a',
+      'ecr-compliance/ecr-basic/b',
+      'ecr-compliance/ecr-basic/c',
+    ]);
+    const tokens = securityHub.commandCalls(GetFindingsCommand).map((c) => c.args[0].input.NextToken);
+    expect(tokens).toEqual([undefined, 'page-2', 'page-3']);
+    expect(s.requests).toBe(3);
+  });
+
+  it('keeps only findings that meet the filters itself, for a store that ignores them', async () => {
+    securityHub.on(GetFindingsCommand).resolves({
+      Findings: [
+        stored('mine'),
+        stored('other-image', { Resources: [{ Type: 'AwsEcrContainerImage', Id: `${IMAGE_ARN}0` }] }),
+        stored('other-product', { ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/inspector' }),
+        stored('other-generator', { GeneratorId: 'ecr-compliancex/ecr-basic' }),
+        stored('repository-too', {
+          Resources: [
+            { Type: 'AwsEcrContainerImage', Id: IMAGE_ARN },
+            {
+              Type: 'AwsEcrRepository',
+              Id: 'arn:aws:ecr:us-east-1:111122223333:repository/team-a/payments-api',
+            },
+          ],
+        }),
+      ] as never,
+    });
+
+    const found = await store().store.findingsOf(image);
+
+    expect(found.map((f) => f.Id)).toEqual([
+      'ecr-compliance/ecr-basic/mine',
+      'ecr-compliance/ecr-basic/repository-too',
+    ]);
+  });
+
+  it('waits for the GetFindings quota (3 requests/s, burst 6)', async () => {
+    securityHub.on(GetFindingsCommand).callsFake((input: { NextToken?: string }) => {
+      const n = Number(input.NextToken ?? '0') + 1;
+      return { Findings: [], ...(n < 9 ? { NextToken: String(n) } : {}) };
+    });
+    const { timer, store: s } = store();
+
+    await s.findingsOf(image);
+
+    expect(s.requests).toBe(9);
+    // Six at once, then three more at a third of a second each.
+    expect(timer.sleeps).toHaveLength(3);
+    expect(timer.time).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('retries throttling and server faults with backoff, then reads on', async () => {
+    securityHub
+      .on(GetFindingsCommand)
+      .rejectsOnce(sdkError(LimitExceededException, 'Rate exceeded', 429))
+      .rejectsOnce(sdkError(InternalException, 'Internal', 500))
+      .resolves({ Findings: [stored('a') as never] });
+    const { timer, store: s } = store();
+
+    const found = await s.findingsOf(image);
+
+    expect(found).toHaveLength(1);
+    expect(s.requests).toBe(3);
+    expect(timer.sleeps).toEqual([100, 200]);
+  });
+
+  it('fails with the cause on an error a retry cannot clear, at once', async () => {
+    securityHub.on(GetFindingsCommand).rejects(sdkError(InvalidInputException, 'bad filter', 400));
+    const { store: s } = store();
+
+    await expect(s.findingsOf(image)).rejects.toThrow(
+      "could not read the image's findings: InvalidInputException (HTTP 400): bad filter",
+    );
+    expect(s.requests).toBe(1);
+  });
+
+  it('gives up after maxAttempts of throttling', async () => {
+    securityHub.on(GetFindingsCommand).rejects(sdkError(LimitExceededException, 'Rate exceeded', 429));
+    const s = new SecurityHubFindingsStore({ client, timer: new FakeTimer(), maxAttempts: 3 });
+
+    await expect(s.findingsOf(image)).rejects.toThrow(/LimitExceededException/);
+    expect(s.requests).toBe(3);
+  });
+});

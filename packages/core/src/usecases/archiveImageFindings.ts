@@ -1,0 +1,65 @@
+import type { AsffFinding } from '../asff/AsffFinding.js';
+import { fromStoredFinding } from '../asff/fromStoredFinding.js';
+import { PRODUCT_PREFIX } from '../asff/identity.js';
+import { PublishError } from '../errors.js';
+import type { FindingsPublisher, FindingsStore, ImageIdentity, PublishResult } from '../ports.js';
+import { instant, isActive, latestUpdate } from './reconcileScan.js';
+
+/** Result of {@link archiveImageFindings}. */
+export type ArchiveImageResult =
+  | {
+      readonly outcome: 'archived';
+      readonly repositoryName: string;
+      readonly imageDigest: string;
+      readonly archived: number;
+      readonly publish: PublishResult;
+    }
+  | {
+      readonly outcome: 'skipped';
+      readonly repositoryName: string;
+      readonly imageDigest: string;
+      readonly reason: string;
+    };
+
+/**
+ * Use case "an image was deleted": every ACTIVE finding of this tool on the image, of any
+ * scanner, is imported again as ARCHIVED with `at` (the deletion's time) as UpdatedAt. Security
+ * Hub ignores an update that is not strictly later, so an event not later than the stored
+ * findings (an older or repeated one) is a `skipped` result, as is an image without active
+ * findings.
+ */
+export async function archiveImageFindings(
+  deps: { readonly store: FindingsStore; readonly publisher: FindingsPublisher },
+  image: ImageIdentity,
+  at: string,
+): Promise<ArchiveImageResult> {
+  const names = { repositoryName: image.repositoryName, imageDigest: image.imageDigest };
+  const stored = (await deps.store.findingsOf(image)).filter((f) =>
+    f.GeneratorId.startsWith(`${PRODUCT_PREFIX}/`),
+  );
+  const latest = latestUpdate(stored);
+  if (!latest) return { outcome: 'skipped', ...names, reason: 'the image has no findings of ecr-compliance' };
+  if (instant(latest.UpdatedAt) >= instant(at)) {
+    return {
+      outcome: 'skipped',
+      ...names,
+      reason: `the deletion at ${at} is not later than the stored findings (updated ${latest.UpdatedAt}): an older or repeated event`,
+    };
+  }
+  const active = stored.filter(isActive);
+  if (active.length === 0) {
+    return { outcome: 'skipped', ...names, reason: 'every finding of the image is already archived' };
+  }
+  const findings: AsffFinding[] = active.map((f) =>
+    fromStoredFinding(f, { RecordState: 'ARCHIVED', UpdatedAt: at }),
+  );
+  const publish = await deps.publisher.publish(findings);
+  if (publish.failed.length > 0) {
+    const codes = [...new Set(publish.failed.map((f) => f.errorCode))].join(', ');
+    throw new PublishError(
+      `${publish.failed.length} of ${findings.length} findings of deleted image ${image.repositoryName}@${image.imageDigest} could not be archived (${codes})`,
+      publish.failed,
+    );
+  }
+  return { outcome: 'archived', ...names, archived: findings.length, publish };
+}
