@@ -185,6 +185,12 @@ export function assertAsffFinding(finding: AsffFinding): void {
   assertBeyondSchema(finding);
 }
 
+/**
+ * Findings whose size the mapping has already proved (it must, to decide whether to shorten
+ * them); the check below does not measure them a second time.
+ */
+export const PROVED_WITHIN_SIZE = new WeakSet<AsffFinding>();
+
 /** The rules a schema does not express: timestamps in order, and the size of the whole finding. */
 function assertBeyondSchema(finding: AsffFinding): void {
   if (finding.UpdatedAt < finding.CreatedAt) {
@@ -192,6 +198,7 @@ function assertBeyondSchema(finding: AsffFinding): void {
   }
   // A cheap upper bound first; the exact UTF-8 size only when the bound says it might not fit.
   if (
+    !PROVED_WITHIN_SIZE.has(finding) &&
     jsonBytesUpperBound(finding) > LIMITS.findingBytes &&
     utf8Length(JSON.stringify(finding)) > LIMITS.findingBytes
   ) {

@@ -2,7 +2,7 @@ import { EcrComplianceError } from '../errors.js';
 import type { ScannedImage, Vulnerability, VulnerablePackage } from '../model.js';
 import { maxSeverity, SEVERITY_LABELS, type SeverityLabel, severityRank } from '../severity.js';
 import type { AsffFinding, AsffResource, AsffVulnerability, AsffVulnerablePackage } from './AsffFinding.js';
-import { assertAsffFindings, LIMITS } from './constraints.js';
+import { assertAsffFindings, LIMITS, PROVED_WITHIN_SIZE } from './constraints.js';
 import {
   imageArn,
   imageFindingId,
@@ -288,7 +288,10 @@ function vulnerabilityFinding(context: ImageContext, v: Vulnerability): AsffFind
  */
 function fitSize(finding: AsffFinding): AsffFinding {
   // Nearly every finding is far below the limit: a cheap bound proves it without serializing.
-  if (jsonBytesUpperBound(finding) <= LIMITS.findingBytes) return finding;
+  if (jsonBytesUpperBound(finding) <= LIMITS.findingBytes) {
+    PROVED_WITHIN_SIZE.add(finding);
+    return finding;
+  }
   const fits = (f: AsffFinding) => utf8Length(JSON.stringify(f)) <= LIMITS.findingBytes;
   if (fits(finding)) return finding;
   const [vulnerability] = finding.Vulnerabilities ?? [];
