@@ -1,8 +1,8 @@
 import type { AsffFinding } from '../asff/AsffFinding.js';
 import { fromStoredFinding } from '../asff/fromStoredFinding.js';
 import { PRODUCT_PREFIX } from '../asff/identity.js';
-import { PublishError } from '../errors.js';
 import type { FindingsPublisher, FindingsStore, ImageIdentity, PublishResult } from '../ports.js';
+import { publishAll } from './publishAll.js';
 import { instant, isActive, latestUpdate } from './reconcileScan.js';
 
 /** Result of {@link archiveImageFindings}. */
@@ -53,13 +53,9 @@ export async function archiveImageFindings(
   const findings: AsffFinding[] = active.map((f) =>
     fromStoredFinding(f, { RecordState: 'ARCHIVED', UpdatedAt: at }),
   );
-  const publish = await deps.publisher.publish(findings);
-  if (publish.failed.length > 0) {
-    const codes = [...new Set(publish.failed.map((f) => f.errorCode))].join(', ');
-    throw new PublishError(
-      `${publish.failed.length} of ${findings.length} findings of deleted image ${image.repositoryName}@${image.imageDigest} could not be archived (${codes})`,
-      publish.failed,
-    );
-  }
+  const publish = await publishAll(deps.publisher, findings, {
+    subject: `of deleted image ${image.repositoryName}@${image.imageDigest}`,
+    verb: 'archived',
+  });
   return { outcome: 'archived', ...names, archived: findings.length, publish };
 }

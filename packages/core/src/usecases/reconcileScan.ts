@@ -2,7 +2,7 @@ import type { AsffFinding } from '../asff/AsffFinding.js';
 import { fromStoredFinding } from '../asff/fromStoredFinding.js';
 import { imageGeneratorId, vulnerabilityGeneratorId } from '../asff/identity.js';
 import { type FindingGranularity, toAsffFindings } from '../asff/toAsffFindings.js';
-import { PublishError } from '../errors.js';
+import type { PublishError } from '../errors.js';
 import type { ScannedImage } from '../model.js';
 import type {
   FindingsPublisher,
@@ -12,6 +12,7 @@ import type {
   ScanFindingsSource,
   StoredFinding,
 } from '../ports.js';
+import { publishAll } from './publishAll.js';
 
 /** Result of {@link reconcileScan}: what was imported, or why nothing was. */
 export type ReconcileScanResult =
@@ -144,14 +145,10 @@ export async function reconcileScan(
     generatorIds: generatorIdsOf(scanned, granularity),
   });
   if (plan.outcome === 'skipped') return { outcome: 'skipped', ...names, reason: plan.reason };
-  const publish = await deps.publisher.publish(plan.findings);
-  if (publish.failed.length > 0) {
-    const codes = [...new Set(publish.failed.map((f) => f.errorCode))].join(', ');
-    throw new PublishError(
-      `${publish.failed.length} of ${plan.findings.length} findings for ${scanned.repositoryName}@${scanned.imageDigest} could not be imported (${codes})`,
-      publish.failed,
-    );
-  }
+  const publish = await publishAll(deps.publisher, plan.findings, {
+    subject: `for ${scanned.repositoryName}@${scanned.imageDigest}`,
+    verb: 'imported',
+  });
   return {
     outcome: 'imported',
     ...names,

@@ -1,7 +1,8 @@
 import type { AsffFinding } from '../asff/AsffFinding.js';
 import { type FindingGranularity, toAsffFindings } from '../asff/toAsffFindings.js';
-import { PublishError } from '../errors.js';
+import type { PublishError } from '../errors.js';
 import type { FindingsPublisher, ImageReference, PublishResult, ScanFindingsSource } from '../ports.js';
+import { publishAll } from './publishAll.js';
 
 /** Result of {@link reportScan}. */
 export interface ReportScanResult {
@@ -24,14 +25,10 @@ export async function reportScan(
 ): Promise<ReportScanResult> {
   const scanned = await deps.source.getScan(image);
   const findings: AsffFinding[] = toAsffFindings(scanned, options);
-  const publish = await deps.publisher.publish(findings);
-  if (publish.failed.length > 0) {
-    const codes = [...new Set(publish.failed.map((f) => f.errorCode))].join(', ');
-    throw new PublishError(
-      `${publish.failed.length} of ${findings.length} findings for ${scanned.repositoryName}@${scanned.imageDigest} could not be imported (${codes})`,
-      publish.failed,
-    );
-  }
+  const publish = await publishAll(deps.publisher, findings, {
+    subject: `for ${scanned.repositoryName}@${scanned.imageDigest}`,
+    verb: 'imported',
+  });
   return {
     repositoryName: scanned.repositoryName,
     imageDigest: scanned.imageDigest,
