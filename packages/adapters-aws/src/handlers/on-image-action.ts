@@ -14,10 +14,9 @@ import {
   archiveImageFindings,
   type EcrImageActionEvent,
   EcrImageActionEventSchema,
-  InvalidInputError,
   parseWith,
 } from '@ecr-compliance/core';
-import { loadOnImageActionConfig } from '../lambda/config.js';
+import { assertOwnEvent, loadOnImageActionConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
@@ -54,12 +53,7 @@ export async function handler(event: unknown, context: LambdaContext): Promise<A
   logger.addContext(context as never);
   try {
     const parsed = parseWith(EcrImageActionEventSchema, event, 'ECR Image Action event');
-    if (parsed.account !== config.ACCOUNT_ID || parsed.region !== config.AWS_REGION) {
-      throw new InvalidInputError(
-        `event of ${parsed.account}/${parsed.region}, but this function archives for ${config.ACCOUNT_ID}/${config.AWS_REGION}`,
-        'account',
-      );
-    }
+    assertOwnEvent(parsed, config, 'archives');
     logger.setCorrelationId(parsed.id);
     const names = {
       repositoryName: parsed.detail['repository-name'],

@@ -13,12 +13,11 @@ import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import {
   type EcrImageScanEvent,
   EcrImageScanEventSchema,
-  InvalidInputError,
   parseWith,
   reconcileScan,
 } from '@ecr-compliance/core';
 import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
-import { loadOnImageScanConfig } from '../lambda/config.js';
+import { assertOwnEvent, loadOnImageScanConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
@@ -55,13 +54,7 @@ export async function handler(event: unknown, context: LambdaContext) {
   logger.addContext(context as never);
   try {
     const parsed = parseWith(EcrImageScanEventSchema, event, 'ECR Image Scan event');
-    // A rule of this account and Region only delivers its own events; anything else is misrouted.
-    if (parsed.account !== config.ACCOUNT_ID || parsed.region !== config.AWS_REGION) {
-      throw new InvalidInputError(
-        `event of ${parsed.account}/${parsed.region}, but this function imports for ${config.ACCOUNT_ID}/${config.AWS_REGION}`,
-        'account',
-      );
-    }
+    assertOwnEvent(parsed, config, 'imports');
     logger.setCorrelationId(parsed.id);
     idempotency.config.registerLambdaContext(context as never);
     const result = await importScan(parsed);

@@ -5,6 +5,7 @@
 import {
   EcrComplianceError,
   formatPath,
+  InvalidInputError,
   SEVERITY_LABELS,
   validateExemptPrincipals,
 } from '@ecr-compliance/core';
@@ -108,4 +109,21 @@ export function loadOnCustomActionConfig(env: Record<string, string | undefined>
     );
   }
   return config;
+}
+
+/**
+ * A rule of this account and Region delivers only their events; anything else is misrouted and
+ * refused before any AWS call. `acts` says what the function does, for the message.
+ */
+export function assertOwnEvent(
+  event: { readonly account: string; readonly region: string },
+  config: { readonly ACCOUNT_ID: string; readonly AWS_REGION: string },
+  acts: string,
+): void {
+  if (event.account !== config.ACCOUNT_ID || event.region !== config.AWS_REGION) {
+    throw new InvalidInputError(
+      `event of ${event.account}/${event.region}, but this function ${acts} for ${config.ACCOUNT_ID}/${config.AWS_REGION}`,
+      'account',
+    );
+  }
 }
