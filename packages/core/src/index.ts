@@ -14,10 +14,12 @@ export { BATCH_LIMITS, toBatches } from './asff/batch.js';
 export { AsffFindingSchema, assertAsffFinding, LIMITS } from './asff/constraints.js';
 export { fromStoredFinding } from './asff/fromStoredFinding.js';
 export {
+  type EcrArnParts,
   imageArn,
   imageFindingId,
   imageGeneratorId,
   PRODUCT_PREFIX,
+  parseEcrArn,
   partitionOf,
   productArn,
   repositoryArn,
@@ -31,6 +33,7 @@ export {
   type FindingGranularity,
   toAsffFindings,
 } from './asff/toAsffFindings.js';
+export { imageOfScanEvent, type ScanEvent, type ScannedImageReference } from './ecr/scanEvents.js';
 export {
   ECR_BASIC_SCANNER,
   ECR_ENHANCED_SCANNER,
@@ -73,6 +76,8 @@ export type {
   ImageIdentity,
   ImageReference,
   PublishResult,
+  RepositoryFindings,
+  RepositoryIdentity,
   RepositoryPolicyStore,
   RepositoryReference,
   ScanFindingsSource,
@@ -91,6 +96,8 @@ export {
   EcrImageScanEventSchema,
   type FindingsImportedEvent,
   FindingsImportedEventSchema,
+  type Inspector2ScanEvent,
+  Inspector2ScanEventSchema,
 } from './schemas.js';
 export {
   isAtOrAbove,
@@ -102,6 +109,12 @@ export {
   toSeverityLabel,
 } from './severity.js';
 export { type ArchiveImageResult, archiveImageFindings } from './usecases/archiveImageFindings.js';
+export {
+  type AutomaticRemediationConfig,
+  type AutomaticRemediationDeps,
+  releaseRepository,
+  remediateAutomatically,
+} from './usecases/automaticRemediation.js';
 export {
   type ReconcileScanResult,
   type Reconciliation,

@@ -106,3 +106,19 @@ export interface FindingsStore {
    */
   findingsOf(image: ImageIdentity): Promise<readonly StoredFinding[]>;
 }
+
+/** One repository as the findings name it. */
+export interface RepositoryIdentity {
+  readonly accountId: string;
+  readonly region: string;
+  readonly repositoryName: string;
+}
+
+/** What keeps a repository blocked: the findings of this tool about it (automatic unblock reads them). */
+export interface RepositoryFindings {
+  /**
+   * Every ACTIVE finding of this tool whose resource is the repository itself (the image findings,
+   * which name the image and its repository). A store may return more; the caller filters again.
+   */
+  activeFindingsOfRepository(repository: RepositoryIdentity): Promise<readonly StoredFinding[]>;
+}

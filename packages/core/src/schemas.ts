@@ -194,6 +194,27 @@ export const EcrImageScanEventSchema = z.object({
 export type EcrImageScanEvent = z.output<typeof EcrImageScanEventSchema>;
 
 /**
+ * The EventBridge "Inspector2 Scan" event (AWS-FACTS §1.5): Amazon Inspector finished the initial
+ * scan of an image in a registry with enhanced scanning, which sends no "ECR Image Scan" event.
+ * Every published example puts the repository ARN, not its name, in `repository-name`, so both are
+ * accepted here; {@link imageOfScanEvent} resolves it. The event carries counts only, no findings.
+ */
+export const Inspector2ScanEventSchema = z.object({
+  ...envelope,
+  source: z.literal('aws.inspector2'),
+  'detail-type': z.literal('Inspector2 Scan'),
+  detail: z.object({
+    'scan-status': NonBlank,
+    'repository-name': NonBlank,
+    'image-digest': ImageDigest,
+    'image-tags': z._default(z.array(z.string()), []),
+    'finding-severity-counts': z.optional(z.record(z.string(), z.number())),
+  }),
+});
+/** A validated "Inspector2 Scan" event. */
+export type Inspector2ScanEvent = z.output<typeof Inspector2ScanEventSchema>;
+
+/**
  * The EventBridge "ECR Image Action" event (AWS-FACTS §1.3): a push or a deletion. `image-tag` is
  * one string here (the scan event has an array) and may be absent for an untagged image.
  */

@@ -214,8 +214,8 @@ describe('blockRepository', () => {
   it.each([
     [
       'a finding of another product',
-      { ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/inspector' },
-      /not a finding of ecr-compliance/,
+      { ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/guardduty' },
+      /not a finding of ecr-compliance or Amazon Inspector/,
     ],
     [
       'a finding of another generator',

@@ -24,6 +24,34 @@ export function repositoryArn(region: string, accountId: string, repositoryName:
   return `arn:${partitionOf(region)}:ecr:${region}:${accountId}:repository/${repositoryName}`;
 }
 
+/** The parts of an ECR repository ARN or image ARN ({@link repositoryArn}, {@link imageArn}). */
+export interface EcrArnParts {
+  readonly region: string;
+  readonly accountId: string;
+  readonly repositoryName: string;
+  /** Present for an image ARN. */
+  readonly imageDigest?: string;
+}
+
+const ECR_ARN =
+  /^arn:aws(?:-cn|-us-gov)?:ecr:([a-z0-9-]+):(\d{12}):repository\/(.+?)(?:\/(sha\d+:[a-f0-9]+))?$/;
+
+/** Reads an ECR repository ARN or image ARN; undefined for anything else. */
+export function parseEcrArn(arn: string): EcrArnParts | undefined {
+  const match = ECR_ARN.exec(arn);
+  if (!match) return undefined;
+  const [, region, accountId, repositoryName, imageDigest] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+  ];
+  return imageDigest === undefined
+    ? { region, accountId, repositoryName }
+    : { region, accountId, repositoryName, imageDigest };
+}
+
 /** `arn:aws:ecr:REGION:ACCOUNT:repository/NAME/sha256:DIGEST`, the resource Id Inspector uses for an image. */
 export function imageArn(
   image: Pick<ScannedImage, 'region' | 'accountId' | 'repositoryName' | 'imageDigest'>,

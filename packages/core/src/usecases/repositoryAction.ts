@@ -1,4 +1,4 @@
-import { PRODUCT_PREFIX, repositoryArn } from '../asff/identity.js';
+import { PRODUCT_PREFIX, parseEcrArn, repositoryArn } from '../asff/identity.js';
 import { formatPath } from '../parse.js';
 import {
   blockPolicy,
@@ -59,21 +59,23 @@ export type RepositoryActionOutcome =
   | { readonly status: 'skipped'; readonly findingId: string | null; readonly reason: string };
 
 const OUR_PRODUCT = /^arn:aws(?:-cn|-us-gov)?:securityhub:[a-z0-9-]+:(\d{12}):product\/(\d{12})\/default$/;
-const ECR_ARN =
-  /^arn:aws(?:-cn|-us-gov)?:ecr:([a-z0-9-]+):(\d{12}):repository\/(.+?)(?:\/(sha\d+:[a-f0-9]+))?$/;
+// Amazon Inspector's own findings (enhanced scanning): their resource is the image ARN.
+const INSPECTOR_PRODUCT = /^arn:aws(?:-cn|-us-gov)?:securityhub:[a-z0-9-]+::product\/aws\/inspector$/;
 const ECR_RESOURCE_TYPES = new Set(['AwsEcrContainerImage', 'AwsEcrRepository']);
 
-type Checked =
+/** @internal */
+export type Checked =
   | { ok: true; finding: ActionFinding; repository: RepositoryReference & { readonly registryId: string } }
   | { ok: false; reason: string };
 
-function findingIdOf(raw: unknown): string | null {
+/** @internal The finding's Id when it has one, for outcomes of invalid findings. */
+export function findingIdOf(raw: unknown): string | null {
   const id = (raw as { Id?: unknown } | null)?.Id;
   return typeof id === 'string' ? id : null;
 }
 
-/** The checks both actions share: valid, ours, this account, an ECR resource of this account. */
-function check(raw: unknown, accountId: string, actingRegion: string | undefined): Checked {
+/** @internal The checks all actions share: valid, ours or Amazon Inspector's, this account, an ECR resource of this account. */
+export function check(raw: unknown, accountId: string, actingRegion: string | undefined): Checked {
   const parsed = ActionFindingSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -84,18 +86,18 @@ function check(raw: unknown, accountId: string, actingRegion: string | undefined
   }
   const finding = parsed.data;
   const product = OUR_PRODUCT.exec(finding.ProductArn);
-  if (
-    !product ||
-    product[1] !== product[2] ||
-    !finding.GeneratorId.startsWith(`${PRODUCT_PREFIX}/`) ||
-    !finding.Id.startsWith(`${PRODUCT_PREFIX}/`)
-  ) {
+  const ours =
+    product !== null &&
+    product[1] === product[2] &&
+    finding.GeneratorId.startsWith(`${PRODUCT_PREFIX}/`) &&
+    finding.Id.startsWith(`${PRODUCT_PREFIX}/`);
+  if (!ours && !INSPECTOR_PRODUCT.test(finding.ProductArn)) {
     return {
       ok: false,
-      reason: `not a finding of ${PRODUCT_PREFIX} (ProductArn ${finding.ProductArn}, GeneratorId ${finding.GeneratorId})`,
+      reason: `not a finding of ${PRODUCT_PREFIX} or Amazon Inspector (ProductArn ${finding.ProductArn}, GeneratorId ${finding.GeneratorId})`,
     };
   }
-  if (finding.AwsAccountId !== accountId || product[1] !== accountId) {
+  if (finding.AwsAccountId !== accountId || (product !== null && product[1] !== accountId)) {
     return {
       ok: false,
       reason: `finding belongs to account ${finding.AwsAccountId}, not to this account ${accountId}`,
@@ -103,9 +105,9 @@ function check(raw: unknown, accountId: string, actingRegion: string | undefined
   }
   for (const resource of finding.Resources) {
     if (!ECR_RESOURCE_TYPES.has(resource.Type)) continue;
-    const arn = ECR_ARN.exec(resource.Id);
+    const arn = parseEcrArn(resource.Id);
     if (!arn) continue;
-    const [, region, account, name] = arn as unknown as [string, string, string, string];
+    const { region, accountId: account, repositoryName: name } = arn;
     if (account !== accountId) {
       return {
         ok: false,
@@ -127,7 +129,8 @@ function check(raw: unknown, accountId: string, actingRegion: string | undefined
   };
 }
 
-function severityOf(finding: ActionFinding): SeverityLabel | undefined {
+/** @internal The finding's severity label: the customer's triage, else the provider's, else from Normalized. */
+export function severityOf(finding: ActionFinding): SeverityLabel | undefined {
   // The top-level label is the customer's triage when they changed it; the provider's otherwise.
   const label = finding.Severity?.Label ?? finding.FindingProviderFields?.Severity?.Label;
   if (label) return toSeverityLabel(label);
@@ -139,7 +142,8 @@ function severityOf(finding: ActionFinding): SeverityLabel | undefined {
   return normalized >= 1 ? 'LOW' : 'INFORMATIONAL';
 }
 
-async function audit(
+/** @internal Records an entry on the finding's audit trail; a failure is an outcome, not an error. */
+export async function audit(
   trail: AuditTrail | undefined,
   finding: ActionFinding,
   entry: Parameters<AuditTrail['record']>[1],

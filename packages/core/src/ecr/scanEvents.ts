@@ -1,0 +1,69 @@
+import { parseEcrArn } from '../asff/identity.js';
+import { InvalidInputError } from '../errors.js';
+import type { ImageReference } from '../ports.js';
+import { type EcrImageScanEvent, type Inspector2ScanEvent, RepositoryName } from '../schemas.js';
+
+/** A scan event of either kind: basic scanning ("ECR Image Scan") or enhanced scanning ("Inspector2 Scan"). */
+export type ScanEvent = EcrImageScanEvent | Inspector2ScanEvent;
+
+/** The image a scan event names, in the registry of the event's account. */
+export interface ScannedImageReference extends ImageReference {
+  readonly registryId: string;
+  readonly imageDigest: string;
+  readonly imageTags: readonly string[];
+  /** Which scanning sent the event. */
+  readonly scanning: 'basic' | 'enhanced';
+}
+
+/**
+ * Names the image of a completed scan event. For "Inspector2 Scan", `detail.repository-name`
+ * holds the repository ARN in every published example (AWS-FACTS §1.5), so an ARN is read
+ * (it must be of the event's account and Region) and a plain name is accepted as well.
+ *
+ * @throws InvalidInputError naming `detail.repository-name` when it is neither
+ */
+export function imageOfScanEvent(event: ScanEvent): ScannedImageReference {
+  const detail = event.detail;
+  const base = {
+    registryId: event.account,
+    imageDigest: detail['image-digest'],
+    imageTags: detail['image-tags'],
+  };
+  if (event.source === 'aws.ecr') {
+    return { ...base, repositoryName: detail['repository-name'], scanning: 'basic' };
+  }
+  return { ...base, repositoryName: inspectorRepositoryName(event), scanning: 'enhanced' };
+}
+
+function inspectorRepositoryName(event: Inspector2ScanEvent): string {
+  const value = event.detail['repository-name'];
+  const path = 'detail.repository-name';
+  if (value.startsWith('arn:')) {
+    const arn = parseEcrArn(value);
+    if (!arn || arn.imageDigest !== undefined) {
+      throw new InvalidInputError(
+        `expected an ECR repository ARN or name, got ${JSON.stringify(value)}`,
+        path,
+      );
+    }
+    if (arn.accountId !== event.account || arn.region !== event.region) {
+      throw new InvalidInputError(
+        `repository ${value} is not in the event's account and Region ${event.account}/${event.region}`,
+        path,
+      );
+    }
+    return checkedName(arn.repositoryName, path);
+  }
+  return checkedName(value, path);
+}
+
+function checkedName(name: string, path: string): string {
+  const parsed = RepositoryName.safeParse(name);
+  if (!parsed.success) {
+    throw new InvalidInputError(
+      `${parsed.error.issues[0]?.message ?? 'invalid'}: ${JSON.stringify(name)}`,
+      path,
+    );
+  }
+  return parsed.data;
+}
