@@ -1,8 +1,10 @@
 /**
  * Lambda handler of the EventBridge "Security Hub Findings - Custom Action" event: block or
  * unblock pulls from the repository of each selected finding, depending on which action fired.
- * With automatic remediation on, it also blocks on "Security Hub Findings - Imported" events
- * (one function, with one instance at a time, so that no two policy writes ever race).
+ * With automatic remediation or automatic unblock on, it also acts on "Security Hub Findings -
+ * Imported" events of image findings: it blocks for a finding at or above the threshold, and
+ * removes the block when no such finding is left in the repository (one function, with one
+ * instance at a time, so that no two policy writes ever race).
  * The module scope is the composition root.
  */
 
@@ -20,24 +22,32 @@ import {
   FindingsImportedEventSchema,
   parseWith,
   type RepositoryActionOutcome,
+  remediateAutomatically,
   unblockRepository,
 } from '@ecr-compliance/core';
 import { EcrRepositoryPolicyStore } from '../ecr/EcrRepositoryPolicyStore.js';
 import { loadOnCustomActionConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { SecurityHubAuditTrail } from '../securityhub/SecurityHubAuditTrail.js';
+import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
 
 const config = loadOnCustomActionConfig(process.env);
 const logger = new Logger();
 const deps = {
   policies: new EcrRepositoryPolicyStore({ client: new ECRClient({ region: config.AWS_REGION }) }),
   audit: new SecurityHubAuditTrail({ client: new SecurityHubClient({ region: config.AWS_REGION }) }),
+  // The store owns its retries (quota-aware), so its client makes one attempt.
+  findings: new SecurityHubFindingsStore({
+    client: new SecurityHubClient({ region: config.AWS_REGION, maxAttempts: 1 }),
+  }),
 };
 const actionConfig = {
   accountId: config.ACCOUNT_ID,
   region: config.AWS_REGION,
   severityThreshold: config.SEVERITY_THRESHOLD,
   exemptPrincipalArns: config.EXEMPT_PRINCIPAL_ARNS,
+  block: config.AUTO_REMEDIATION,
+  unblock: config.AUTO_UNBLOCK,
 };
 const idempotency = eventIdempotency(
   config.IDEMPOTENCY_TABLE_NAME,
@@ -46,7 +56,7 @@ const idempotency = eventIdempotency(
 
 /** What one invocation did. */
 export interface CustomActionResult {
-  readonly action: 'block' | 'unblock' | 'none';
+  readonly action: 'block' | 'unblock' | 'automatic' | 'none';
   readonly outcomes: ReadonlyArray<
     RepositoryActionOutcome | { status: 'failed'; findingId: string | null; error: string }
   >;
@@ -66,19 +76,22 @@ const IMPORTED = 'Security Hub Findings - Imported';
 
 type Decision =
   | { action: 'none'; reason: string }
-  | { action: 'block' | 'unblock'; actor: string; automatic: boolean };
+  | { action: 'block' | 'unblock' | 'automatic'; actor: string };
 
 function decide(event: CustomActionEvent | FindingsImportedEvent): Decision {
   if (event['detail-type'] === IMPORTED) {
-    return config.AUTO_REMEDIATION
-      ? { action: 'block', actor: AUTOMATIC_ACTOR, automatic: true }
-      : { action: 'none', reason: 'a findings-imported event, and automatic remediation is off' };
+    return config.AUTO_REMEDIATION || config.AUTO_UNBLOCK
+      ? { action: 'automatic', actor: AUTOMATIC_ACTOR }
+      : {
+          action: 'none',
+          reason: 'a findings-imported event, and automatic remediation and unblock are off',
+        };
   }
   if (event.resources.includes(config.BLOCK_ACTION_ARN)) {
-    return { action: 'block', actor: config.BLOCK_ACTION_ARN, automatic: false };
+    return { action: 'block', actor: config.BLOCK_ACTION_ARN };
   }
   if (event.resources.includes(config.UNBLOCK_ACTION_ARN)) {
-    return { action: 'unblock', actor: config.UNBLOCK_ACTION_ARN, automatic: false };
+    return { action: 'unblock', actor: config.UNBLOCK_ACTION_ARN };
   }
   return { action: 'none', reason: 'the event is for another custom action' };
 }
@@ -91,15 +104,17 @@ const act = makeIdempotent(
       return { action: 'none', outcomes: [] };
     }
     const { action } = decision;
-    const context = { actor: decision.actor, now: new Date().toISOString(), automatic: decision.automatic };
+    const context = { actor: decision.actor, now: new Date().toISOString() };
     const outcomes: CustomActionResult['outcomes'][number][] = [];
     // Sequential on purpose: two findings of one repository must not race on its policy.
     for (const finding of event.detail.findings) {
       try {
         const outcome =
-          action === 'block'
-            ? await blockRepository(deps, finding, actionConfig, context)
-            : await unblockRepository(deps, finding, actionConfig, context);
+          action === 'automatic'
+            ? await remediateAutomatically(deps, finding, actionConfig, context)
+            : action === 'block'
+              ? await blockRepository(deps, finding, actionConfig, context)
+              : await unblockRepository(deps, finding, actionConfig, context);
         outcomes.push(outcome);
         if (outcome.status === 'skipped')
           logger.warn('finding refused', { findingId: outcome.findingId, reason: outcome.reason });

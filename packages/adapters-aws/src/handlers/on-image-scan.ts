@@ -1,8 +1,11 @@
 /**
- * Lambda handler of the EventBridge "ECR Image Scan" event: fetch the scan's findings, map them
- * to ASFF, compare them with the image's findings in Security Hub (the state), and import them
- * with the findings of vulnerabilities no longer present archived. An older or repeated scan
- * changes nothing. The module scope is the composition root.
+ * Lambda handler of a completed scan: "ECR Image Scan" (basic scanning) or "Inspector2 Scan"
+ * (enhanced scanning, which sends no "ECR Image Scan"). It fetches the scan's findings
+ * (DescribeImageScanFindings answers for both), maps them to ASFF, compares them with the image's
+ * findings in Security Hub (the state), and imports them with the findings of vulnerabilities no
+ * longer present archived. An older or repeated scan changes nothing. Enhanced scans import only
+ * the image finding by default, since Inspector sends its own per-vulnerability findings.
+ * The module scope is the composition root.
  */
 
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
@@ -11,10 +14,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import {
-  type EcrImageScanEvent,
   EcrImageScanEventSchema,
+  Inspector2ScanEventSchema,
+  imageOfScanEvent,
   parseWith,
   reconcileScan,
+  type ScanEvent,
 } from '@ecr-compliance/core';
 import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
 import { assertOwnEvent, loadOnImageScanConfig } from '../lambda/config.js';
@@ -34,26 +39,23 @@ const idempotency = eventIdempotency(
   new DynamoDBClient({ region: config.AWS_REGION }),
 );
 
-const importScan = makeIdempotent(
-  async (event: EcrImageScanEvent) =>
-    reconcileScan(
-      { source, store, publisher },
-      {
-        registryId: event.account,
-        repositoryName: event.detail['repository-name'],
-        imageDigest: event.detail['image-digest'],
-        imageTags: event.detail['image-tags'],
-      },
-      { granularity: config.FINDING_GRANULARITY },
-    ),
-  idempotency,
-);
+const importScan = makeIdempotent(async (event: ScanEvent) => {
+  const { scanning, ...image } = imageOfScanEvent(event);
+  return reconcileScan({ source, store, publisher }, image, {
+    granularity: scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
+  });
+}, idempotency);
+
+const INSPECTOR_SCAN = 'Inspector2 Scan';
 
 /** Imports one completed scan, or skips an older or repeated one. Throws on a malformed event or a finding that could not be imported. */
 export async function handler(event: unknown, context: LambdaContext) {
   logger.addContext(context as never);
   try {
-    const parsed = parseWith(EcrImageScanEventSchema, event, 'ECR Image Scan event');
+    const parsed: ScanEvent =
+      (event as { 'detail-type'?: unknown } | null)?.['detail-type'] === INSPECTOR_SCAN
+        ? parseWith(Inspector2ScanEventSchema, event, 'Inspector2 Scan event')
+        : parseWith(EcrImageScanEventSchema, event, 'ECR Image Scan event');
     assertOwnEvent(parsed, config, 'imports');
     logger.setCorrelationId(parsed.id);
     idempotency.config.registerLambdaContext(context as never);

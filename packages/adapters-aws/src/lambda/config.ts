@@ -28,6 +28,14 @@ const actionArn = (name: string) =>
     }),
   );
 
+const flag = (name: string) =>
+  z.pipe(
+    z._default(z.enum(['true', 'false'], { error: `${name} must be "true" or "false"` }), 'false'),
+    z.transform((value: 'true' | 'false') => value === 'true'),
+  );
+const granularity = (fallback: 'vulnerability' | 'image' | 'both') =>
+  z._default(z.enum(['vulnerability', 'image', 'both']), fallback);
+
 const common = {
   AWS_REGION: required('AWS_REGION'),
   ACCOUNT_ID: required('ACCOUNT_ID').check(z.regex(/^\d{12}$/, 'ACCOUNT_ID must be a 12-digit account id')),
@@ -36,7 +44,11 @@ const common = {
 
 const OnImageScanEnv = z.object({
   ...common,
-  FINDING_GRANULARITY: z._default(z.enum(['vulnerability', 'image', 'both']), 'both'),
+  // Basic scanning ("ECR Image Scan"): this tool is the only source of the findings.
+  FINDING_GRANULARITY: granularity('both'),
+  // Enhanced scanning ("Inspector2 Scan"): Amazon Inspector already sends one finding per
+  // vulnerability to Security Hub, so only the image finding by default, to avoid duplicates.
+  ENHANCED_FINDING_GRANULARITY: granularity('image'),
 });
 
 const OnImageActionEnv = z.object(common);
@@ -57,10 +69,10 @@ const OnCustomActionEnv = z.object({
   ),
   // "true": the function also blocks, without a person, on "Security Hub Findings - Imported"
   // events of image findings at or above the threshold (the construct's autoRemediation).
-  AUTO_REMEDIATION: z.pipe(
-    z._default(z.enum(['true', 'false'], { error: 'AUTO_REMEDIATION must be "true" or "false"' }), 'false'),
-    z.transform((value: 'true' | 'false') => value === 'true'),
-  ),
+  AUTO_REMEDIATION: flag('AUTO_REMEDIATION'),
+  // "true": on the same events, an image finding that no longer asks for a block (archived,
+  // suppressed, below the threshold) removes our block when nothing else in its repository does.
+  AUTO_UNBLOCK: flag('AUTO_UNBLOCK'),
 });
 
 /** Configuration of the on-image-scan handler. */

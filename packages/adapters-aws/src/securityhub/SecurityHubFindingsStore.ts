@@ -1,4 +1,5 @@
 import {
+  type AwsSecurityFindingFilters,
   GetFindingsCommand,
   type GetFindingsCommandInput,
   type SecurityHubClient,
@@ -10,6 +11,9 @@ import {
   imageArn,
   PRODUCT_PREFIX,
   productArn,
+  type RepositoryFindings,
+  type RepositoryIdentity,
+  repositoryArn,
   type StoredFinding,
 } from '@ecr-compliance/core';
 import { describeError, isRetriable } from '../awsErrors.js';
@@ -38,13 +42,14 @@ export interface SecurityHubFindingsStoreOptions {
 const PAGE_SIZE = 100;
 
 /**
- * Reads an image's findings of this tool back from Security Hub with GetFindings: filtered on
- * the product ARN, the image's resource Id and the GeneratorId prefix `ecr-compliance/`, 100 per
+ * Reads this tool's findings of an image (all) or of a repository (the active ones) back from
+ * Security Hub with GetFindings: filtered on the product ARN, the resource Id and the GeneratorId
+ * prefix `ecr-compliance/`, 100 per
  * page, within the GetFindings quota of 3 requests/s (burst 6) and retrying throttling and
  * server faults with backoff. The same criteria are applied again to what comes back, so that a
- * store that ignores the filters (moto does) still yields only this image's findings.
+ * store that ignores the filters (moto does) still yields only the findings asked for.
  */
-export class SecurityHubFindingsStore implements FindingsStore {
+export class SecurityHubFindingsStore implements FindingsStore, RepositoryFindings {
   readonly #client: SecurityHubClient;
   readonly #bucket: TokenBucket;
   readonly #maxAttempts: number;
@@ -70,18 +75,45 @@ export class SecurityHubFindingsStore implements FindingsStore {
   }
 
   async findingsOf(image: ImageIdentity): Promise<readonly StoredFinding[]> {
-    const product = productArn(image.region, image.accountId);
     const resource = imageArn(image);
+    return this.#all(
+      productArn(image.region, image.accountId),
+      { ResourceId: [{ Value: resource, Comparison: 'EQUALS' }] },
+      (f) => (f.Resources ?? []).some((r) => r.Id === resource),
+      "the image's",
+    );
+  }
+
+  async activeFindingsOfRepository(repository: RepositoryIdentity): Promise<readonly StoredFinding[]> {
+    const resource = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
+    return this.#all(
+      productArn(repository.region, repository.accountId),
+      {
+        ResourceId: [{ Value: resource, Comparison: 'EQUALS' }],
+        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+      },
+      (f) => f.RecordState !== 'ARCHIVED' && (f.Resources ?? []).some((r) => r.Id === resource),
+      "the repository's",
+    );
+  }
+
+  /** Every page of this tool's findings of `product` matching `filters`, kept only where `keep` agrees. */
+  async #all(
+    product: string,
+    filters: AwsSecurityFindingFilters,
+    keep: (finding: StoredFinding & { Resources?: ReadonlyArray<{ Id?: string }> }) => boolean,
+    whose: string,
+  ): Promise<readonly StoredFinding[]> {
     const prefix = `${PRODUCT_PREFIX}/`;
-    const filters = {
-      ProductArn: [{ Value: product, Comparison: 'EQUALS' as const }],
-      ResourceId: [{ Value: resource, Comparison: 'EQUALS' as const }],
-      GeneratorId: [{ Value: prefix, Comparison: 'PREFIX' as const }],
+    const allFilters: AwsSecurityFindingFilters = {
+      ...filters,
+      ProductArn: [{ Value: product, Comparison: 'EQUALS' }],
+      GeneratorId: [{ Value: prefix, Comparison: 'PREFIX' }],
     };
     const out: StoredFinding[] = [];
     let token: string | undefined;
     do {
-      const page = await this.#page({ Filters: filters, MaxResults: PAGE_SIZE, NextToken: token });
+      const page = await this.#page({ Filters: allFilters, MaxResults: PAGE_SIZE, NextToken: token }, whose);
       for (const finding of page.Findings ?? []) {
         const f = finding as unknown as StoredFinding & {
           ProductArn?: string;
@@ -91,7 +123,7 @@ export class SecurityHubFindingsStore implements FindingsStore {
           f.ProductArn === product &&
           typeof f.GeneratorId === 'string' &&
           f.GeneratorId.startsWith(prefix) &&
-          (f.Resources ?? []).some((r) => r.Id === resource)
+          keep(f)
         )
           out.push(f);
       }
@@ -100,7 +132,7 @@ export class SecurityHubFindingsStore implements FindingsStore {
     return out;
   }
 
-  async #page(input: GetFindingsCommandInput) {
+  async #page(input: GetFindingsCommandInput, whose: string) {
     for (let attempt = 1; ; attempt += 1) {
       await this.#bucket.take();
       this.requests += 1;
@@ -108,7 +140,7 @@ export class SecurityHubFindingsStore implements FindingsStore {
         return (await this.#client.send(new GetFindingsCommand(input))) ?? {};
       } catch (error) {
         if (!isRetriable(error) || attempt >= this.#maxAttempts) {
-          throw new EcrComplianceError(`could not read the image's findings: ${describeError(error)}`, {
+          throw new EcrComplianceError(`could not read ${whose} findings: ${describeError(error)}`, {
             cause: error,
           });
         }

@@ -6,7 +6,7 @@ import {
   LimitExceededException,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import { imageArn, productArn } from '@ecr-compliance/core';
+import { imageArn, productArn, repositoryArn } from '@ecr-compliance/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SecurityHubFindingsStore } from '../../src/securityhub/SecurityHubFindingsStore.js';
@@ -155,5 +155,73 @@ describe('SecurityHubFindingsStore', () => {
 
     await expect(s.findingsOf(image)).rejects.toThrow(/LimitExceededException/);
     expect(s.requests).toBe(3);
+  });
+});
+
+describe('SecurityHubFindingsStore.activeFindingsOfRepository', () => {
+  const repository = { accountId: ACCOUNT, region: 'us-east-1', repositoryName: REPOSITORY };
+  const REPOSITORY_ARN = repositoryArn('us-east-1', ACCOUNT, REPOSITORY);
+  const imageFindingOf = (id: string, overrides: Record<string, unknown> = {}) =>
+    stored(id, {
+      GeneratorId: 'ecr-compliance/ecr-basic/image',
+      Resources: [
+        { Type: 'AwsEcrContainerImage', Id: IMAGE_ARN },
+        { Type: 'AwsEcrRepository', Id: REPOSITORY_ARN },
+      ],
+      ...overrides,
+    });
+
+  it("asks for this tool's active findings of the repository, 100 per page, and follows NextToken", async () => {
+    securityHub
+      .on(GetFindingsCommand)
+      .resolvesOnce({ Findings: [imageFindingOf('a') as never], NextToken: 'page-2' })
+      .resolves({ Findings: [imageFindingOf('b') as never] });
+
+    const found = await store().store.activeFindingsOfRepository(repository);
+
+    expect(found.map((f) => f.Id)).toEqual(['ecr-compliance/ecr-basic/a', 'ecr-compliance/ecr-basic/b']);
+    expect(securityHub.commandCalls(GetFindingsCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        Filters: {
+          ResourceId: [{ Value: REPOSITORY_ARN, Comparison: 'EQUALS' }],
+          RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+          ProductArn: [{ Value: PRODUCT_ARN, Comparison: 'EQUALS' }],
+          GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
+        },
+        MaxResults: 100,
+      },
+      expect.objectContaining({ NextToken: 'page-2' }),
+    ]);
+  });
+
+  it('keeps only what meets the filters itself, for a store that ignores them', async () => {
+    securityHub.on(GetFindingsCommand).resolves({
+      Findings: [
+        imageFindingOf('keep'),
+        imageFindingOf('archived', { RecordState: 'ARCHIVED' }),
+        stored('vulnerability-finding-of-the-image-only'),
+        imageFindingOf('other-repository', {
+          Resources: [
+            { Type: 'AwsEcrRepository', Id: repositoryArn('us-east-1', ACCOUNT, `${REPOSITORY}-2`) },
+          ],
+        }),
+        imageFindingOf('other-product', {
+          ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/inspector',
+        }),
+        imageFindingOf('other-generator', { GeneratorId: 'someone-else/image' }),
+      ] as never,
+    });
+
+    const found = await store().store.activeFindingsOfRepository(repository);
+
+    expect(found.map((f) => f.Id)).toEqual(['ecr-compliance/ecr-basic/keep']);
+  });
+
+  it('names the repository in the error of a read that cannot be retried', async () => {
+    securityHub.on(GetFindingsCommand).rejects(sdkError(InvalidInputException, 'bad filter', 400));
+
+    await expect(store().store.activeFindingsOfRepository(repository)).rejects.toThrow(
+      "could not read the repository's findings: InvalidInputException (HTTP 400): bad filter",
+    );
   });
 });

@@ -38,8 +38,19 @@ const without = (env: Record<string, string>, name: string) => {
 };
 
 describe('loadOnImageScanConfig', () => {
-  it('applies the default granularity', () => {
-    expect(loadOnImageScanConfig(imageScanEnv)).toEqual({ ...imageScanEnv, FINDING_GRANULARITY: 'both' });
+  it('applies the default granularities: both for basic scans, the image finding only for enhanced ones', () => {
+    expect(loadOnImageScanConfig(imageScanEnv)).toEqual({
+      ...imageScanEnv,
+      FINDING_GRANULARITY: 'both',
+      ENHANCED_FINDING_GRANULARITY: 'image',
+    });
+  });
+
+  it.each(['vulnerability', 'image', 'both'])('accepts ENHANCED_FINDING_GRANULARITY %s', (granularity) => {
+    expect(
+      loadOnImageScanConfig({ ...imageScanEnv, ENHANCED_FINDING_GRANULARITY: granularity })
+        .ENHANCED_FINDING_GRANULARITY,
+    ).toBe(granularity);
   });
 
   it.each(['vulnerability', 'image', 'both'])('accepts FINDING_GRANULARITY %s', (granularity) => {
@@ -92,7 +103,15 @@ describe('loadOnCustomActionConfig', () => {
       SEVERITY_THRESHOLD: 'HIGH',
       EXEMPT_PRINCIPAL_ARNS: [],
       AUTO_REMEDIATION: false,
+      AUTO_UNBLOCK: false,
     });
+  });
+
+  it('reads AUTO_UNBLOCK as a boolean', () => {
+    expect(loadOnCustomActionConfig({ ...customActionEnv, AUTO_UNBLOCK: 'true' }).AUTO_UNBLOCK).toBe(true);
+    expect(() => loadOnCustomActionConfig({ ...customActionEnv, AUTO_UNBLOCK: 'yes' })).toThrow(
+      'invalid configuration of on-custom-action: AUTO_UNBLOCK must be "true" or "false"',
+    );
   });
 
   it('reads AUTO_REMEDIATION as a boolean', () => {

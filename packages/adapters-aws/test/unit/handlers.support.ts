@@ -34,6 +34,12 @@ export function scanEvent(id: string, detail: Record<string, unknown> = {}) {
   return { ...event, id, detail: { ...event.detail, ...detail } };
 }
 
+/** The "Inspector2 Scan" event of the core's fixtures (enhanced scanning), with another id. */
+export function inspectorScanEvent(id: string, detail: Record<string, unknown> = {}) {
+  const event = coreFixture('events/inspector2-scan.json');
+  return { ...event, id, detail: { ...event.detail, ...detail } };
+}
+
 /** A "Security Hub Findings - Custom Action" event for `action` carrying `findings`. */
 export function actionEvent(id: string, action: string, findings: unknown[]) {
   const event = coreFixture('events/custom-action.json');

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import {
   BatchUpdateFindingsCommand,
+  GetFindingsCommand,
   InvalidAccessException,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
@@ -36,7 +37,7 @@ import {
   storedRecord,
   UNBLOCK,
 } from './handlers.support.js';
-import { ACCOUNT, REPOSITORY, sdkError } from './helpers.js';
+import { ACCOUNT, coreFixture, REPOSITORY, sdkError } from './helpers.js';
 
 const HANDLER = '../../src/handlers/on-custom-action.js';
 const OTHER_REPOSITORY = 'team-b/web';
@@ -54,7 +55,7 @@ function findingsOf(repositoryName: string) {
     ProcessedAt: '2026-11-20T10:16:06.402Z',
   }));
 }
-const [high, medium] = findingsOf(REPOSITORY) as [any, any, any];
+const [high, medium, image] = findingsOf(REPOSITORY) as [any, any, any];
 const [otherHigh] = findingsOf(OTHER_REPOSITORY) as [any];
 
 const repositoryArn = (name: string) => `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/${name}`;
@@ -356,6 +357,41 @@ describe('on-custom-action: unblock', () => {
   });
 });
 
+describe('on-custom-action: Amazon Inspector findings (enhanced scanning)', () => {
+  const inspector = coreFixture('securityhub/inspector-finding.json');
+  const inspectorOfOurAccount = {
+    ...inspector,
+    Id: inspector.Id.replace('111122223333', ACCOUNT),
+    AwsAccountId: ACCOUNT,
+    Resources: inspector.Resources.map((r: { Id: string }) => ({
+      ...r,
+      Id: r.Id.replace('111122223333', ACCOUNT),
+    })),
+  };
+
+  it('blocks the repository of the image an Inspector finding names, and notes it on that finding', async () => {
+    const result = await invoke(actionEvent('835b2b99-0050', BLOCK, [inspectorOfOurAccount]));
+
+    expect(result.outcomes[0]).toMatchObject({
+      status: 'blocked',
+      changed: true,
+      repositoryArn: repositoryArn(REPOSITORY),
+    });
+    expect(written()).toEqual([
+      {
+        repositoryName: REPOSITORY,
+        registryId: ACCOUNT,
+        policy: { Version: '2012-10-17', Statement: [DENY_STATEMENT] },
+      },
+    ]);
+    expect(securityHub).toHaveReceivedCommandWith(BatchUpdateFindingsCommand, {
+      FindingIdentifiers: [
+        { Id: inspectorOfOurAccount.Id, ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/inspector' },
+      ],
+    });
+  });
+});
+
 describe('on-custom-action: other actions and bad input', () => {
   it('does nothing for an event of another custom action, and says so', async () => {
     const other = `arn:aws:securityhub:us-east-1:${ACCOUNT}:action/custom/SendToJira`;
@@ -397,7 +433,7 @@ describe('on-custom-action: automatic remediation', () => {
     expect(result).toEqual({ action: 'none', outcomes: [] });
     expect(ecr).not.toHaveReceivedAnyCommand();
     expect(logs.lines().find((line) => line.level === 'WARN')?.message).toBe(
-      'nothing done: a findings-imported event, and automatic remediation is off',
+      'nothing done: a findings-imported event, and automatic remediation and unblock are off',
     );
   });
 
@@ -424,6 +460,88 @@ describe('on-custom-action: automatic remediation', () => {
     });
     expect(securityHub).toHaveReceivedCommandTimes(BatchUpdateFindingsCommand, 1);
     expect(ecr).toHaveReceivedCommandTimes(SetRepositoryPolicyCommand, 1);
+  });
+
+  it('blocks from a findings-imported event and unblocks automatically when the image finding is archived', async () => {
+    const both = (
+      await loadHandler<{ handler: Handler }>(
+        HANDLER,
+        environment({ AUTO_REMEDIATION: 'true', AUTO_UNBLOCK: 'true' }),
+      )
+    ).handler;
+    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: policy(LAMBDA_STATEMENT) });
+    const blocked = await both(imported('7a1c0000-0010', [image]), lambdaContext('on-custom-action'));
+    expect(blocked).toMatchObject({ action: 'automatic', outcomes: [{ status: 'blocked', changed: true }] });
+    expect(securityHub).not.toHaveReceivedCommand(GetFindingsCommand);
+
+    // The image is deleted: its image finding comes back ARCHIVED, and nothing else holds the block.
+    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: policy(LAMBDA_STATEMENT, DENY_STATEMENT) });
+    securityHub.on(GetFindingsCommand).resolves({ Findings: [] });
+    const archived = { ...image, RecordState: 'ARCHIVED' };
+    const released = await both(imported('7a1c0000-0011', [archived]), lambdaContext('on-custom-action'));
+
+    expect(released.outcomes[0]).toMatchObject({
+      status: 'unblocked',
+      changed: true,
+      policyDeleted: false,
+      audit: { recorded: true },
+    });
+    expect(written()[1]?.policy.Statement).toEqual([LAMBDA_STATEMENT]);
+    expect(securityHub).toHaveReceivedCommandExactlyOnceWith(GetFindingsCommand, {
+      Filters: {
+        ResourceId: [{ Value: repositoryArn(REPOSITORY), Comparison: 'EQUALS' }],
+        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+        ProductArn: [
+          {
+            Value: `arn:aws:securityhub:us-east-1:${ACCOUNT}:product/${ACCOUNT}/default`,
+            Comparison: 'EQUALS',
+          },
+        ],
+        GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
+      },
+      MaxResults: 100,
+    });
+    expect(securityHub.commandCalls(BatchUpdateFindingsCommand)[1]?.args[0].input).toMatchObject({
+      FindingIdentifiers: [{ Id: image.Id, ProductArn: image.ProductArn }],
+      Note: {
+        Text: expect.stringMatching(
+          /^Unblocked pulls: pulls allowed: no active finding at or above HIGH left in the repository on .* by ecr-compliance automatic remediation$/,
+        ),
+      },
+    });
+  });
+
+  it('keeps the block while another active image finding of the repository is at or above the threshold', async () => {
+    const unblocking = (
+      await loadHandler<{ handler: Handler }>(HANDLER, environment({ AUTO_UNBLOCK: 'true' }))
+    ).handler;
+    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: policy(DENY_STATEMENT) });
+    const otherImage = { ...image, Id: image.Id.replace(/sha256:[a-f0-9]+/, `sha256:${'c'.repeat(64)}`) };
+    securityHub.on(GetFindingsCommand).resolves({ Findings: [otherImage] });
+    const lowered = {
+      ...image,
+      Severity: { Label: 'LOW', Normalized: 1 },
+      FindingProviderFields: { ...image.FindingProviderFields, Severity: { Label: 'LOW', Original: 'LOW' } },
+    };
+
+    const result = await unblocking(imported('7a1c0000-0012', [lowered]), lambdaContext('on-custom-action'));
+
+    expect(result.outcomes[0]).toMatchObject({
+      status: 'skipped',
+      reason: `1 active finding(s) at or above HIGH still hold the block, e.g. ${otherImage.Id}`,
+    });
+    expect(ecr).not.toHaveReceivedCommand(SetRepositoryPolicyCommand);
+    expect(ecr).not.toHaveReceivedCommand(DeleteRepositoryPolicyCommand);
+    expect(securityHub).not.toHaveReceivedCommand(BatchUpdateFindingsCommand);
+  });
+
+  it('with only automatic unblock on, does not block for a finding at or above the threshold', async () => {
+    const unblocking = (
+      await loadHandler<{ handler: Handler }>(HANDLER, environment({ AUTO_UNBLOCK: 'true' }))
+    ).handler;
+    const result = await unblocking(imported('7a1c0000-0013', [image]), lambdaContext('on-custom-action'));
+    expect(result.outcomes[0]).toMatchObject({ status: 'skipped', reason: 'automatic blocking is off' });
+    expect(ecr).not.toHaveReceivedAnyCommand();
   });
 
   it('rejects AUTO_REMEDIATION values other than true and false at cold start', async () => {

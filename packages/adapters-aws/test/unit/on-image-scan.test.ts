@@ -18,12 +18,13 @@ import { captureLogs, lambdaContext, loadHandler } from '../support/world.js';
 import {
   environment,
   type Handler,
+  inspectorScanEvent,
   recordExists,
   scanEvent,
   storedRecord,
   TABLE,
 } from './handlers.support.js';
-import { ACCOUNT, basicPage, DIGEST, REPOSITORY } from './helpers.js';
+import { ACCOUNT, basicPage, DIGEST, enhancedFinding, enhancedPage, REPOSITORY } from './helpers.js';
 
 const HANDLER = '../../src/handlers/on-image-scan.js';
 const ecr = mockClient(ECRClient);
@@ -329,6 +330,99 @@ describe('on-image-scan cold start', () => {
     ).rejects.toMatchObject({
       name: 'ConfigurationError',
       message: expect.stringContaining('FINDING_GRANULARITY'),
+    });
+  });
+});
+
+describe('on-image-scan handler: enhanced scanning ("Inspector2 Scan")', () => {
+  const enhanced = () =>
+    enhancedPage([enhancedFinding('CVE-2024-6119'), enhancedFinding('CVE-2024-5535', 'zlib')]);
+
+  it('reads the repository from the ARN in repository-name and imports only the image finding by default', async () => {
+    ecr.on(DescribeImageScanFindingsCommand).resolves(enhanced());
+    const result = await invoke(inspectorScanEvent('5c1e0f1a-0001'));
+
+    expect(result).toMatchObject({
+      outcome: 'imported',
+      repositoryName: REPOSITORY,
+      imageDigest: DIGEST,
+      vulnerabilities: 2,
+      findings: 1,
+    });
+    expect(ecr).toHaveReceivedCommandExactlyOnceWith(DescribeImageScanFindingsCommand, {
+      registryId: ACCOUNT,
+      repositoryName: REPOSITORY,
+      imageId: { imageDigest: DIGEST },
+      maxResults: 1000,
+    });
+    const imported = securityHub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings ?? [];
+    // Inspector already sends one finding per vulnerability: ours is the image's, with its counts.
+    expect(imported.map((f) => f.GeneratorId)).toEqual(['ecr-compliance/ecr-enhanced/image']);
+    expect(imported[0]?.Severity?.Label).toBe('HIGH');
+    expect(imported[0]?.Resources?.map((r) => r.Id)).toEqual([
+      `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/${REPOSITORY}/${DIGEST}`,
+      `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/${REPOSITORY}`,
+    ]);
+  });
+
+  it('imports every vulnerability as well when ENHANCED_FINDING_GRANULARITY is both', async () => {
+    const both = (
+      await loadHandler<{ handler: Handler }>(HANDLER, environment({ ENHANCED_FINDING_GRANULARITY: 'both' }))
+    ).handler;
+    try {
+      ecr.on(DescribeImageScanFindingsCommand).resolves(enhanced());
+      const result = await both(inspectorScanEvent('5c1e0f1a-0002'), lambdaContext('on-image-scan'));
+      expect(result).toMatchObject({ outcome: 'imported', findings: 3 });
+      const imported = securityHub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings ?? [];
+      expect(imported.map((f) => f.GeneratorId)).toEqual([
+        'ecr-compliance/ecr-enhanced',
+        'ecr-compliance/ecr-enhanced',
+        'ecr-compliance/ecr-enhanced/image',
+      ]);
+    } finally {
+      handler = (await loadHandler<{ handler: Handler }>(HANDLER, environment())).handler;
+    }
+  });
+
+  it('keeps basic scans at FINDING_GRANULARITY while enhanced scans import the image finding only', async () => {
+    await invoke(scanEvent('5c1e0f1a-0003'));
+    const imported = securityHub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings ?? [];
+    expect(imported).toHaveLength(3);
+  });
+
+  it('refuses a repository ARN of another account, naming the field, before any AWS call', async () => {
+    await expect(
+      invoke(
+        inspectorScanEvent('5c1e0f1a-0004', {
+          'repository-name': `arn:aws:ecr:us-east-1:444455556666:repository/${REPOSITORY}`,
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringMatching(
+        /^detail\.repository-name: repository arn:aws:ecr:us-east-1:444455556666/,
+      ),
+    });
+    expect(ecr).not.toHaveReceivedAnyCommand();
+    expect(securityHub).not.toHaveReceivedAnyCommand();
+  });
+
+  it('rejects a malformed Inspector2 Scan event with a validation error naming the field', async () => {
+    await expect(
+      invoke(inspectorScanEvent('5c1e0f1a-0005', { 'image-digest': 'latest' })),
+    ).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringMatching(/^detail\.image-digest: /),
+    });
+    expect(ecr).not.toHaveReceivedAnyCommand();
+  });
+
+  it('fails the module load when ENHANCED_FINDING_GRANULARITY is not a known choice', async () => {
+    await expect(
+      loadHandler(HANDLER, environment({ ENHANCED_FINDING_GRANULARITY: 'duplicates' })),
+    ).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: expect.stringContaining('ENHANCED_FINDING_GRANULARITY'),
     });
   });
 });
