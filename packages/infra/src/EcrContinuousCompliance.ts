@@ -28,14 +28,17 @@ const IDEMPOTENCY_TTL = 'expiration';
 /**
  * Continuous compliance of the Amazon ECR images of one account and Region.
  *
- * - Every completed basic scan ("ECR Image Scan", scan-status COMPLETE) runs `on-image-scan`, which
- *   imports the scan's findings into Security Hub (ASFF, product `<account>/default`) and archives
- *   those of the image's vulnerabilities that the scan no longer reports (read back with GetFindings).
+ * - Every completed basic scan ("ECR Image Scan", scan-status COMPLETE) and every initial enhanced
+ *   scan ("Inspector2 Scan", INITIAL_SCAN_COMPLETE) runs `on-image-scan`, which imports the scan's
+ *   findings into Security Hub (ASFF, product `<account>/default`) and archives those of the image's
+ *   vulnerabilities that the scan no longer reports (read back with GetFindings).
  * - Every successful image deletion ("ECR Image Action", DELETE, SUCCESS) runs `on-image-action`,
  *   which archives the image's findings.
  * - Two Security Hub custom actions (block, unblock) run `on-custom-action`, which adds or removes a
  *   Deny-pull statement in the repository policy of the selected finding's repository. It runs one
- *   invocation at a time (reserved concurrency 1) so that two policy writes never race.
+ *   invocation at a time (reserved concurrency 1) so that two policy writes never race. With
+ *   `autoRemediation` and/or `autoUnblock` it also acts on this tool's image findings as Security
+ *   Hub imports them.
  * - The functions are idempotent through a DynamoDB table; events EventBridge cannot deliver land in
  *   a dead-letter queue per rule, invocations that fail after Lambda's retries in a failure queue, and
  *   one alarm fires when any of those queues holds a message.
@@ -71,16 +74,19 @@ export class EcrContinuousCompliance extends Construct {
   public readonly onImageActionLogGroup: LogGroup;
   /** "ECR Image Scan" with scan-status COMPLETE -> {@link onImageScanFunction}. */
   public readonly imageScanRule: Rule;
+  /** "Inspector2 Scan" with scan-status INITIAL_SCAN_COMPLETE (enhanced scanning) -> {@link onImageScanFunction}. */
+  public readonly enhancedScanRule: Rule;
   /** "Security Hub Findings - Custom Action" of the two actions -> {@link onCustomActionFunction}. */
   public readonly customActionRule: Rule;
   /** "ECR Image Action" with action-type DELETE and result SUCCESS -> {@link onImageActionFunction}. */
   public readonly imageDeleteRule: Rule;
   /**
-   * With `autoRemediation`: the rule that sends active image findings at or above the threshold
-   * ("Security Hub Findings - Imported") to the remediation function; otherwise undefined.
+   * With `autoRemediation` or `autoUnblock`: the rule that sends this tool's image findings as
+   * Security Hub imports them ("Security Hub Findings - Imported") to the remediation function
+   * (with `autoRemediation` alone, only active ones at or above the threshold); otherwise undefined.
    */
   public readonly autoRemediationRule: Rule | undefined;
-  /** Events of {@link imageScanRule} that EventBridge could not deliver. */
+  /** Events of {@link imageScanRule} and {@link enhancedScanRule} that EventBridge could not deliver. */
   public readonly imageScanDeadLetterQueue: Queue;
   /** Events of {@link customActionRule} that EventBridge could not deliver. */
   public readonly customActionDeadLetterQueue: Queue;
@@ -158,17 +164,31 @@ export class EcrContinuousCompliance extends Construct {
       // instance. Scans pushed together wait in Lambda's event queue (up to maxEventAge).
       reservedConcurrentExecutions: 1,
       logGroup: this.onImageScanLogGroup,
-      environment: { ...common, FINDING_GRANULARITY: settings.findingGranularity },
+      environment: {
+        ...common,
+        FINDING_GRANULARITY: settings.findingGranularity,
+        ENHANCED_FINDING_GRANULARITY: settings.enhancedFindingGranularity,
+      },
       statements: [
         idempotency,
         sendFailures,
         new PolicyStatement({ actions: ['ecr:DescribeImageScanFindings'], resources: [repositories] }),
+        // With enhanced scanning, DescribeImageScanFindings reads Amazon Inspector's findings with
+        // the caller's permissions (ECR user guide, "IAM permissions required for enhanced
+        // scanning"). ListFindings has no resource type, so "*" is the only resource it accepts.
+        new PolicyStatement({ actions: ['inspector2:ListFindings'], resources: ['*'] }),
         importFindings,
         readFindings,
       ],
       anyRepository: true,
       onFailure,
       maxEventAge: Duration.hours(6),
+    });
+
+    Validations.of(this.onImageScanFunction.role as Role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only inspector2:ListFindings, which DescribeImageScanFindings needs for enhanced scanning: it has no resource type in the Service Authorization Reference, so no narrower resource exists. It reads findings; it changes nothing.',
     });
 
     this.onCustomActionLogGroup = this.logGroup('OnCustomActionLogGroup', settings);
@@ -188,6 +208,7 @@ export class EcrContinuousCompliance extends Construct {
         SEVERITY_THRESHOLD: settings.severityThreshold,
         EXEMPT_PRINCIPAL_ARNS: settings.exemptPrincipalArns.join(','),
         AUTO_REMEDIATION: String(settings.autoRemediation),
+        AUTO_UNBLOCK: String(settings.autoUnblock),
       },
       statements: [
         idempotency,
@@ -200,6 +221,8 @@ export class EcrContinuousCompliance extends Construct {
           actions: ['securityhub:BatchUpdateFindings'],
           resources: [arn('securityhub', 'hub/default')],
         }),
+        // Automatic unblock reads what else holds the repository's block.
+        ...(settings.autoUnblock ? [readFindings] : []),
       ],
       anyRepository: true,
       onFailure,
@@ -231,6 +254,25 @@ export class EcrContinuousCompliance extends Construct {
         source: ['aws.ecr'],
         detailType: ['ECR Image Scan'],
         detail: { 'scan-status': ['COMPLETE'] },
+      },
+      targets: [
+        new LambdaFunction(this.onImageScanFunction, {
+          deadLetterQueue: this.imageScanDeadLetterQueue,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    // Enhanced scanning sends no "ECR Image Scan": Amazon Inspector's "Inspector2 Scan" says the
+    // initial scan of an image is complete (AWS-FACTS §1.5), and the same function reads it.
+    this.enhancedScanRule = new Rule(this, 'EnhancedScanRule', {
+      description:
+        'ecr-compliance: a completed initial enhanced scan (Amazon Inspector) -> import its findings into Security Hub',
+      eventPattern: {
+        source: ['aws.inspector2'],
+        detailType: ['Inspector2 Scan'],
+        detail: { 'scan-status': ['INITIAL_SCAN_COMPLETE'] },
       },
       targets: [
         new LambdaFunction(this.onImageScanFunction, {
@@ -276,13 +318,16 @@ export class EcrContinuousCompliance extends Construct {
     });
 
     // One event per scan: only the image finding (GeneratorId ecr-compliance/<scanner>/image) of
-    // this account's default product, active, at or above the threshold. The audit note on it
-    // makes Security Hub emit the event again; the function then finds the policy unchanged and
-    // writes no note, which ends that loop.
-    this.autoRemediationRule = settings.autoRemediation
+    // this account's default product. For automatic blocking alone, only active ones at or above
+    // the threshold; automatic unblock needs the others too (archived, lowered, suppressed), and the
+    // function decides per finding. The audit note on a finding makes Security Hub emit the event
+    // again; the function then finds the policy unchanged and writes no note, which ends that loop.
+    const automatic = settings.autoRemediation || settings.autoUnblock;
+    this.autoRemediationRule = automatic
       ? new Rule(this, 'AutoRemediationRule', {
-          description:
-            'ecr-compliance: an active image finding at or above the threshold -> block its repository (automatic remediation)',
+          description: settings.autoUnblock
+            ? 'ecr-compliance: an image finding imported -> block or unblock its repository (automatic remediation)'
+            : 'ecr-compliance: an active image finding at or above the threshold -> block its repository (automatic remediation)',
           eventPattern: {
             source: ['aws.securityhub'],
             detailType: ['Security Hub Findings - Imported'],
@@ -290,10 +335,16 @@ export class EcrContinuousCompliance extends Construct {
               findings: {
                 ProductArn: [arn('securityhub', `product/${Aws.ACCOUNT_ID}/default`)],
                 GeneratorId: [{ wildcard: 'ecr-compliance/*/image' }],
-                RecordState: ['ACTIVE'],
-                Severity: {
-                  Label: SEVERITY_THRESHOLDS.slice(SEVERITY_THRESHOLDS.indexOf(settings.severityThreshold)),
-                },
+                ...(settings.autoUnblock
+                  ? {}
+                  : {
+                      RecordState: ['ACTIVE'],
+                      Severity: {
+                        Label: SEVERITY_THRESHOLDS.slice(
+                          SEVERITY_THRESHOLDS.indexOf(settings.severityThreshold),
+                        ),
+                      },
+                    }),
               },
             },
           },

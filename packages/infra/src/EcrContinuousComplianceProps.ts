@@ -60,6 +60,15 @@ export interface EcrContinuousComplianceProps {
    */
   readonly findingGranularity?: FindingGranularity;
   /**
+   * Which findings `on-image-scan` imports for an image scanned by enhanced scanning (Amazon
+   * Inspector, "Inspector2 Scan" events). Inspector already sends its own finding per
+   * vulnerability to Security Hub, so by default only this tool's image finding (counts, highest
+   * severity, the hook for blocking and automatic remediation) is imported, to avoid duplicates.
+   *
+   * @default 'image'
+   */
+  readonly enhancedFindingGranularity?: FindingGranularity;
+  /**
    * The custom action that blocks pulls from the finding's repository.
    *
    * @default { id: 'ECR1', name: 'Block ECR pulls' } - the Id of the original AWS sample
@@ -94,6 +103,18 @@ export interface EcrContinuousComplianceProps {
    */
   readonly autoRemediation?: boolean;
   /**
+   * Remove a block without a person's decision: when an image finding of this tool no longer asks
+   * for a block (archived because the image was deleted or the vulnerabilities were fixed,
+   * suppressed by a person, or below `severityThreshold` after a re-scan) and no other active,
+   * unsuppressed image finding of its repository is at or above the threshold, the function
+   * removes this tool's Deny statement (only it) and notes why on the finding. Works with or
+   * without `autoRemediation`. Needs image findings for every scanning: a granularity of
+   * 'vulnerability' is refused with it.
+   *
+   * @default false
+   */
+  readonly autoUnblock?: boolean;
+  /**
    * What happens to the idempotency table and the log groups when the construct is removed from
    * the stack or the stack is destroyed. Findings live in Security Hub and idempotency records
    * expire within hours, so nothing needs to outlive the pipeline by default.
@@ -108,11 +129,13 @@ export interface ResolvedEcrContinuousComplianceProps {
   readonly severityThreshold: SeverityThreshold;
   readonly exemptPrincipalArns: readonly string[];
   readonly findingGranularity: FindingGranularity;
+  readonly enhancedFindingGranularity: FindingGranularity;
   readonly blockAction: Required<CustomActionOptions>;
   readonly unblockAction: Required<CustomActionOptions>;
   readonly logRetention: RetentionDays;
   readonly logLevel: LogLevel;
   readonly autoRemediation: boolean;
+  readonly autoUnblock: boolean;
   readonly removalPolicy: RemovalPolicy;
 }
 
@@ -246,22 +269,42 @@ export function resolveProps(props: EcrContinuousComplianceProps = {}): Resolved
     FINDING_GRANULARITIES,
     'both',
   );
+  const enhancedFindingGranularity = oneOf(
+    'enhancedFindingGranularity',
+    props.enhancedFindingGranularity,
+    FINDING_GRANULARITIES,
+    'image',
+  );
   const autoRemediation = props.autoRemediation ?? false;
-  if (autoRemediation && findingGranularity === 'vulnerability') {
-    throw new InvalidPropsError(
-      'autoRemediation',
-      "true needs the image findings it acts on, but findingGranularity is 'vulnerability'; use 'image' or 'both'",
-    );
+  const autoUnblock = props.autoUnblock ?? false;
+  for (const [property, on] of [
+    ['autoRemediation', autoRemediation],
+    ['autoUnblock', autoUnblock],
+  ] as const) {
+    if (!on) continue;
+    for (const [granularityProperty, granularity] of [
+      ['findingGranularity', findingGranularity],
+      ['enhancedFindingGranularity', enhancedFindingGranularity],
+    ] as const) {
+      if (granularity === 'vulnerability') {
+        throw new InvalidPropsError(
+          property,
+          `true needs the image findings it acts on, but ${granularityProperty} is 'vulnerability'; use 'image' or 'both'`,
+        );
+      }
+    }
   }
   return {
     severityThreshold: oneOf('severityThreshold', props.severityThreshold, SEVERITY_THRESHOLDS, 'HIGH'),
     exemptPrincipalArns: resolveExemptPrincipals(props.exemptPrincipalArns),
     findingGranularity,
+    enhancedFindingGranularity,
     blockAction,
     unblockAction,
     logRetention: props.logRetention ?? RetentionDays.ONE_YEAR,
     logLevel: oneOf('logLevel', props.logLevel, LOG_LEVELS, 'INFO'),
     autoRemediation,
+    autoUnblock,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
   };
 }

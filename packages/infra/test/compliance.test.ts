@@ -35,8 +35,13 @@ let synthError: unknown;
 beforeAll(() => {
   try {
     // The template is the same with or without bundling; the placeholder asset keeps this file fast.
-    // Automatic remediation on: the largest template (every resource of the default, plus its rule).
-    synthesized = synthesize({ bundle: false, nag: true, props: { autoRemediation: true } });
+    // Automatic remediation and unblock on: the largest template (every resource of the default,
+    // plus its rule and the unblock's GetFindings).
+    synthesized = synthesize({
+      bundle: false,
+      nag: true,
+      props: { autoRemediation: true, autoUnblock: true },
+    });
   } catch (error) {
     // With unacknowledged errors, synthesis throws the whole report; keep it for the assertion.
     synthError = error;
@@ -74,6 +79,7 @@ describe('cdk-nag AwsSolutions', () => {
       .map((violation) => `${violation.ruleName} @ ${violation.acknowledgedAt}`)
       .sort();
     expect(where).toEqual([
+      'AwsSolutions-IAM5[Resource::*] @ EcrCompliance/EcrCompliance/OnImageScanRole',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*] @ EcrCompliance/EcrCompliance/OnCustomActionRole',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*] @ EcrCompliance/EcrCompliance/OnImageScanRole',
       'AwsSolutions-L1 @ EcrCompliance/EcrCompliance/OnCustomAction',

@@ -71,6 +71,7 @@ function ids() {
     customActionDlq: byPath('CustomActionDeadLetterQueue'),
     failedQueue: byPath('FailedInvocationQueue'),
     imageScanRule: byPath('ImageScanRule'),
+    enhancedScanRule: byPath('EnhancedScanRule'),
     customActionRule: byPath('CustomActionRule'),
   };
 }
@@ -83,6 +84,26 @@ describe('event rules', () => {
         source: ['aws.ecr'],
         'detail-type': ['ECR Image Scan'],
         detail: { 'scan-status': ['COMPLETE'] },
+      }),
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: arnOf(id.imageScanFn),
+          Id: Match.anyValue(),
+          DeadLetterConfig: { Arn: arnOf(id.imageScanDlq) },
+          RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+        },
+      ],
+    });
+  });
+
+  it('sends completed initial enhanced scans (Inspector2 Scan), and nothing else, to on-image-scan', () => {
+    const id = ids();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectEquals({
+        source: ['aws.inspector2'],
+        'detail-type': ['Inspector2 Scan'],
+        detail: { 'scan-status': ['INITIAL_SCAN_COMPLETE'] },
       }),
       State: 'ENABLED',
       Targets: [
@@ -141,9 +162,10 @@ describe('event rules', () => {
 
   it('lets only its own rule invoke each function', () => {
     const id = ids();
-    template.resourceCountIs('AWS::Lambda::Permission', 3);
+    template.resourceCountIs('AWS::Lambda::Permission', 4);
     for (const [fn, rule] of [
       [id.imageScanFn, id.imageScanRule],
+      [id.imageScanFn, id.enhancedScanRule],
       [id.customActionFn, id.customActionRule],
       [id.imageActionFn, id.imageDeleteRule],
     ] as const) {
@@ -158,8 +180,8 @@ describe('event rules', () => {
 });
 
 describe('automatic remediation', () => {
-  it('is off by default: only the scan, deletion and custom action rules exist', () => {
-    template.resourceCountIs('AWS::Events::Rule', 3);
+  it('is off by default: only the two scan rules, the deletion and the custom action rules exist', () => {
+    template.resourceCountIs('AWS::Events::Rule', 4);
     expect(synthesized.stack.compliance.autoRemediationRule).toBeUndefined();
   });
 
@@ -171,7 +193,7 @@ describe('automatic remediation', () => {
       if (!rule) throw new Error('no automatic remediation rule');
       const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
         stack.getLogicalId(construct.node.defaultChild as CfnElement);
-      auto.template.resourceCountIs('AWS::Events::Rule', 4);
+      auto.template.resourceCountIs('AWS::Events::Rule', 5);
       auto.template.hasResourceProperties('AWS::Events::Rule', {
         EventPattern: Match.objectEquals({
           source: ['aws.securityhub'],
@@ -196,8 +218,60 @@ describe('automatic remediation', () => {
       });
       auto.template.hasResourceProperties('AWS::Lambda::Function', {
         Environment: {
-          Variables: Match.objectLike({ AUTO_REMEDIATION: 'true', SEVERITY_THRESHOLD: 'HIGH' }),
+          Variables: Match.objectLike({
+            AUTO_REMEDIATION: 'true',
+            AUTO_UNBLOCK: 'false',
+            SEVERITY_THRESHOLD: 'HIGH',
+          }),
         },
+      });
+    } finally {
+      rmSync(auto.outdir, { recursive: true, force: true });
+    }
+  });
+
+  it('with automatic unblock, sends every image finding of this tool (one rule) and lets the function read findings', () => {
+    const auto = synthesize({ props: { autoRemediation: true, autoUnblock: true }, bundle: false });
+    try {
+      const { stack } = auto;
+      const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+        stack.getLogicalId(construct.node.defaultChild as CfnElement);
+      auto.template.resourceCountIs('AWS::Events::Rule', 5);
+      auto.template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: Match.objectEquals({
+          source: ['aws.securityhub'],
+          'detail-type': ['Security Hub Findings - Imported'],
+          detail: {
+            findings: {
+              ProductArn: [partitionRegionAccount('securityhub', ':product/{account}/default')],
+              GeneratorId: [{ wildcard: 'ecr-compliance/*/image' }],
+            },
+          },
+        }),
+        Targets: [Match.objectLike({ Arn: arnOf(logicalId(stack.compliance.onCustomActionFunction)) })],
+      });
+      auto.template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ AUTO_REMEDIATION: 'true', AUTO_UNBLOCK: 'true' }) },
+      });
+      const role = stack.getLogicalId(
+        stack.compliance.onCustomActionFunction.role?.node.defaultChild as CfnElement,
+      );
+      expect(policyStatements(auto.template, role)).toContainEqual({
+        Effect: 'Allow',
+        Action: 'securityhub:GetFindings',
+        Resource: partitionRegionAccount('securityhub', ':hub/default'),
+      });
+    } finally {
+      rmSync(auto.outdir, { recursive: true, force: true });
+    }
+  });
+
+  it('with automatic unblock alone, still creates the rule, and the function does not block', () => {
+    const auto = synthesize({ props: { autoUnblock: true }, bundle: false });
+    try {
+      expect(auto.stack.compliance.autoRemediationRule).toBeDefined();
+      auto.template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ AUTO_REMEDIATION: 'false', AUTO_UNBLOCK: 'true' }) },
       });
     } finally {
       rmSync(auto.outdir, { recursive: true, force: true });
@@ -252,6 +326,7 @@ describe('functions', () => {
           ACCOUNT_ID: ref('AWS::AccountId'),
           NODE_OPTIONS: '--enable-source-maps',
           FINDING_GRANULARITY: 'both',
+          ENHANCED_FINDING_GRANULARITY: 'image',
         },
       },
     });
@@ -275,6 +350,7 @@ describe('functions', () => {
           SEVERITY_THRESHOLD: 'HIGH',
           EXEMPT_PRINCIPAL_ARNS: '',
           AUTO_REMEDIATION: 'false',
+          AUTO_UNBLOCK: 'false',
         },
       },
     });
@@ -387,6 +463,8 @@ describe('IAM', () => {
         Action: 'ecr:DescribeImageScanFindings',
         Resource: partitionRegionAccount('ecr', ':repository/*'),
       },
+      // Enhanced scanning: DescribeImageScanFindings reads Inspector's findings as the caller.
+      { Effect: 'Allow', Action: 'inspector2:ListFindings', Resource: '*' },
       {
         Effect: 'Allow',
         Action: 'securityhub:BatchImportFindings',
@@ -471,7 +549,7 @@ describe('IAM', () => {
     template.resourceCountIs('AWS::IAM::Policy', 3);
   });
 
-  it('allows no wildcard action and no resource "*" anywhere in the template', () => {
+  it('allows no wildcard action, and resource "*" only for the one read action that has no resource type', () => {
     const statements = findStatements(synthesized.json);
     expect(statements.length).toBeGreaterThan(10);
     for (const statement of statements) {
@@ -480,7 +558,10 @@ describe('IAM', () => {
       expect(statement, JSON.stringify(statement)).not.toHaveProperty('NotAction');
       if (statement.Effect === 'Allow') {
         for (const action of actions) expect(String(action), JSON.stringify(statement)).not.toContain('*');
-        expect([statement.Resource].flat(), JSON.stringify(statement)).not.toContain('*');
+        // inspector2:ListFindings has no resource type (Service Authorization Reference), so "*" is
+        // its only possible resource; nothing else may use it.
+        if ([statement.Resource].flat().includes('*'))
+          expect(actions, JSON.stringify(statement)).toEqual(['inspector2:ListFindings']);
       } else {
         // The only Deny is SQS's "no plain HTTP" guard, which must cover every action.
         expect(statement).toMatchObject({

@@ -42,6 +42,7 @@ function sample(name: string): SampleEvent {
 // A custom source can claim any detail-type; the source filter must keep it out.
 const spoofed: SampleEvent = { ...sample('ecr-image-scan-complete'), source: 'acme.ecr-relay' };
 const spoofedDelete: SampleEvent = { ...sample('ecr-image-action-delete'), source: 'acme.ecr-relay' };
+const spoofedInspector: SampleEvent = { ...sample('inspector2-scan'), source: 'acme.inspector-relay' };
 const spoofedAction: SampleEvent = {
   ...sample('securityhub-custom-action-block'),
   source: 'acme.securityhub',
@@ -49,7 +50,7 @@ const spoofedAction: SampleEvent = {
 
 let moto: MotoServer;
 let synthesized: Synthesized;
-let patterns: { imageScan: unknown; customAction: unknown; imageDelete: unknown };
+let patterns: { imageScan: unknown; enhancedScan: unknown; customAction: unknown; imageDelete: unknown };
 
 const call = <T = Record<string, unknown>>(service: string, target: string, body: unknown) =>
   awsJsonRequest<T>(moto.endpoint, moto.region, {
@@ -161,6 +162,7 @@ beforeAll(async () => {
   synthesized = synthesize({ bundle: false });
   patterns = {
     imageScan: resolvedPattern(/completed ECR basic scan/),
+    enhancedScan: resolvedPattern(/completed initial enhanced scan/),
     customAction: resolvedPattern(/custom action/),
     imageDelete: resolvedPattern(/image deleted/),
   };
@@ -185,12 +187,14 @@ describe('event patterns on EventBridge (moto)', () => {
 
   it('delivers exactly the matching sample events to each rule', async () => {
     const imageScanQueue = await ruleToQueue('image-scan', patterns.imageScan);
+    const enhancedScanQueue = await ruleToQueue('enhanced-scan', patterns.enhancedScan);
     const customActionQueue = await ruleToQueue('custom-action', patterns.customAction);
     const imageDeleteQueue = await ruleToQueue('image-delete', patterns.imageDelete);
     const events = new Map([
       ...samples,
       ['spoofed-ecr-image-scan', spoofed],
       ['spoofed-ecr-image-action-delete', spoofedDelete],
+      ['spoofed-inspector2-scan', spoofedInspector],
       ['spoofed-custom-action', spoofedAction],
     ]);
     const names = await putEvents(events);
@@ -214,6 +218,9 @@ describe('event patterns on EventBridge (moto)', () => {
       'ecr-image-scan-complete',
       'ecr-image-scan-complete-untagged-clean',
     ]);
+    // Enhanced scanning: only Inspector's own "initial scan complete" event, not its per-finding
+    // events nor a relay's copy.
+    expect(await delivered(enhancedScanQueue)).toEqual(['inspector2-scan']);
     expect(await delivered(customActionQueue)).toEqual([
       'securityhub-custom-action-block',
       'securityhub-custom-action-unblock',
@@ -221,9 +228,9 @@ describe('event patterns on EventBridge (moto)', () => {
     // A push, a failed deletion and a deletion from another source never archive anything.
     expect(await delivered(imageDeleteQueue)).toEqual(['ecr-image-action-delete']);
     // Must not match, for the record: ecr-image-scan-failed, ecr-image-action-push,
-    // ecr-image-action-delete-failed, inspector2-scan, spoofed-ecr-image-scan,
-    // spoofed-ecr-image-action-delete, securityhub-custom-action-other, securityhub-findings-imported,
-    // spoofed-custom-action.
+    // ecr-image-action-delete-failed, inspector2-finding, spoofed-ecr-image-scan,
+    // spoofed-ecr-image-action-delete, spoofed-inspector2-scan, securityhub-custom-action-other,
+    // securityhub-findings-imported, spoofed-custom-action.
     expect([...names.values()].sort()).toEqual(
       [
         'ecr-image-action-delete',
@@ -232,6 +239,7 @@ describe('event patterns on EventBridge (moto)', () => {
         'ecr-image-scan-complete',
         'ecr-image-scan-complete-untagged-clean',
         'ecr-image-scan-failed',
+        'inspector2-finding',
         'inspector2-scan',
         'securityhub-custom-action-block',
         'securityhub-custom-action-other',
@@ -240,6 +248,7 @@ describe('event patterns on EventBridge (moto)', () => {
         'spoofed-custom-action',
         'spoofed-ecr-image-action-delete',
         'spoofed-ecr-image-scan',
+        'spoofed-inspector2-scan',
       ].sort(),
     );
   });

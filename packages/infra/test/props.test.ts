@@ -31,11 +31,13 @@ describe('resolveProps', () => {
       severityThreshold: 'HIGH',
       exemptPrincipalArns: [],
       findingGranularity: 'both',
+      enhancedFindingGranularity: 'image',
       blockAction: DEFAULT_BLOCK_ACTION,
       unblockAction: DEFAULT_UNBLOCK_ACTION,
       logRetention: RetentionDays.ONE_YEAR,
       logLevel: 'INFO',
       autoRemediation: false,
+      autoUnblock: false,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     expect(DEFAULT_BLOCK_ACTION.id).toBe('ECR1');
@@ -155,6 +157,30 @@ describe('resolveProps', () => {
       "findingGranularity is 'vulnerability'",
     ],
     [
+      'autoRemediation without image findings of enhanced scans',
+      { autoRemediation: true, enhancedFindingGranularity: 'vulnerability' },
+      'autoRemediation',
+      "enhancedFindingGranularity is 'vulnerability'",
+    ],
+    [
+      'autoUnblock without image findings (it would find nothing that holds a block)',
+      { autoUnblock: true, findingGranularity: 'vulnerability' },
+      'autoUnblock',
+      "findingGranularity is 'vulnerability'",
+    ],
+    [
+      'autoUnblock without image findings of enhanced scans',
+      { autoUnblock: true, enhancedFindingGranularity: 'vulnerability' },
+      'autoUnblock',
+      "enhancedFindingGranularity is 'vulnerability'",
+    ],
+    [
+      'an unknown enhanced finding granularity',
+      { enhancedFindingGranularity: 'all' as never },
+      'enhancedFindingGranularity',
+      'not one of vulnerability, image, both',
+    ],
+    [
       'an unknown severity threshold',
       { severityThreshold: 'SEVERE' as never },
       'severityThreshold',
@@ -176,6 +202,15 @@ describe('resolveProps', () => {
       expect(error.message).toContain(message);
     },
   );
+
+  it('accepts autoUnblock alone or with autoRemediation, and enhancedFindingGranularity both', () => {
+    expect(resolveProps({ autoUnblock: true })).toMatchObject({ autoUnblock: true, autoRemediation: false });
+    expect(resolveProps({ autoUnblock: true, autoRemediation: true })).toMatchObject({
+      autoUnblock: true,
+      autoRemediation: true,
+    });
+    expect(resolveProps({ enhancedFindingGranularity: 'both' }).enhancedFindingGranularity).toBe('both');
+  });
 
   it('accepts autoRemediation false, the same as leaving it unset, and true with image findings', () => {
     expect(resolveProps({ autoRemediation: false }).autoRemediation).toBe(false);
