@@ -35,12 +35,22 @@ export function manifest(seed: string): { text: string; digest: string; layerDig
   return { text, digest: sha(layers.join('')), layerDigests: layers };
 }
 
-/** Creates the repository (if needed), pushes an image, scans it, and makes moto answer with `findings`. */
+/**
+ * Creates the repository (if needed), pushes an image, scans it, and makes moto answer with
+ * `findings` (basic scanning, status COMPLETE) or with `enhancedFindings` (enhanced scanning,
+ * status ACTIVE, as ECR answers for a registry that Amazon Inspector scans; they name the image,
+ * so they are made from its digest).
+ */
 export async function pushScannedImage(
   ecr: ECRClient,
   endpoint: string,
   region: string,
-  options: { repository: string; tag: string; findings: ReadonlyArray<Record<string, unknown>> },
+  options: {
+    repository: string;
+    tag: string;
+    findings?: ReadonlyArray<Record<string, unknown>>;
+    enhancedFindings?: (digest: string) => ReadonlyArray<Record<string, unknown>>;
+  },
 ): Promise<string> {
   await ecr
     .send(new CreateRepositoryCommand({ repositoryName: options.repository }))
@@ -55,23 +65,104 @@ export async function pushScannedImage(
   await ecr.send(
     new StartImageScanCommand({ repositoryName: options.repository, imageId: { imageDigest: digest } }),
   );
+  const enhanced = options.enhancedFindings !== undefined;
+  const findings = options.enhancedFindings?.(digest) ?? options.findings ?? [];
   const counts: Record<string, number> = {};
-  for (const f of options.findings) counts[String(f.severity)] = (counts[String(f.severity)] ?? 0) + 1;
+  for (const f of findings) counts[String(f.severity)] = (counts[String(f.severity)] ?? 0) + 1;
   await setEcrScanFindingResults(endpoint, region, [
     {
       registryId: MOTO_ACCOUNT_ID,
       repositoryName: options.repository,
       imageId: { imageDigest: digest },
-      imageScanStatus: { status: 'COMPLETE', description: 'The scan was completed successfully.' },
-      imageScanFindings: {
-        imageScanCompletedAt: 1795169762,
-        vulnerabilitySourceUpdatedAt: 1795147200,
-        findingSeverityCounts: counts,
-        findings: options.findings,
-      },
+      imageScanStatus: enhanced
+        ? { status: 'ACTIVE', description: 'Continuous scan is selected for image.' }
+        : { status: 'COMPLETE', description: 'The scan was completed successfully.' },
+      imageScanFindings: enhanced
+        ? { findingSeverityCounts: counts, enhancedFindings: findings }
+        : {
+            imageScanCompletedAt: 1795169762,
+            vulnerabilitySourceUpdatedAt: 1795147200,
+            findingSeverityCounts: counts,
+            findings,
+          },
     },
   ]);
   return digest;
+}
+
+/**
+ * One `enhancedFindings[]` element of DescribeImageScanFindings (wire JSON, epoch seconds) for
+ * vulnerability `id` in package `pkg` of the image, as Amazon Inspector reports it through ECR.
+ */
+export function enhancedScanFinding(options: {
+  readonly id: string;
+  readonly pkg: string;
+  readonly severity: string;
+  readonly repository: string;
+  readonly digest: string;
+  readonly updatedAt?: number;
+}): Record<string, unknown> {
+  const imageArn = `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${options.repository}/${options.digest}`;
+  return {
+    awsAccountId: MOTO_ACCOUNT_ID,
+    description: `${options.id} in ${options.pkg}.`,
+    findingArn: `arn:aws:inspector2:us-east-1:${MOTO_ACCOUNT_ID}:finding/${createHash('md5')
+      .update(options.id + options.digest)
+      .digest('hex')}`,
+    firstObservedAt: 1795169730,
+    lastObservedAt: options.updatedAt ?? 1795169762,
+    updatedAt: options.updatedAt ?? 1795169762,
+    packageVulnerabilityDetails: {
+      cvss: [
+        {
+          baseScore: 7.5,
+          scoringVector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H',
+          source: 'NVD',
+          version: '3.1',
+        },
+      ],
+      referenceUrls: [`https://www.cve.org/CVERecord?id=${options.id}`],
+      source: 'DEBIAN_CVE',
+      sourceUrl: `https://security-tracker.debian.org/tracker/${options.id}`,
+      vendorSeverity: options.severity.toLowerCase(),
+      vulnerabilityId: options.id,
+      vulnerablePackages: [
+        {
+          arch: 'X86_64',
+          epoch: 0,
+          name: options.pkg,
+          packageManager: 'OS',
+          version: '1.0.0',
+          fixedInVersion: '1.0.1',
+        },
+      ],
+    },
+    remediation: { recommendation: { text: `Upgrade ${options.pkg} to 1.0.1 or later.` } },
+    resources: [
+      {
+        id: imageArn,
+        type: 'AWS_ECR_CONTAINER_IMAGE',
+        details: {
+          awsEcrContainerImage: {
+            architecture: 'amd64',
+            imageHash: options.digest,
+            imageTags: ['1.0.0'],
+            platform: 'DEBIAN_12',
+            pushedAt: 1795169700,
+            registry: MOTO_ACCOUNT_ID,
+            repositoryName: options.repository,
+          },
+        },
+      },
+    ],
+    score: 7.5,
+    severity: options.severity,
+    status: 'ACTIVE',
+    title: `${options.id} - ${options.pkg}`,
+    type: 'PACKAGE_VULNERABILITY',
+    fixAvailable: 'YES',
+    exploitAvailable: 'NO',
+  };
 }
 
 /** Creates the Powertools idempotency table (partition key `id`). */
@@ -178,5 +269,76 @@ export function customActionEvent(options: {
       actionDescription: 'Denies pulls',
       findings: [...options.findings],
     },
+  };
+}
+
+/**
+ * An EventBridge "Inspector2 Scan" event (enhanced scanning): Amazon Inspector finished the
+ * initial scan. As in every published example, `repository-name` holds the repository ARN.
+ */
+export function inspectorScanEvent(options: {
+  readonly id: string;
+  readonly repository: string;
+  readonly digest: string;
+  readonly tags?: readonly string[];
+}) {
+  const repositoryArn = `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${options.repository}`;
+  return {
+    version: '0',
+    id: options.id,
+    'detail-type': 'Inspector2 Scan',
+    source: 'aws.inspector2',
+    account: MOTO_ACCOUNT_ID,
+    time: '2026-11-20T10:17:45Z',
+    region: 'us-east-1',
+    resources: [repositoryArn],
+    detail: {
+      'scan-status': 'INITIAL_SCAN_COMPLETE',
+      'repository-name': repositoryArn,
+      'finding-severity-counts': { CRITICAL: 0, HIGH: 1, MEDIUM: 0, TOTAL: 1 },
+      'image-digest': options.digest,
+      'image-tags': [...(options.tags ?? [])],
+      version: '1.0',
+    },
+  };
+}
+
+/** An EventBridge "ECR Image Action" event: `digest` deleted (or `actionType`) in `repository`. */
+export function imageActionEvent(options: {
+  readonly id: string;
+  readonly repository: string;
+  readonly digest: string;
+  readonly actionType?: string;
+}) {
+  return {
+    version: '0',
+    id: options.id,
+    'detail-type': 'ECR Image Action',
+    source: 'aws.ecr',
+    account: MOTO_ACCOUNT_ID,
+    time: '2026-11-21T09:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: {
+      result: 'SUCCESS',
+      'repository-name': options.repository,
+      'image-digest': options.digest,
+      'action-type': options.actionType ?? 'DELETE',
+    },
+  };
+}
+
+/** An EventBridge "Security Hub Findings - Imported" event carrying `finding` as Security Hub stores it. */
+export function findingsImportedEvent(options: { readonly id: string; readonly finding: unknown }) {
+  return {
+    version: '0',
+    id: options.id,
+    'detail-type': 'Security Hub Findings - Imported',
+    source: 'aws.securityhub',
+    account: MOTO_ACCOUNT_ID,
+    time: '2026-11-21T09:00:05Z',
+    region: 'us-east-1',
+    resources: [`arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:product/${MOTO_ACCOUNT_ID}/default`],
+    detail: { findings: [options.finding] },
   };
 }

@@ -7,8 +7,12 @@ import { vi } from 'vitest';
 export {
   createIdempotencyTable,
   customActionEvent,
+  enhancedScanFinding,
+  findingsImportedEvent,
   handlerEnvironment,
+  imageActionEvent,
   imageScanEvent,
+  inspectorScanEvent,
   lambdaContext,
   manifest,
   pushScannedImage,
