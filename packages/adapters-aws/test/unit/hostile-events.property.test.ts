@@ -574,6 +574,34 @@ describe('hostile events', () => {
     );
   });
 
+  it('on-image-scan ends every mutated "Inspector2 Scan" event in one of our errors, never a write', {
+    timeout: 60_000,
+  }, async () => {
+    const inspectorScan = {
+      ...scanEvent,
+      'detail-type': 'Inspector2 Scan',
+      source: 'aws.inspector2',
+      detail: {
+        ...scanEvent.detail,
+        'scan-status': 'INITIAL_SCAN_COMPLETE',
+        'repository-name': `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${REPOSITORY}`,
+        'finding-severity-counts': { CRITICAL: 0, HIGH: 1, MEDIUM: 0, TOTAL: 1 },
+      },
+    };
+    // The unmutated event reaches the scan read, so the mutations are what the property tests.
+    expect(await invoke(onImageScan, inspectorScan)).toMatchObject({
+      resolved: false,
+      error: { name: 'ResourceNotFoundError' },
+    });
+    await fc.assert(
+      fc.asyncProperty(mutations(SCAN_PATHS, SCAN_OBJECTS), async (changes) => {
+        const outcome = await invoke(onImageScan, mutate(inspectorScan, changes));
+        expect(outcome.resolved).toBe(false);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
   it('on-custom-action turns arbitrary values into validation errors', { timeout: 60_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(anyEvent, async (event) => {
