@@ -49,6 +49,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     for (const [handler, entry] of [
       ['on-image-scan', HANDLER_SOURCES.onImageScan],
       ['on-custom-action', HANDLER_SOURCES.onCustomAction],
+      ['on-image-action', HANDLER_SOURCES.onImageAction],
     ] as const) {
       const outfile = join(dir, `${handler}.mjs`);
       await build({

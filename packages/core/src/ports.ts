@@ -4,6 +4,7 @@
  */
 import type { AsffFinding } from './asff/AsffFinding.js';
 import type { ScannedImage } from './model.js';
+import type { SeverityLabel } from './severity.js';
 
 /** Identifies one image of one repository. */
 export interface ImageReference {
@@ -117,8 +118,12 @@ export interface RepositoryIdentity {
 /** What keeps a repository blocked: the findings of this tool about it (automatic unblock reads them). */
 export interface RepositoryFindings {
   /**
-   * Every ACTIVE finding of this tool whose resource is the repository itself (the image findings,
-   * which name the image and its repository). A store may return more; the caller filters again.
+   * The ACTIVE findings of this tool about the repository's images (image and vulnerability
+   * findings alike), narrowed where the store can to those at or above `atOrAbove` and not
+   * suppressed. A store may return more; the caller checks every finding again.
    */
-  activeFindingsOfRepository(repository: RepositoryIdentity): Promise<readonly StoredFinding[]>;
+  activeFindingsOfRepository(
+    repository: RepositoryIdentity,
+    options: { readonly atOrAbove: SeverityLabel },
+  ): Promise<readonly StoredFinding[]>;
 }

@@ -67,10 +67,10 @@ class InMemoryAudit implements AuditTrail {
 }
 
 class InMemoryRepositoryFindings implements RepositoryFindings {
-  readonly asked: RepositoryIdentity[] = [];
+  readonly asked: Array<{ repository: RepositoryIdentity; atOrAbove: string }> = [];
   constructor(private readonly stored: readonly StoredFinding[]) {}
-  async activeFindingsOfRepository(repository: RepositoryIdentity) {
-    this.asked.push(repository);
+  async activeFindingsOfRepository(repository: RepositoryIdentity, options: { atOrAbove: string }) {
+    this.asked.push({ repository, atOrAbove: options.atOrAbove });
     return this.stored;
   }
 }
@@ -216,7 +216,10 @@ describe('remediateAutomatically', () => {
     expect(outcome).toMatchObject({ status: 'unblocked', changed: true, policyDeleted: false });
     expect(JSON.parse(policies.text ?? '').Statement).toEqual([foreign]);
     expect(store.asked).toEqual([
-      { accountId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
+      {
+        repository: { accountId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
+        atOrAbove: 'HIGH',
+      },
     ]);
   });
 });
@@ -290,18 +293,36 @@ describe('releaseRepository (automatic unblock)', () => {
     expect(audit.entries).toEqual([]);
   });
 
-  it('follows the threshold: a MEDIUM finding holds a block at MEDIUM', async () => {
+  it("counts vulnerability findings too: a person's HIGH triage of one keeps the block", async () => {
     const policies = new InMemoryPolicies(blockedPolicy());
+    const vulnerability = findings.find((f) => !f.GeneratorId.endsWith('/image')) as StoredFinding;
     const outcome = await releaseRepository(
       {
         policies,
-        findings: new InMemoryRepositoryFindings([otherImageFinding({ Severity: { Label: 'MEDIUM' } })]),
+        findings: new InMemoryRepositoryFindings([{ ...vulnerability, Severity: { Label: 'HIGH' } }]),
+      },
+      archived,
+      config,
+      context,
+    );
+    expect(outcome.status === 'skipped' && outcome.reason).toContain(vulnerability.Id);
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('follows the threshold: a MEDIUM finding holds a block at MEDIUM', async () => {
+    const policies = new InMemoryPolicies(blockedPolicy());
+    const store = new InMemoryRepositoryFindings([otherImageFinding({ Severity: { Label: 'MEDIUM' } })]);
+    const outcome = await releaseRepository(
+      {
+        policies,
+        findings: store,
       },
       { ...archived },
       { ...config, severityThreshold: 'MEDIUM' },
       context,
     );
     expect(outcome.status).toBe('skipped');
+    expect(store.asked[0]?.atOrAbove).toBe('MEDIUM');
     expect(policies.writes).toEqual([]);
   });
 

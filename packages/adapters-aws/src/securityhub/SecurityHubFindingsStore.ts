@@ -9,11 +9,15 @@ import {
   type FindingsStore,
   type ImageIdentity,
   imageArn,
+  isAtOrAbove,
   PRODUCT_PREFIX,
+  parseEcrArn,
   productArn,
   type RepositoryFindings,
   type RepositoryIdentity,
   repositoryArn,
+  SEVERITY_LABELS,
+  type SeverityLabel,
   type StoredFinding,
 } from '@ecr-compliance/core';
 import { describeError, isRetriable } from '../awsErrors.js';
@@ -84,15 +88,29 @@ export class SecurityHubFindingsStore implements FindingsStore, RepositoryFindin
     );
   }
 
-  async activeFindingsOfRepository(repository: RepositoryIdentity): Promise<readonly StoredFinding[]> {
-    const resource = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
+  async activeFindingsOfRepository(
+    repository: RepositoryIdentity,
+    options: { readonly atOrAbove: SeverityLabel },
+  ): Promise<readonly StoredFinding[]> {
+    const arn = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
+    // Every finding of this tool names an image of the repository first (`<repository ARN>/sha256:...`),
+    // so a prefix on the resource Id finds them whichever resources the filter looks at.
+    const inRepository = (id: string | undefined) => {
+      if (id === undefined) return false;
+      const parts = parseEcrArn(id);
+      return id === arn || (parts?.imageDigest !== undefined && id === `${arn}/${parts.imageDigest}`);
+    };
     return this.#all(
       productArn(repository.region, repository.accountId),
       {
-        ResourceId: [{ Value: resource, Comparison: 'EQUALS' }],
+        ResourceId: [{ Value: `${arn}/`, Comparison: 'PREFIX' }],
         RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+        SeverityLabel: SEVERITY_LABELS.filter((label) => isAtOrAbove(label, options.atOrAbove)).map(
+          (label) => ({ Value: label, Comparison: 'EQUALS' as const }),
+        ),
+        WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
       },
-      (f) => f.RecordState !== 'ARCHIVED' && (f.Resources ?? []).some((r) => r.Id === resource),
+      (f) => f.RecordState !== 'ARCHIVED' && (f.Resources ?? []).some((r) => inRepository(r.Id)),
       "the repository's",
     );
   }

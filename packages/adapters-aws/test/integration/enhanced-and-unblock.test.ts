@@ -343,7 +343,8 @@ describe('automatic remediation and unblock against the emulator', () => {
 
     expect(result.outcomes[0]).toMatchObject({
       status: 'skipped',
-      reason: expect.stringMatching(/^1 active finding\(s\) at or above HIGH still hold the block, e\.g\. /),
+      // The second image's image finding and its HIGH vulnerability finding.
+      reason: expect.stringMatching(/^2 active finding\(s\) at or above HIGH still hold the block, e\.g\. /),
     });
     expect((await policyOf(REPOSITORY))?.Statement.map((s) => s.Sid)).toEqual([
       'AllowCiPush',

@@ -170,21 +170,27 @@ describe('SecurityHubFindingsStore.activeFindingsOfRepository', () => {
       ],
       ...overrides,
     });
+  const atOrAbove = { atOrAbove: 'HIGH' } as const;
 
-  it("asks for this tool's active findings of the repository, 100 per page, and follows NextToken", async () => {
+  it("asks for this tool's active, unsuppressed findings of the repository's images at or above the threshold", async () => {
     securityHub
       .on(GetFindingsCommand)
       .resolvesOnce({ Findings: [imageFindingOf('a') as never], NextToken: 'page-2' })
-      .resolves({ Findings: [imageFindingOf('b') as never] });
+      .resolves({ Findings: [stored('b') as never] });
 
-    const found = await store().store.activeFindingsOfRepository(repository);
+    const found = await store().store.activeFindingsOfRepository(repository, atOrAbove);
 
     expect(found.map((f) => f.Id)).toEqual(['ecr-compliance/ecr-basic/a', 'ecr-compliance/ecr-basic/b']);
     expect(securityHub.commandCalls(GetFindingsCommand).map((call) => call.args[0].input)).toEqual([
       {
         Filters: {
-          ResourceId: [{ Value: REPOSITORY_ARN, Comparison: 'EQUALS' }],
+          ResourceId: [{ Value: `${REPOSITORY_ARN}/`, Comparison: 'PREFIX' }],
           RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+          SeverityLabel: [
+            { Value: 'HIGH', Comparison: 'EQUALS' },
+            { Value: 'CRITICAL', Comparison: 'EQUALS' },
+          ],
+          WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
           ProductArn: [{ Value: PRODUCT_ARN, Comparison: 'EQUALS' }],
           GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
         },
@@ -194,15 +200,29 @@ describe('SecurityHubFindingsStore.activeFindingsOfRepository', () => {
     ]);
   });
 
-  it('keeps only what meets the filters itself, for a store that ignores them', async () => {
+  it('asks for every label from the threshold up', async () => {
+    securityHub.on(GetFindingsCommand).resolves({ Findings: [] });
+    await store().store.activeFindingsOfRepository(repository, { atOrAbove: 'LOW' });
+    const filters = securityHub.commandCalls(GetFindingsCommand)[0]?.args[0].input.Filters;
+    expect(filters?.SeverityLabel?.map((f) => f.Value)).toEqual(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
+  });
+
+  it('keeps only active findings of images of exactly this repository, for a store that ignores the filters', async () => {
+    const nested = repositoryArn('us-east-1', ACCOUNT, `${REPOSITORY}/nested`);
     securityHub.on(GetFindingsCommand).resolves({
       Findings: [
-        imageFindingOf('keep'),
+        imageFindingOf('keep-image-finding'),
+        stored('keep-vulnerability-finding'),
         imageFindingOf('archived', { RecordState: 'ARCHIVED' }),
-        stored('vulnerability-finding-of-the-image-only'),
-        imageFindingOf('other-repository', {
+        stored('nested-repository', {
+          Resources: [{ Type: 'AwsEcrContainerImage', Id: `${nested}/${DIGEST}` }],
+        }),
+        stored('longer-name', {
           Resources: [
-            { Type: 'AwsEcrRepository', Id: repositoryArn('us-east-1', ACCOUNT, `${REPOSITORY}-2`) },
+            {
+              Type: 'AwsEcrContainerImage',
+              Id: `${repositoryArn('us-east-1', ACCOUNT, `${REPOSITORY}-2`)}/${DIGEST}`,
+            },
           ],
         }),
         imageFindingOf('other-product', {
@@ -212,15 +232,18 @@ describe('SecurityHubFindingsStore.activeFindingsOfRepository', () => {
       ] as never,
     });
 
-    const found = await store().store.activeFindingsOfRepository(repository);
+    const found = await store().store.activeFindingsOfRepository(repository, atOrAbove);
 
-    expect(found.map((f) => f.Id)).toEqual(['ecr-compliance/ecr-basic/keep']);
+    expect(found.map((f) => f.Id)).toEqual([
+      'ecr-compliance/ecr-basic/keep-image-finding',
+      'ecr-compliance/ecr-basic/keep-vulnerability-finding',
+    ]);
   });
 
   it('names the repository in the error of a read that cannot be retried', async () => {
     securityHub.on(GetFindingsCommand).rejects(sdkError(InvalidInputException, 'bad filter', 400));
 
-    await expect(store().store.activeFindingsOfRepository(repository)).rejects.toThrow(
+    await expect(store().store.activeFindingsOfRepository(repository, atOrAbove)).rejects.toThrow(
       "could not read the repository's findings: InvalidInputException (HTTP 400): bad filter",
     );
   });

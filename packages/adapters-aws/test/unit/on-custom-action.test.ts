@@ -489,8 +489,13 @@ describe('on-custom-action: automatic remediation', () => {
     expect(written()[1]?.policy.Statement).toEqual([LAMBDA_STATEMENT]);
     expect(securityHub).toHaveReceivedCommandExactlyOnceWith(GetFindingsCommand, {
       Filters: {
-        ResourceId: [{ Value: repositoryArn(REPOSITORY), Comparison: 'EQUALS' }],
+        ResourceId: [{ Value: `${repositoryArn(REPOSITORY)}/`, Comparison: 'PREFIX' }],
         RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+        SeverityLabel: [
+          { Value: 'HIGH', Comparison: 'EQUALS' },
+          { Value: 'CRITICAL', Comparison: 'EQUALS' },
+        ],
+        WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
         ProductArn: [
           {
             Value: `arn:aws:securityhub:us-east-1:${ACCOUNT}:product/${ACCOUNT}/default`,

@@ -79,7 +79,8 @@ export async function remediateAutomatically(
 
 /**
  * Use case "automatic unblock": when the repository of the finding carries our Deny statement and
- * no active, unsuppressed finding of this tool at or above the threshold is left about it, remove
+ * no active, unsuppressed finding of this tool (image or vulnerability finding, of any image of the
+ * repository) at or above the threshold is left, remove
  * the statement (and only it) and say so on the finding's audit trail. The triggering finding
  * counts as it is in the event (the newest state); the store is read for the repository's others.
  * A stored finding that cannot be read as a finding keeps the block (nothing is assumed fixed).
@@ -110,11 +111,14 @@ export async function releaseRepository(
   if (!deps.findings) {
     return { status: 'skipped', findingId: finding.Id, reason: 'no findings store configured' };
   }
-  const others = await deps.findings.activeFindingsOfRepository({
-    accountId: repository.registryId,
-    region: repository.region,
-    repositoryName: repository.repositoryName,
-  });
+  const others = await deps.findings.activeFindingsOfRepository(
+    {
+      accountId: repository.registryId,
+      region: repository.region,
+      repositoryName: repository.repositoryName,
+    },
+    { atOrAbove: threshold },
+  );
   const holding = others.filter((f) => f.Id !== finding.Id && holdsBlock(f, threshold));
   if (holding.length > 0) {
     return {
