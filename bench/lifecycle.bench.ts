@@ -1,9 +1,12 @@
 /**
- * Issue 5 §6: what a re-scan costs. One image of 1,000 vulnerabilities is scanned three times
+ * Issue 5 §6: what a re-scan costs. One image of 1,000 vulnerabilities is scanned four times
  * into Security Hub (moto) through a counting proxy, with the real store and publisher: as a new
- * image, again unchanged (a later scan), and again with one vulnerability fixed. Figures per
- * scan: GetFindings calls (reading the image's state), BatchImportFindings calls, and findings
- * imported (each one a Security Hub ingestion event).
+ * image, again unchanged (a later scan), again with one vulnerability fixed, and unchanged once
+ * more 30 days after the first scan, when the keep-alive imports the unchanged findings again.
+ * Figures per scan: GetFindings calls (reading the image's state, 100 findings a page),
+ * BatchImportFindings calls, and findings imported (each one a Security Hub ingestion event).
+ * Goals: an unchanged re-scan imports the image finding only, a fix the image finding and the
+ * archived one; reading the state costs ceil(stored / 100) calls.
  */
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SecurityHubFindingsPublisher } from '../packages/adapters-aws/src/securityhub/SecurityHubFindingsPublisher.js';
@@ -19,15 +22,27 @@ import {
   type ScannedImage,
   scannedImageFromEcr,
 } from '../packages/core/src/index.js';
+import { DEFAULT_KEEP_ALIVE_DAYS } from '../packages/core/src/usecases/reconcileScan.js';
 import type { BenchContext, BenchResult } from './harness.js';
 import { syntheticScan } from './mapping.bench.js';
 
 export const name = 'lifecycle';
 export const description =
-  'calls and imported findings of a new image, an unchanged re-scan and a re-scan with one fix';
+  'calls and imported findings of a new image, an unchanged re-scan, a re-scan with one fix, and the keep-alive';
 
 const VULNERABILITIES = 1_000;
 const DAY = 24 * 60 * 60 * 1000;
+const PAGE = 100;
+
+/** One scan of the benchmark and what it should cost. */
+interface Scenario {
+  readonly label: string;
+  readonly image: ScannedImage;
+  /** Findings the store holds before the scan (GetFindings reads them 100 a page, one call at least). */
+  readonly stored: number;
+  /** Findings the scan should import. */
+  readonly imported: number;
+}
 
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const { response } = syntheticScan(VULNERABILITIES);
@@ -36,13 +51,24 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     { region: 'us-east-1' },
   );
   const at = (days: number) => new Date(Date.parse(base.scanCompletedAt) + days * DAY).toISOString();
-  const scans: ReadonlyArray<readonly [string, ScannedImage]> = [
-    ['new image', base],
-    ['unchanged re-scan', { ...base, scanCompletedAt: at(1) }],
-    [
-      're-scan with one fix',
-      { ...base, scanCompletedAt: at(2), vulnerabilities: base.vulnerabilities.slice(1) },
-    ],
+  const all = VULNERABILITIES + 1;
+  const fixed = base.vulnerabilities.slice(1);
+  const scenarios: readonly Scenario[] = [
+    { label: 'new image', image: base, stored: 0, imported: all },
+    { label: 'unchanged re-scan', image: { ...base, scanCompletedAt: at(1) }, stored: all, imported: 1 },
+    {
+      label: 're-scan with one fix',
+      image: { ...base, scanCompletedAt: at(2), vulnerabilities: fixed },
+      stored: all,
+      imported: 2,
+    },
+    {
+      // The 999 findings still open were last imported 30 days ago: the default keep-alive age.
+      label: `unchanged re-scan after ${DEFAULT_KEEP_ALIVE_DAYS} days (keep-alive)`,
+      image: { ...base, scanCompletedAt: at(DEFAULT_KEEP_ALIVE_DAYS), vulnerabilities: fixed },
+      stored: all,
+      imported: fixed.length + 1,
+    },
   ];
   const moto = await startMoto();
   const proxy = await startFaultProxy({ upstream: moto.endpoint });
@@ -53,7 +79,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       store: new SecurityHubFindingsStore({ client }),
       publisher: new SecurityHubFindingsPublisher({ client }),
     };
-    for (const [label, image] of scans) {
+    for (const { label, image, stored, imported: expected } of scenarios) {
       const source: ScanFindingsSource = { getScan: async () => image };
       proxy.resetStats();
       const result = await reconcileScan({ ...deps, source }, { repositoryName: image.repositoryName });
@@ -62,13 +88,27 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       const imports = byPath[`POST ${BATCH_IMPORT_FINDINGS_PATH}`] ?? 0;
       const imported = result.outcome === 'imported' ? result.publish.succeeded : 0;
       const archived = result.outcome === 'imported' ? result.archived : 0;
+      const unchanged = result.outcome === 'imported' ? result.unchanged : 0;
       ctx.log(
-        `${label}: ${reads} GetFindings, ${imports} BatchImportFindings calls, ${imported} findings imported (${archived} archived)`,
+        `${label}: ${reads} GetFindings, ${imports} BatchImportFindings calls, ${imported} findings imported (${archived} archived, ${unchanged} unchanged left alone)`,
       );
+      const goal = (value: number, wanted: number) => ({ goal: `= ${wanted}`, pass: value === wanted });
+      const readsWanted = Math.max(1, Math.ceil(stored / PAGE));
+      const importsWanted = Math.ceil(expected / PAGE);
       results.push(
-        { name: `${label}: GetFindings calls`, value: reads, unit: 'calls' },
-        { name: `${label}: BatchImportFindings calls`, value: imports, unit: 'calls' },
-        { name: `${label}: findings imported`, value: imported, unit: 'findings' },
+        { name: `${label}: GetFindings calls`, value: reads, unit: 'calls', ...goal(reads, readsWanted) },
+        {
+          name: `${label}: BatchImportFindings calls`,
+          value: imports,
+          unit: 'calls',
+          ...goal(imports, importsWanted),
+        },
+        {
+          name: `${label}: findings imported`,
+          value: imported,
+          unit: 'findings',
+          ...goal(imported, expected),
+        },
       );
     }
   } finally {

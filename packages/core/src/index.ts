@@ -12,6 +12,7 @@ export type {
 } from './asff/AsffFinding.js';
 export { BATCH_LIMITS, toBatches } from './asff/batch.js';
 export { AsffFindingSchema, assertAsffFinding, LIMITS } from './asff/constraints.js';
+export { FINGERPRINT_FIELD, findingFingerprint } from './asff/fingerprint.js';
 export { fromStoredFinding } from './asff/fromStoredFinding.js';
 export {
   type EcrArnParts,

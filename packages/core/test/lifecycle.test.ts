@@ -2,9 +2,12 @@ import {
   type AsffFinding,
   archiveImageFindings,
   assertAsffFinding,
+  FINGERPRINT_FIELD,
   type FindingsPublisher,
   type FindingsStore,
+  findingFingerprint,
   type ImageIdentity,
+  InvalidInputError,
   imageArn,
   type PublishResult,
   reconcileScan,
@@ -12,8 +15,11 @@ import {
   type ScannedImage,
   type StoredFinding,
   scannedImageFromEcr,
+  type Vulnerability,
 } from '@ecr-compliance/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ReconcileScanOptions } from '../src/usecases/reconcileScan.js';
 import { asStoredBySecurityHub, fixture } from './support/fixtures.js';
 
 const base = scannedImageFromEcr(fixture('ecr/basic-page.json'), { region: 'us-east-1' });
@@ -37,16 +43,23 @@ class InMemorySecurityHub implements FindingsStore, FindingsPublisher {
   readonly imports: AsffFinding[][] = [];
   reads = 0;
 
+  /** `withoutFingerprints`: reads findings back as an earlier version of this tool stored them. */
+  constructor(private readonly options: { readonly withoutFingerprints?: boolean } = {}) {}
+
   async findingsOf(image: ImageIdentity): Promise<readonly StoredFinding[]> {
     this.reads += 1;
     return [...this.findings.values()]
       .filter((f) => f.Resources.some((r) => r.Id === imageArn(image)))
-      .map((f) => ({
-        ...asStoredBySecurityHub(f),
-        Severity: { ...f.Severity, Normalized: 70 },
-        Note: { Text: 'looked at it', UpdatedBy: 'someone' },
-        UserDefinedFields: { team: 'payments' },
-      }));
+      .map((f) => {
+        const { [FINGERPRINT_FIELD]: _stamp, ...fields } = f.ProductFields;
+        const kept = this.options.withoutFingerprints ? fields : f.ProductFields;
+        return {
+          ...asStoredBySecurityHub({ ...f, ProductFields: kept }),
+          Severity: { ...f.Severity, Normalized: 70 },
+          Note: { Text: 'looked at it', UpdatedBy: 'someone' },
+          UserDefinedFields: { team: 'payments' },
+        };
+      });
   }
 
   async publish(findings: readonly AsffFinding[]): Promise<PublishResult> {
@@ -68,8 +81,7 @@ class InMemorySecurityHub implements FindingsStore, FindingsPublisher {
   }
 }
 
-function world() {
-  const hub = new InMemorySecurityHub();
+function world(options: ReconcileScanOptions = {}, hub = new InMemorySecurityHub()) {
   let next: ScannedImage = scanAt('2026-11-20T10:00:00.000Z');
   const source: ScanFindingsSource = { getScan: async () => next };
   const deps = { source, store: hub, publisher: hub };
@@ -78,7 +90,7 @@ function world() {
     hub,
     scan: (scanned: ScannedImage) => {
       next = scanned;
-      return reconcileScan(deps, ref);
+      return reconcileScan(deps, ref, options);
     },
     remove: (at: string) => archiveImageFindings({ store: hub, publisher: hub }, base, at),
   };
@@ -108,7 +120,11 @@ describe('reconcileScan', () => {
     await scan(scanAt(T1));
     const result = await scan(scanAt(T2, [HIGH_CVE]));
 
-    expect(result).toMatchObject({ outcome: 'imported', findings: 2, created: 0, archived: 1 });
+    expect(result).toMatchObject({ outcome: 'imported', findings: 2, created: 0, unchanged: 1, archived: 1 });
+    expect(hub.imports[1]?.map((f) => [f.Vulnerabilities?.[0]?.Id ?? 'image', f.RecordState])).toEqual([
+      ['image', 'ACTIVE'],
+      [MEDIUM_CVE, 'ARCHIVED'],
+    ]);
     expect(hub.get(MEDIUM_CVE)).toMatchObject({
       RecordState: 'ARCHIVED',
       UpdatedAt: T2,
@@ -116,9 +132,10 @@ describe('reconcileScan', () => {
       FirstObservedAt: T1,
       LastObservedAt: T1,
     });
+    // Unchanged, so left as the first scan imported it.
     expect(hub.get(HIGH_CVE)).toMatchObject({
       RecordState: 'ACTIVE',
-      UpdatedAt: T2,
+      UpdatedAt: T1,
       CreatedAt: T1,
       FirstObservedAt: T1,
     });
@@ -144,9 +161,20 @@ describe('reconcileScan', () => {
     const { hub, scan } = world();
     await scan(scanAt(T1));
     await scan(scanAt(T2, [HIGH_CVE]));
+    const archived = hub.get(MEDIUM_CVE);
     const result = await scan(scanAt(T3));
 
-    expect(result).toMatchObject({ outcome: 'imported', created: 0, reactivated: 1, archived: 0 });
+    expect(result).toMatchObject({
+      outcome: 'imported',
+      created: 0,
+      reactivated: 1,
+      unchanged: 1,
+      archived: 0,
+    });
+    // Imported although its content, and so its fingerprint, is the same as the archived one's.
+    expect(hub.get(MEDIUM_CVE)?.ProductFields[FINGERPRINT_FIELD]).toBe(
+      archived?.ProductFields[FINGERPRINT_FIELD],
+    );
     expect(hub.get(MEDIUM_CVE)).toMatchObject({
       RecordState: 'ACTIVE',
       UpdatedAt: T3,
@@ -201,6 +229,274 @@ describe('reconcileScan', () => {
     expect(hub.findings.get(other.Id)?.RecordState).toBe('ACTIVE');
     expect(hub.get(HIGH_CVE)?.RecordState).toBe('ARCHIVED');
     expect(hub.image()?.RecordState).toBe('ACTIVE');
+  });
+});
+
+const DAY = 24 * 60 * 60 * 1000;
+const daysAfter = (at: string, days: number) => new Date(Date.parse(at) + days * DAY).toISOString();
+const kind = (f: AsffFinding) => f.Vulnerabilities?.[0]?.Id ?? 'image';
+
+/** The scan at `at` with the vulnerability `id` changed by `change`. */
+function changed(at: string, id: string, change: (v: Vulnerability) => Vulnerability): ScannedImage {
+  const scanned = scanAt(at);
+  return { ...scanned, vulnerabilities: scanned.vulnerabilities.map((v) => (v.id === id ? change(v) : v)) };
+}
+
+describe('reconcileScan: what a re-scan imports', () => {
+  it('imports only the image finding for an unchanged re-scan, and counts the others as unchanged', async () => {
+    const { hub, scan } = world();
+    await scan(scanAt(T1));
+    const result = await scan(scanAt(T2));
+
+    expect(result).toMatchObject({
+      outcome: 'imported',
+      findings: 3,
+      created: 0,
+      reactivated: 0,
+      unchanged: 2,
+      archived: 0,
+      publish: { sent: 1, succeeded: 1 },
+    });
+    expect(hub.imports[1]?.map(kind)).toEqual(['image']);
+    // The image finding says when the image was last scanned; the others when they last changed.
+    expect(hub.image()).toMatchObject({ UpdatedAt: T2, LastObservedAt: T2, CreatedAt: T1 });
+    expect(hub.get(HIGH_CVE)).toMatchObject({ UpdatedAt: T1, LastObservedAt: T1, RecordState: 'ACTIVE' });
+    expect(hub.get(MEDIUM_CVE)).toMatchObject({ UpdatedAt: T1, LastObservedAt: T1, RecordState: 'ACTIVE' });
+  });
+
+  it.each<[string, (v: Vulnerability) => Vulnerability]>([
+    ['its severity', (v) => ({ ...v, severity: 'CRITICAL', originalSeverity: 'CRITICAL' })],
+    [
+      'the fixed version of a package',
+      (v) => ({ ...v, packages: v.packages.map((p) => ({ ...p, fixedInVersion: '3.0.15-1~deb12u1' })) }),
+    ],
+    ['its description', (v) => ({ ...v, description: 'Denial of service in X.509 name checks (updated).' })],
+    ['a CVSS score', (v) => ({ ...v, cvss: v.cvss.map((c) => ({ ...c, baseScore: 7.5 })) })],
+  ])(
+    'imports a finding again when %s changed, and only that one with the image finding',
+    async (_, change) => {
+      const { hub, scan } = world();
+      await scan(scanAt(T1));
+      const before = hub.get(HIGH_CVE);
+      const result = await scan(changed(T2, HIGH_CVE, change));
+
+      expect(result).toMatchObject({ outcome: 'imported', created: 0, unchanged: 1, archived: 0 });
+      expect(hub.imports[1]?.map(kind)).toEqual([HIGH_CVE, 'image']);
+      expect(hub.get(HIGH_CVE)).toMatchObject({ UpdatedAt: T2, CreatedAt: T1, FirstObservedAt: T1 });
+      expect(hub.get(HIGH_CVE)?.ProductFields[FINGERPRINT_FIELD]).not.toBe(
+        before?.ProductFields[FINGERPRINT_FIELD],
+      );
+      expect(hub.get(MEDIUM_CVE)?.UpdatedAt).toBe(T1);
+    },
+  );
+
+  it('imports every finding again when the image tags changed (every finding shows them)', async () => {
+    const { hub, scan } = world();
+    await scan(scanAt(T1));
+    const result = await scan({ ...scanAt(T2), imageTags: ['1.8.2', 'latest'] });
+    expect(result).toMatchObject({ outcome: 'imported', unchanged: 0 });
+    expect(hub.imports[1]?.map(kind)).toEqual([HIGH_CVE, MEDIUM_CVE, 'image']);
+  });
+
+  it('leaves an unchanged finding alone when only the date of the vulnerability database moved', async () => {
+    const { hub, scan } = world();
+    await scan(scanAt(T1));
+    const result = await scan({ ...scanAt(T2), vulnerabilitySourceUpdatedAt: '2026-11-21T06:00:00Z' });
+    expect(result).toMatchObject({ outcome: 'imported', unchanged: 2 });
+    expect(hub.image()?.ProductFields['ecr-compliance/VulnerabilitySourceUpdatedAt']).toBe(
+      '2026-11-21T06:00:00Z',
+    );
+  });
+
+  it('imports an unchanged finding again once its last update is the keep-alive age old (30 days)', async () => {
+    const { hub, scan } = world();
+    await scan(scanAt(T1));
+    const justBefore = new Date(Date.parse(T1) + 30 * DAY - 1).toISOString();
+    expect(await scan(scanAt(justBefore))).toMatchObject({ unchanged: 2, publish: { sent: 1 } });
+
+    const result = await scan(scanAt(daysAfter(T1, 30)));
+
+    expect(result).toMatchObject({ outcome: 'imported', created: 0, unchanged: 0, publish: { sent: 3 } });
+    expect(hub.get(HIGH_CVE)).toMatchObject({
+      UpdatedAt: daysAfter(T1, 30),
+      LastObservedAt: daysAfter(T1, 30),
+      CreatedAt: T1,
+      FirstObservedAt: T1,
+    });
+    // Refreshed, the findings are left alone again for another 30 days.
+    expect(await scan(scanAt(daysAfter(T1, 59)))).toMatchObject({ unchanged: 2, publish: { sent: 1 } });
+  });
+
+  it('takes the keep-alive age from the options; 0 imports every finding on every scan', async () => {
+    const weekly = world({ keepAliveDays: 7 });
+    await weekly.scan(scanAt(T1));
+    expect(await weekly.scan(scanAt(daysAfter(T1, 6)))).toMatchObject({ unchanged: 2 });
+    expect(await weekly.scan(scanAt(daysAfter(T1, 7)))).toMatchObject({ unchanged: 0, publish: { sent: 3 } });
+
+    const always = world({ keepAliveDays: 0 });
+    await always.scan(scanAt(T1));
+    expect(await always.scan(scanAt(T2))).toMatchObject({ unchanged: 0, publish: { sent: 3 } });
+  });
+
+  it.each([-1, 90, 365, Number.NaN, Number.POSITIVE_INFINITY])(
+    'refuses a keep-alive age of %s days before any call',
+    async (keepAliveDays) => {
+      const hub = new InMemorySecurityHub();
+      let scans = 0;
+      const source: ScanFindingsSource = {
+        getScan: async () => {
+          scans += 1;
+          return scanAt(T1);
+        },
+      };
+      const run = reconcileScan({ source, store: hub, publisher: hub }, base, { keepAliveDays });
+      await expect(run).rejects.toThrow(InvalidInputError);
+      await expect(run).rejects.toThrow(/^keepAliveDays: must be a number of days from 0 to less than 90/);
+      expect([scans, hub.reads, hub.imports.length]).toEqual([0, 0, 0]);
+    },
+  );
+
+  it("imports every finding on every scan with granularity 'vulnerability' (no image finding marks the scan)", async () => {
+    const { hub, scan } = world({ granularity: 'vulnerability' });
+    await scan(scanAt(T1));
+    const result = await scan(scanAt(T2));
+    expect(result).toMatchObject({ outcome: 'imported', findings: 2, unchanged: 0, publish: { sent: 2 } });
+    expect(hub.get(HIGH_CVE)?.UpdatedAt).toBe(T2);
+    // ...and so the older and repeated events are still recognised.
+    expect(await scan(scanAt(T2))).toMatchObject({ outcome: 'skipped' });
+    expect(await scan(scanAt(T1))).toMatchObject({ outcome: 'skipped' });
+  });
+
+  it("imports the one image finding on every scan with granularity 'image'", async () => {
+    const { hub, scan } = world({ granularity: 'image' });
+    await scan(scanAt(T1));
+    expect(await scan(scanAt(T2))).toMatchObject({ findings: 1, unchanged: 0, publish: { sent: 1 } });
+    expect(hub.image()?.UpdatedAt).toBe(T2);
+  });
+
+  it('imports again a finding stored without a fingerprint (imported by an earlier version)', async () => {
+    const { hub, scan } = world();
+    await scan(scanAt(T1));
+    const high = hub.get(HIGH_CVE) as AsffFinding;
+    const { [FINGERPRINT_FIELD]: _, ...fields } = high.ProductFields;
+    hub.findings.set(high.Id, { ...high, ProductFields: fields });
+
+    expect(await scan(scanAt(T2))).toMatchObject({ unchanged: 1 });
+    expect(hub.imports[1]?.map(kind)).toEqual([HIGH_CVE, 'image']);
+    expect(hub.get(HIGH_CVE)?.ProductFields[FINGERPRINT_FIELD]).toBe(findingFingerprint(high));
+  });
+
+  it('imports every finding again when the store holds none with a fingerprint', async () => {
+    const { scan } = world({}, new InMemorySecurityHub({ withoutFingerprints: true }));
+    await scan(scanAt(T1));
+    expect(await scan(scanAt(T2))).toMatchObject({ unchanged: 0, publish: { sent: 3 } });
+  });
+
+  it('stamps every imported finding with the fingerprint of its content, within the ASFF limits', async () => {
+    const { hub, scan } = world();
+    await scan(scanAt(T1));
+    await scan(changed(T2, HIGH_CVE, (v) => ({ ...v, severity: 'CRITICAL' })));
+    await scan(scanAt(T3, [MEDIUM_CVE]));
+    const imported = hub.imports.flat();
+    expect(imported.map(kind)).toEqual([HIGH_CVE, MEDIUM_CVE, 'image', HIGH_CVE, 'image', 'image', HIGH_CVE]);
+    for (const f of imported) {
+      expect(f.ProductFields[FINGERPRINT_FIELD], f.Id).toBe(findingFingerprint(f));
+      assertAsffFinding(f);
+    }
+  });
+
+  it('still skips an older event that arrives after an unchanged re-scan, though it reports something else', async () => {
+    const { hub, scan } = world();
+    await scan(scanAt(T1));
+    await scan(scanAt(T3));
+    // Only the image finding carries T3; the vulnerability findings still say T1. The scan of T2,
+    // arriving late, reported the medium one fixed: it must not archive it, as T3 reports it.
+    const result = await scan(scanAt(T2, [HIGH_CVE]));
+
+    expect(result).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringContaining('updated 2026-11-22'),
+    });
+    expect(hub.get(MEDIUM_CVE)?.RecordState).toBe('ACTIVE');
+    expect(hub.imports).toHaveLength(2);
+  });
+
+  it('still skips the same unchanged re-scan delivered twice', async () => {
+    const { hub, scan } = world();
+    await scan(scanAt(T1));
+    await scan(scanAt(T2));
+    const before = structuredClone([...hub.findings.values()]);
+    expect(await scan(scanAt(T2))).toMatchObject({ outcome: 'skipped' });
+    expect([...hub.findings.values()]).toEqual(before);
+    expect(hub.imports).toHaveLength(2);
+  });
+});
+
+/** A vulnerability of the property below: one of four advisories, in one of two versions of its content. */
+const VARIANTS = ['CVE-2026-0001', 'CVE-2026-0002', 'CVE-2026-0003', 'CVE-2026-0004'].flatMap((id) =>
+  (['LOW', 'HIGH'] as const).map(
+    (severity): Vulnerability => ({
+      id,
+      severity,
+      originalSeverity: severity,
+      packages: [{ name: 'openssl', version: '3.0.13-1' }],
+      cvss: [],
+      referenceUrls: [],
+      relatedVulnerabilities: [],
+    }),
+  ),
+);
+
+const scanEvent = fc.record({
+  day: fc.integer({ min: 0, max: 120 }),
+  variants: fc.uniqueArray(fc.integer({ min: 0, max: VARIANTS.length - 1 }), {
+    selector: (i) => (VARIANTS[i] as Vulnerability).id,
+    maxLength: 4,
+  }),
+});
+
+/** What Security Hub shows of a finding, without the times a cheap re-scan leaves behind. */
+function shown(f: AsffFinding) {
+  const { UpdatedAt: _u, LastObservedAt: _l, ProductFields, ...rest } = f;
+  const { [FINGERPRINT_FIELD]: _f, ...fields } = ProductFields;
+  return { ...rest, ProductFields: fields, fingerprint: findingFingerprint(f) };
+}
+
+describe('reconcileScan: property', () => {
+  it('leaves Security Hub showing what importing everything shows, whatever the order of the events, with fewer imports', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(scanEvent, { minLength: 1, maxLength: 8 }), async (events) => {
+        const cheap = world();
+        // The reference imports every finding on every scan, as this tool did before fingerprints.
+        const everything = world(
+          { keepAliveDays: 0 },
+          new InMemorySecurityHub({ withoutFingerprints: true }),
+        );
+        for (const { day, variants } of events) {
+          const scanned: ScannedImage = {
+            ...base,
+            scanCompletedAt: daysAfter(T1, day),
+            vulnerabilities: variants.map((i) => VARIANTS[i] as Vulnerability),
+          };
+          const [a, b] = [await cheap.scan(scanned), await everything.scan(scanned)];
+          expect(a.outcome).toBe(b.outcome);
+        }
+        const ids = [...everything.hub.findings.keys()].sort();
+        expect([...cheap.hub.findings.keys()].sort()).toEqual(ids);
+        for (const id of ids) {
+          const [a, b] = [cheap.hub.findings.get(id), everything.hub.findings.get(id)] as [
+            AsffFinding,
+            AsffFinding,
+          ];
+          expect(shown(a)).toEqual(shown(b));
+          // Never older than the keep-alive age allows, counted from the last scan.
+          expect(Date.parse(b.UpdatedAt) - Date.parse(a.UpdatedAt)).toBeLessThan(30 * DAY);
+        }
+        expect(cheap.hub.image()).toEqual(everything.hub.image());
+        expect(cheap.hub.imports.flat().length).toBeLessThanOrEqual(everything.hub.imports.flat().length);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -79,6 +79,7 @@ describe('on-image-scan handler', () => {
       findings: 3,
       created: 3,
       reactivated: 0,
+      unchanged: 0,
       archived: 0,
       publish: { sent: 3, succeeded: 3, failed: [], requests: 1 },
     });

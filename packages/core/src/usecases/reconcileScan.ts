@@ -1,8 +1,9 @@
 import type { AsffFinding } from '../asff/AsffFinding.js';
+import { findingFingerprint, storedFingerprint, withFingerprint } from '../asff/fingerprint.js';
 import { fromStoredFinding } from '../asff/fromStoredFinding.js';
 import { imageGeneratorId, vulnerabilityGeneratorId } from '../asff/identity.js';
 import { type FindingGranularity, toAsffFindings } from '../asff/toAsffFindings.js';
-import type { PublishError } from '../errors.js';
+import { InvalidInputError, type PublishError } from '../errors.js';
 import type { ScannedImage } from '../model.js';
 import type {
   FindingsPublisher,
@@ -21,12 +22,14 @@ export type ReconcileScanResult =
       readonly repositoryName: string;
       readonly imageDigest: string;
       readonly vulnerabilities: number;
-      /** Findings of the scan (new, updated and re-activated). */
+      /** Findings of the scan: created, updated, re-activated and unchanged. */
       readonly findings: number;
       /** Findings of the scan that the store did not hold. */
       readonly created: number;
       /** Findings of the scan that were ARCHIVED and are ACTIVE again. */
       readonly reactivated: number;
+      /** Findings of the scan left as stored, not imported: ACTIVE, same content, updated within the keep-alive age. */
+      readonly unchanged: number;
       /** ACTIVE findings of the image that the scan no longer reports, re-imported as ARCHIVED. */
       readonly archived: number;
       readonly publish: PublishResult;
@@ -45,9 +48,56 @@ export type Reconciliation =
       readonly findings: readonly AsffFinding[];
       readonly created: number;
       readonly reactivated: number;
+      /** Findings of the scan not among `findings`: the store already says the same (see {@link reconcile}). */
+      readonly unchanged: number;
       readonly archived: number;
     }
   | { readonly outcome: 'skipped'; readonly reason: string };
+
+/** Options of {@link reconcileScan} and {@link reconcile}. */
+export interface ReconcileScanOptions {
+  /** Which findings to produce (reconcileScan only). @default 'both' */
+  readonly granularity?: FindingGranularity;
+  /**
+   * Age in days (from 0 to less than 90) after which a finding whose content has not changed is
+   * imported again anyway, so that Security Hub, which deletes a finding 90 days after its last
+   * update, keeps it. A finding survives as long as the image is scanned at least every
+   * `90 - keepAliveDays` days. 0 imports every finding on every scan.
+   * @default 30 ({@link DEFAULT_KEEP_ALIVE_DAYS})
+   */
+  readonly keepAliveDays?: number;
+}
+
+/** {@link ReconcileScanOptions} with the defaults applied. */
+export interface ResolvedReconcileScanOptions {
+  readonly granularity: FindingGranularity;
+  readonly keepAliveDays: number;
+}
+
+/** Default keep-alive age: a finding survives when the image is scanned at least every 60 days. */
+export const DEFAULT_KEEP_ALIVE_DAYS = 30;
+
+/** Security Hub deletes a finding this many days after its last update (AWS-FACTS §3.5). */
+const RETENTION_DAYS = 90;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Applies the defaults of {@link ReconcileScanOptions} and checks them.
+ *
+ * @throws InvalidInputError when keepAliveDays is not a number from 0 to less than 90
+ */
+export function resolveReconcileScanOptions(
+  options: ReconcileScanOptions = {},
+): ResolvedReconcileScanOptions {
+  const keepAliveDays = options.keepAliveDays ?? DEFAULT_KEEP_ALIVE_DAYS;
+  if (!(Number.isFinite(keepAliveDays) && keepAliveDays >= 0 && keepAliveDays < RETENTION_DAYS)) {
+    throw new InvalidInputError(
+      `must be a number of days from 0 to less than ${RETENTION_DAYS} (Security Hub deletes a finding ${RETENTION_DAYS} days after its last update), got ${String(keepAliveDays)}`,
+      'keepAliveDays',
+    );
+  }
+  return { granularity: options.granularity ?? 'both', keepAliveDays };
+}
 
 /** Milliseconds of an ISO-8601 timestamp; Security Hub and ECR write fractions differently, so strings do not compare. */
 export const instant = (iso: string): number => Date.parse(iso);
@@ -72,43 +122,82 @@ export const isActive = (finding: StoredFinding): boolean => finding.RecordState
  *   know no first observation; the store does), also when it was ARCHIVED and comes back ACTIVE.
  * - A stored ACTIVE finding of a kind the scan produces (`generatorIds`) that the scan no longer
  *   reports is imported again as ARCHIVED, with the scan's time as UpdatedAt.
+ * - Every imported finding carries the fingerprint of its content ({@link findingFingerprint}).
+ *   When the scan has an image-level finding (GeneratorId `imageGeneratorId`), that one is always
+ *   imported: its UpdatedAt is the scan's time, which the first rule reads on the next event. A
+ *   finding whose stored counterpart is ACTIVE, has the same fingerprint and was updated less
+ *   than `keepAliveDays` before the scan is then left as it is (`unchanged`). Without an image
+ *   finding nothing would record the scan's time, so every finding is imported.
+ *
+ * @throws InvalidInputError when `options.keepAliveDays` is out of range
  */
 export function reconcile(
   current: readonly AsffFinding[],
   stored: readonly StoredFinding[],
-  scan: { readonly scanCompletedAt: string; readonly generatorIds: ReadonlySet<string> },
+  scan: {
+    readonly scanCompletedAt: string;
+    readonly generatorIds: ReadonlySet<string>;
+    /** GeneratorId of the scanner's image-level finding; absent: every finding is imported. */
+    readonly imageGeneratorId?: string;
+  },
+  options: Pick<ReconcileScanOptions, 'keepAliveDays'> = {},
 ): Reconciliation {
+  const { keepAliveDays } = resolveReconcileScanOptions(options);
   const scanners = stored.filter((f) => scan.generatorIds.has(f.GeneratorId));
   const latest = latestUpdate(scanners);
-  if (latest && instant(latest.UpdatedAt) >= instant(scan.scanCompletedAt)) {
+  const scanTime = instant(scan.scanCompletedAt);
+  if (latest && instant(latest.UpdatedAt) >= scanTime) {
     return {
       outcome: 'skipped',
       reason: `the scan of ${scan.scanCompletedAt} is not later than the stored findings (updated ${latest.UpdatedAt}): an older or repeated event`,
     };
   }
+  // The image finding marks the scan's time only if it is imported and read back on the next event.
+  const image = scan.imageGeneratorId;
+  const watermark =
+    image !== undefined && scan.generatorIds.has(image) && current.some((f) => f.GeneratorId === image);
+  // Stored findings updated after this instant are young enough to be left as they are.
+  const freshAfter = scanTime - keepAliveDays * DAY_MS;
   const byId = new Map(scanners.map((f) => [f.Id, f]));
   let created = 0;
   let reactivated = 0;
-  const findings: AsffFinding[] = current.map((finding) => {
+  let unchanged = 0;
+  const findings: AsffFinding[] = [];
+  for (const finding of current) {
+    const fingerprint = findingFingerprint(finding);
     const previous = byId.get(finding.Id);
     if (!previous) {
       created += 1;
-      return finding;
+      findings.push(withFingerprint(finding, fingerprint));
+      continue;
+    }
+    if (
+      watermark &&
+      finding.GeneratorId !== image &&
+      isActive(previous) &&
+      storedFingerprint(previous) === fingerprint &&
+      instant(previous.UpdatedAt) > freshAfter
+    ) {
+      unchanged += 1;
+      continue;
     }
     if (!isActive(previous)) reactivated += 1;
     const firstObserved = previous.FirstObservedAt ?? previous.CreatedAt;
-    return {
+    const kept: AsffFinding = {
       ...finding,
       CreatedAt: previous.CreatedAt,
       FirstObservedAt:
         instant(firstObserved) < instant(finding.FirstObservedAt) ? firstObserved : finding.FirstObservedAt,
     };
-  });
+    findings.push(withFingerprint(kept, fingerprint));
+  }
   const reported = new Set(current.map((f) => f.Id));
   const gone = scanners.filter((f) => isActive(f) && !reported.has(f.Id));
-  for (const f of gone)
-    findings.push(fromStoredFinding(f, { RecordState: 'ARCHIVED', UpdatedAt: scan.scanCompletedAt }));
-  return { outcome: 'import', findings, created, reactivated, archived: gone.length };
+  for (const f of gone) {
+    const archived = fromStoredFinding(f, { RecordState: 'ARCHIVED', UpdatedAt: scan.scanCompletedAt });
+    findings.push(withFingerprint(archived, findingFingerprint(archived)));
+  }
+  return { outcome: 'import', findings, created, reactivated, unchanged, archived: gone.length };
 }
 
 /** The GeneratorIds of the findings a granularity produces for a scanner. */
@@ -121,10 +210,13 @@ function generatorIdsOf(image: ScannedImage, granularity: FindingGranularity): S
 
 /**
  * Use case "report a completed scan, continuously": fetch the scan, read the image's stored
- * findings, and import what {@link reconcile} decides: the scan's findings with their first
- * observation kept, and the findings of vulnerabilities no longer present as ARCHIVED. An older
+ * findings, and import what {@link reconcile} decides: the image-level finding, the scan's
+ * findings that are new, changed, re-activated or older than the keep-alive age (with their first
+ * observation kept), and the findings of vulnerabilities no longer present as ARCHIVED. An older
  * or repeated scan is a `skipped` result. A finding that finally failed to publish fails the
  * whole report ({@link PublishError}), so that the event reaches the failure destination.
+ *
+ * @throws InvalidInputError when `options.keepAliveDays` is out of range, before any call
  */
 export async function reconcileScan(
   deps: {
@@ -133,17 +225,23 @@ export async function reconcileScan(
     readonly publisher: FindingsPublisher;
   },
   image: ImageReference,
-  options: { readonly granularity?: FindingGranularity } = {},
+  options: ReconcileScanOptions = {},
 ): Promise<ReconcileScanResult> {
-  const granularity = options.granularity ?? 'both';
+  const { granularity, keepAliveDays } = resolveReconcileScanOptions(options);
   const scanned = await deps.source.getScan(image);
   const current = toAsffFindings(scanned, { granularity });
   const stored = await deps.store.findingsOf(scanned);
   const names = { repositoryName: scanned.repositoryName, imageDigest: scanned.imageDigest };
-  const plan = reconcile(current, stored, {
-    scanCompletedAt: scanned.scanCompletedAt,
-    generatorIds: generatorIdsOf(scanned, granularity),
-  });
+  const plan = reconcile(
+    current,
+    stored,
+    {
+      scanCompletedAt: scanned.scanCompletedAt,
+      generatorIds: generatorIdsOf(scanned, granularity),
+      imageGeneratorId: imageGeneratorId(scanned.scanner.id),
+    },
+    { keepAliveDays },
+  );
   if (plan.outcome === 'skipped') return { outcome: 'skipped', ...names, reason: plan.reason };
   const publish = await publishAll(deps.publisher, plan.findings, {
     subject: `for ${scanned.repositoryName}@${scanned.imageDigest}`,
@@ -156,6 +254,7 @@ export async function reconcileScan(
     findings: current.length,
     created: plan.created,
     reactivated: plan.reactivated,
+    unchanged: plan.unchanged,
     archived: plan.archived,
     publish,
   };
