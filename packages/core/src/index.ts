@@ -117,10 +117,13 @@ export {
   remediateAutomatically,
 } from './usecases/automaticRemediation.js';
 export {
+  DEFAULT_KEEP_ALIVE_DAYS,
+  type ReconcileScanOptions,
   type ReconcileScanResult,
   type Reconciliation,
   reconcile,
   reconcileScan,
+  resolveReconcileScanOptions,
 } from './usecases/reconcileScan.js';
 export { type ReportScanResult, reportScan } from './usecases/reportScan.js';
 export {

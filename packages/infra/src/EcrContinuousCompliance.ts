@@ -168,6 +168,7 @@ export class EcrContinuousCompliance extends Construct {
         ...common,
         FINDING_GRANULARITY: settings.findingGranularity,
         ENHANCED_FINDING_GRANULARITY: settings.enhancedFindingGranularity,
+        KEEP_ALIVE_DAYS: String(settings.keepAliveDays),
       },
       statements: [
         idempotency,

@@ -69,6 +69,15 @@ export interface EcrContinuousComplianceProps {
    */
   readonly enhancedFindingGranularity?: FindingGranularity;
   /**
+   * Days after which `on-image-scan` imports an unchanged finding again, so that Security Hub,
+   * which deletes a finding 90 days after its last update, keeps it while the image is scanned at
+   * least every `90 - keepAliveDays` days. Changed findings are imported on every scan; 0 imports
+   * every finding on every scan. A whole number from 0 to 89.
+   *
+   * @default 30
+   */
+  readonly keepAliveDays?: number;
+  /**
    * The custom action that blocks pulls from the finding's repository.
    *
    * @default { id: 'ECR1', name: 'Block ECR pulls' } - the Id of the original AWS sample
@@ -130,6 +139,7 @@ export interface ResolvedEcrContinuousComplianceProps {
   readonly exemptPrincipalArns: readonly string[];
   readonly findingGranularity: FindingGranularity;
   readonly enhancedFindingGranularity: FindingGranularity;
+  readonly keepAliveDays: number;
   readonly blockAction: Required<CustomActionOptions>;
   readonly unblockAction: Required<CustomActionOptions>;
   readonly logRetention: RetentionDays;
@@ -275,6 +285,14 @@ export function resolveProps(props: EcrContinuousComplianceProps = {}): Resolved
     FINDING_GRANULARITIES,
     'image',
   );
+  const keepAliveDays = props.keepAliveDays ?? 30;
+  // A plain number: a token could not be checked here, and the function would stop at cold start.
+  if (!(Number.isInteger(keepAliveDays) && keepAliveDays >= 0 && keepAliveDays < 90)) {
+    throw new InvalidPropsError(
+      'keepAliveDays',
+      `${String(keepAliveDays)} must be a whole number of days from 0 to 89 (Security Hub deletes a finding 90 days after its last update)`,
+    );
+  }
   const autoRemediation = props.autoRemediation ?? false;
   const autoUnblock = props.autoUnblock ?? false;
   for (const [property, on] of [
@@ -299,6 +317,7 @@ export function resolveProps(props: EcrContinuousComplianceProps = {}): Resolved
     exemptPrincipalArns: resolveExemptPrincipals(props.exemptPrincipalArns),
     findingGranularity,
     enhancedFindingGranularity,
+    keepAliveDays,
     blockAction,
     unblockAction,
     logRetention: props.logRetention ?? RetentionDays.ONE_YEAR,

@@ -327,6 +327,7 @@ describe('functions', () => {
           NODE_OPTIONS: '--enable-source-maps',
           FINDING_GRANULARITY: 'both',
           ENHANCED_FINDING_GRANULARITY: 'image',
+          KEEP_ALIVE_DAYS: '30',
         },
       },
     });

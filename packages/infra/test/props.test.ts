@@ -32,6 +32,7 @@ describe('resolveProps', () => {
       exemptPrincipalArns: [],
       findingGranularity: 'both',
       enhancedFindingGranularity: 'image',
+      keepAliveDays: 30,
       blockAction: DEFAULT_BLOCK_ACTION,
       unblockAction: DEFAULT_UNBLOCK_ACTION,
       logRetention: RetentionDays.ONE_YEAR,
@@ -174,6 +175,9 @@ describe('resolveProps', () => {
       'autoUnblock',
       "enhancedFindingGranularity is 'vulnerability'",
     ],
+    ['a keep-alive at the retention', { keepAliveDays: 90 }, 'keepAliveDays', 'from 0 to 89'],
+    ['a fractional keep-alive', { keepAliveDays: 1.5 }, 'keepAliveDays', 'whole number'],
+    ['a negative keep-alive', { keepAliveDays: -1 }, 'keepAliveDays', 'from 0 to 89'],
     [
       'an unknown enhanced finding granularity',
       { enhancedFindingGranularity: 'all' as never },
@@ -210,6 +214,8 @@ describe('resolveProps', () => {
       autoRemediation: true,
     });
     expect(resolveProps({ enhancedFindingGranularity: 'both' }).enhancedFindingGranularity).toBe('both');
+    expect(resolveProps({ keepAliveDays: 0 }).keepAliveDays).toBe(0);
+    expect(resolveProps({ keepAliveDays: 89 }).keepAliveDays).toBe(89);
   });
 
   it('accepts autoRemediation false, the same as leaving it unset, and true with image findings', () => {

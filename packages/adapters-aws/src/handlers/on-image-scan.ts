@@ -43,6 +43,7 @@ const importScan = makeIdempotent(async (event: ScanEvent) => {
   const { scanning, ...image } = imageOfScanEvent(event);
   return reconcileScan({ source, store, publisher }, image, {
     granularity: scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
+    keepAliveDays: config.KEEP_ALIVE_DAYS,
   });
 }, idempotency);
 
@@ -76,6 +77,7 @@ export async function handler(event: unknown, context: LambdaContext) {
       created: result.created,
       reactivated: result.reactivated,
       archived: result.archived,
+      unchanged: result.unchanged,
       sent: result.publish.sent,
       succeeded: result.publish.succeeded,
       failed: result.publish.failed.length,

@@ -3,6 +3,7 @@
  * a missing or invalid value stops the cold start with a message that names it.
  */
 import {
+  DEFAULT_KEEP_ALIVE_DAYS,
   EcrComplianceError,
   formatPath,
   InvalidInputError,
@@ -49,6 +50,21 @@ const OnImageScanEnv = z.object({
   // Enhanced scanning ("Inspector2 Scan"): Amazon Inspector already sends one finding per
   // vulnerability to Security Hub, so only the image finding by default, to avoid duplicates.
   ENHANCED_FINDING_GRANULARITY: granularity('image'),
+  // An unchanged finding is imported again once its last import is this many days old, so that
+  // Security Hub (which deletes a finding 90 days after its last update) keeps it.
+  KEEP_ALIVE_DAYS: z.pipe(
+    z._default(
+      z.string().check(
+        z.regex(/^\d{1,2}$/, 'KEEP_ALIVE_DAYS must be a whole number of days from 0 to 89'),
+        z.refine(
+          (value) => Number(value) < 90,
+          'KEEP_ALIVE_DAYS must be a whole number of days from 0 to 89',
+        ),
+      ),
+      String(DEFAULT_KEEP_ALIVE_DAYS),
+    ),
+    z.transform((value: string) => Number(value)),
+  ),
 });
 
 const OnImageActionEnv = z.object(common);

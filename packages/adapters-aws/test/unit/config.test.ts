@@ -43,7 +43,22 @@ describe('loadOnImageScanConfig', () => {
       ...imageScanEnv,
       FINDING_GRANULARITY: 'both',
       ENHANCED_FINDING_GRANULARITY: 'image',
+      KEEP_ALIVE_DAYS: 30,
     });
+  });
+
+  it.each([
+    ['0', 0],
+    ['7', 7],
+    ['89', 89],
+  ])('reads KEEP_ALIVE_DAYS %s as a number of days', (value, days) => {
+    expect(loadOnImageScanConfig({ ...imageScanEnv, KEEP_ALIVE_DAYS: value }).KEEP_ALIVE_DAYS).toBe(days);
+  });
+
+  it.each(['90', '-1', '1.5', 'thirty', ''])('refuses KEEP_ALIVE_DAYS %j, naming it', (value) => {
+    expect(() => loadOnImageScanConfig({ ...imageScanEnv, KEEP_ALIVE_DAYS: value })).toThrow(
+      'invalid configuration of on-image-scan: KEEP_ALIVE_DAYS must be a whole number of days from 0 to 89',
+    );
   });
 
   it.each(['vulnerability', 'image', 'both'])('accepts ENHANCED_FINDING_GRANULARITY %s', (granularity) => {

@@ -111,6 +111,8 @@ describe('on-image-scan handler', () => {
       imageDigest: DIGEST,
       vulnerabilities: 2,
       findings: 3,
+      created: 3,
+      unchanged: 0,
       sent: 3,
       succeeded: 3,
       failed: 0,
