@@ -9,7 +9,9 @@ import {
   type ImageIdentity,
   InvalidInputError,
   imageArn,
+  PublishError,
   type PublishResult,
+  type ReconcileScanOptions,
   reconcileScan,
   type ScanFindingsSource,
   type ScannedImage,
@@ -19,7 +21,6 @@ import {
 } from '@ecr-compliance/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ReconcileScanOptions } from '../src/usecases/reconcileScan.js';
 import { asStoredBySecurityHub, fixture } from './support/fixtures.js';
 
 const base = scannedImageFromEcr(fixture('ecr/basic-page.json'), { region: 'us-east-1' });
@@ -78,6 +79,24 @@ class InMemorySecurityHub implements FindingsStore, FindingsPublisher {
 
   image(): AsffFinding | undefined {
     return [...this.findings.values()].find((f) => f.GeneratorId.endsWith('/image'));
+  }
+}
+
+/** Security Hub whose next import of one vulnerability's finding fails once (as a throttled or invalid finding would). */
+class FailingOnceSecurityHub extends InMemorySecurityHub {
+  constructor(public failNext: string | undefined) {
+    super();
+  }
+
+  override async publish(findings: readonly AsffFinding[]): Promise<PublishResult> {
+    const failing = findings.filter((f) => f.Vulnerabilities?.[0]?.Id === (this.failNext ?? null));
+    if (failing.length > 0) this.failNext = undefined;
+    const result = await super.publish(findings.filter((f) => !failing.includes(f)));
+    return {
+      ...result,
+      sent: findings.length,
+      failed: failing.map((f) => ({ id: f.Id, errorCode: 'InvalidInput', errorMessage: 'refused once' })),
+    };
   }
 }
 
@@ -192,7 +211,7 @@ describe('reconcileScan', () => {
 
     const result = await scan(scanAt(T1));
 
-    expect(result).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('not later') });
+    expect(result).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('an older event') });
     expect(hub.imports).toHaveLength(imports);
     expect(hub.get(MEDIUM_CVE)?.RecordState).toBe('ARCHIVED');
   });
@@ -206,6 +225,27 @@ describe('reconcileScan', () => {
     expect(await scan(scanAt(T2, [HIGH_CVE]))).toMatchObject({ outcome: 'skipped' });
     expect([...hub.findings.values()]).toEqual(before);
     expect(hub.imports).toHaveLength(2);
+  });
+
+  it('imports on a redriven event only what the failed first run did not land, then nothing', async () => {
+    const hub = new FailingOnceSecurityHub(MEDIUM_CVE);
+    const { scan } = world({}, hub);
+    await expect(scan(scanAt(T1))).rejects.toBeInstanceOf(PublishError);
+    expect(hub.get(MEDIUM_CVE)).toBeUndefined();
+    expect(hub.get(HIGH_CVE)?.UpdatedAt).toBe(T1);
+
+    // The failed event is redriven: the same scan, under the same or another event id.
+    const redriven = await scan(scanAt(T1));
+
+    expect(redriven).toMatchObject({ outcome: 'imported', created: 1, unchanged: 2, archived: 0 });
+    expect(hub.imports.at(-1)?.map((f) => f.Vulnerabilities?.[0]?.Id ?? 'image')).toEqual([MEDIUM_CVE]);
+    expect(hub.get(MEDIUM_CVE)).toMatchObject({ RecordState: 'ACTIVE', UpdatedAt: T1 });
+    const imports = hub.imports.length;
+    expect(await scan(scanAt(T1))).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringContaining('a repeated event'),
+    });
+    expect(hub.imports).toHaveLength(imports);
   });
 
   it('compares timestamps as instants, not as strings of different precision', async () => {
@@ -472,7 +512,11 @@ describe('reconcileScan: property', () => {
           { keepAliveDays: 0 },
           new InMemorySecurityHub({ withoutFingerprints: true }),
         );
-        for (const { day, variants } of events) {
+        // Two events of one scan time are the same scan (repeated or redriven): the same findings.
+        const scanOfDay = new Map<number, readonly number[]>();
+        for (const { day, variants: drawn } of events) {
+          const variants = scanOfDay.get(day) ?? drawn;
+          scanOfDay.set(day, variants);
           const scanned: ScannedImage = {
             ...base,
             scanCompletedAt: daysAfter(T1, day),
@@ -518,12 +562,29 @@ describe('archiveImageFindings', () => {
     expect(hub.get(MEDIUM_CVE)?.UpdatedAt).toBe(T2);
   });
 
-  it('skips a deletion not later than the stored findings, and a repeated one', async () => {
+  it('archives on a redriven deletion only what the failed first run left active, then nothing', async () => {
+    const hub = new FailingOnceSecurityHub(undefined);
+    const { scan, remove } = world({}, hub);
+    await scan(scanAt(T1));
+    hub.failNext = MEDIUM_CVE;
+    await expect(remove(T4)).rejects.toBeInstanceOf(PublishError);
+    expect(hub.get(MEDIUM_CVE)?.RecordState).toBe('ACTIVE');
+
+    expect(await remove(T4)).toMatchObject({ outcome: 'archived', archived: 1 });
+    expect(hub.imports.at(-1)?.map((f) => f.Vulnerabilities?.[0]?.Id)).toEqual([MEDIUM_CVE]);
+    expect([...hub.findings.values()].every((f) => f.RecordState === 'ARCHIVED')).toBe(true);
+    expect(await remove(T4)).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringContaining('a repeated event'),
+    });
+  });
+
+  it('skips a deletion older than the stored findings, and a repeated one', async () => {
     const { hub, scan, remove } = world();
     await scan(scanAt(T2));
     expect(await remove(T1)).toMatchObject({
       outcome: 'skipped',
-      reason: expect.stringContaining('not later'),
+      reason: expect.stringContaining('an older event'),
     });
     expect(await remove(T4)).toMatchObject({ outcome: 'archived', archived: 3 });
     expect(await remove(T4)).toMatchObject({ outcome: 'skipped' });

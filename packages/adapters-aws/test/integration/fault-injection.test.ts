@@ -15,6 +15,7 @@ import {
 import {
   type AsffFinding,
   PublishError,
+  reconcileScan,
   reportScan,
   scannedImageFromEcr,
   toAsffFindings,
@@ -23,6 +24,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EcrScanFindingsSource } from '../../src/ecr/EcrScanFindingsSource.js';
 import { SecurityHubFindingsPublisher } from '../../src/securityhub/SecurityHubFindingsPublisher.js';
+import { SecurityHubFindingsStore } from '../../src/securityhub/SecurityHubFindingsStore.js';
 import { BATCH_IMPORT_FINDINGS_PATH, type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
 import {
@@ -283,5 +285,57 @@ describe('importing 5,000 vulnerabilities through throttling, 500s and failed fi
     expect(stats.byPath[IMPORT]).toBe(8);
     expect(stats.injectedFailedFindings).toBe(4 * 151);
     expect(stats.importedFindingIds).toEqual({});
+  });
+
+  it('lands on the redriven event exactly the findings whose first import failed, then nothing', {
+    timeout: 60_000,
+  }, async () => {
+    const repository = 'team-a/redriven';
+    const scan = basicScanFindings(150);
+    const digest = await pushScannedImage(ecr, moto.endpoint, moto.region, {
+      repository,
+      tag: '1.0.0',
+      findings: scan,
+    });
+    const client = new SecurityHubClient(awsClientConfig(proxy.endpoint, moto.region, 1));
+    const deps = {
+      source: new EcrScanFindingsSource({ client: ecr }),
+      // moto ignores GetFindings filters and holds the 5,000 findings above: no quota pacing here.
+      store: new SecurityHubFindingsStore({ client, ratePerSecond: 1_000, burst: 1_000 }),
+      // One attempt: the findings that fail stay failed, as after the retries of a real outage.
+      publisher: new SecurityHubFindingsPublisher({ client, maxAttempts: 1 }),
+    };
+    const image = { repositoryName: repository, imageDigest: digest };
+    try {
+      proxy.configure({ failedFindingRate: 0.2, seed: 7, appliesTo: importOnly });
+      proxy.resetStats();
+      const error = await reconcileScan(deps, image).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(PublishError);
+      const failed = [...proxy.stats().injectedFailedFindingIds].sort();
+      expect(failed.length).toBeGreaterThan(0);
+      expect((error as PublishError).failed.map((f) => f.id).sort()).toEqual(failed);
+
+      // The event reaches the failure queue and is redriven once the outage is over.
+      proxy.configure({ appliesTo: importOnly });
+      proxy.resetStats();
+      const redriven = await reconcileScan(deps, image);
+      expect(redriven).toMatchObject({ outcome: 'imported', created: failed.length });
+      expect(Object.keys(proxy.stats().importedFindingIds).sort()).toEqual(failed);
+
+      proxy.resetStats();
+      expect(await reconcileScan(deps, image)).toMatchObject({
+        outcome: 'skipped',
+        reason: expect.stringContaining('a repeated event'),
+      });
+      expect(proxy.stats().importedFindingIds).toEqual({});
+    } finally {
+      client.destroy();
+    }
+    const arn = `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${repository}/${digest}`;
+    const stored = (await allFindings()).filter((f) => f.Resources?.some((r) => r.Id === arn));
+    expect(stored).toHaveLength(151);
   });
 });

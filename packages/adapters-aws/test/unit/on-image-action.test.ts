@@ -102,12 +102,12 @@ describe('on-image-action handler', () => {
     expect(dynamodb).not.toHaveReceivedAnyCommand();
   });
 
-  it('skips a deletion not later than the stored findings', async () => {
-    const result = await invoke(actionEvent('7c1e-0003', {}, '2026-11-20T10:16:02Z'));
+  it('skips a deletion older than the stored findings', async () => {
+    const result = await invoke(actionEvent('7c1e-0003', {}, '2026-11-20T10:00:00Z'));
 
     expect(result).toMatchObject({
       outcome: 'skipped',
-      reason: expect.stringContaining('older or repeated'),
+      reason: expect.stringContaining('an older event'),
     });
     expect(securityHub).not.toHaveReceivedCommand(BatchImportFindingsCommand);
   });

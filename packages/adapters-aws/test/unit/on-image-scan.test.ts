@@ -285,7 +285,7 @@ describe('on-image-scan handler', () => {
     ).toMatchObject({ archived: 1 });
   });
 
-  it('skips, with the reason logged, a scan not later than the stored findings', async () => {
+  it('skips, with the reason logged, the same scan once everything of it is imported', async () => {
     await invoke(scanEvent('1308b246-0011'));
     const first = securityHub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings ?? [];
     securityHub.on(GetFindingsCommand).resolves({ Findings: first as never });
@@ -294,12 +294,12 @@ describe('on-image-scan handler', () => {
 
     expect(result).toMatchObject({
       outcome: 'skipped',
-      reason: expect.stringContaining('older or repeated'),
+      reason: expect.stringContaining('a repeated event'),
     });
     expect(securityHub).toHaveReceivedCommandTimes(BatchImportFindingsCommand, 1);
     expect(logs.lines().find((l) => l.message === 'scan skipped')).toMatchObject({
       correlation_id: '1308b246-0012',
-      reason: expect.stringContaining('not later'),
+      reason: expect.stringContaining('imported already'),
     });
   });
 

@@ -24,9 +24,9 @@ export type ArchiveImageResult =
 /**
  * Use case "an image was deleted": every ACTIVE finding of this tool on the image, of any
  * scanner, is imported again as ARCHIVED with `at` (the deletion's time) as UpdatedAt. Security
- * Hub ignores an update that is not strictly later, so an event not later than the stored
- * findings (an older or repeated one) is a `skipped` result, as is an image without active
- * findings.
+ * Hub ignores an update that is not strictly later, so an event older than the stored findings
+ * is a `skipped` result, as is an image without active findings. The same deletion again (a
+ * repeated or redriven event) archives only what its first run did not.
  */
 export async function archiveImageFindings(
   deps: { readonly store: FindingsStore; readonly publisher: FindingsPublisher },
@@ -39,16 +39,24 @@ export async function archiveImageFindings(
   );
   const latest = latestUpdate(stored);
   if (!latest) return { outcome: 'skipped', ...names, reason: 'the image has no findings of ecr-compliance' };
-  if (instant(latest.UpdatedAt) >= instant(at)) {
+  if (instant(latest.UpdatedAt) > instant(at)) {
     return {
       outcome: 'skipped',
       ...names,
-      reason: `the deletion at ${at} is not later than the stored findings (updated ${latest.UpdatedAt}): an older or repeated event`,
+      reason: `the deletion at ${at} is older than the stored findings (updated ${latest.UpdatedAt}): an older event`,
     };
   }
-  const active = stored.filter(isActive);
+  // The same deletion again (a repeated or redriven event) archives only what is still active.
+  const active = stored.filter((f) => isActive(f) && instant(f.UpdatedAt) < instant(at));
   if (active.length === 0) {
-    return { outcome: 'skipped', ...names, reason: 'every finding of the image is already archived' };
+    return {
+      outcome: 'skipped',
+      ...names,
+      reason:
+        instant(latest.UpdatedAt) === instant(at)
+          ? `nothing of the deletion at ${at} is left to archive: a repeated event`
+          : 'every finding of the image is already archived',
+    };
   }
   const findings: AsffFinding[] = active.map((f) =>
     fromStoredFinding(f, { RecordState: 'ARCHIVED', UpdatedAt: at }),

@@ -116,8 +116,12 @@ export const isActive = (finding: StoredFinding): boolean => finding.RecordState
  * Compares the findings of a new scan (`current`, as toAsffFindings made them, all with the
  * scan's time as UpdatedAt) with the image's `stored` findings. Pure.
  *
- * - A scan not later than what the store holds for this scanner (an older event, or the same one
- *   again) changes nothing: nothing could be imported without undoing a newer state.
+ * - A scan older than what the store holds for this scanner changes nothing: nothing could be
+ *   imported without undoing a newer state.
+ * - The same scan again (a repeated or redriven event) imports only what its first run did not
+ *   land: a stored finding already updated at the scan's time is left as it is. When everything
+ *   landed, nothing is imported (`skipped`), so a finding that failed to import once is not lost
+ *   until the next scan.
  * - A finding the store holds keeps its CreatedAt and its earliest FirstObservedAt (basic scans
  *   know no first observation; the store does), also when it was ARCHIVED and comes back ACTIVE.
  * - A stored ACTIVE finding of a kind the scan produces (`generatorIds`) that the scan no longer
@@ -146,12 +150,15 @@ export function reconcile(
   const scanners = stored.filter((f) => scan.generatorIds.has(f.GeneratorId));
   const latest = latestUpdate(scanners);
   const scanTime = instant(scan.scanCompletedAt);
-  if (latest && instant(latest.UpdatedAt) >= scanTime) {
+  if (latest && instant(latest.UpdatedAt) > scanTime) {
     return {
       outcome: 'skipped',
-      reason: `the scan of ${scan.scanCompletedAt} is not later than the stored findings (updated ${latest.UpdatedAt}): an older or repeated event`,
+      reason: `the scan of ${scan.scanCompletedAt} is older than the stored findings (updated ${latest.UpdatedAt}): an older event`,
     };
   }
+  // The same scan again (another event id, or a redriven failed event): what it already wrote is
+  // left as it is, and only what did not land (a finding that failed to import) is imported.
+  const repeated = latest !== undefined && instant(latest.UpdatedAt) === scanTime;
   // The image finding marks the scan's time only if it is imported and read back on the next event.
   const image = scan.imageGeneratorId;
   const watermark =
@@ -169,6 +176,10 @@ export function reconcile(
     if (!previous) {
       created += 1;
       findings.push(withFingerprint(finding, fingerprint));
+      continue;
+    }
+    if (instant(previous.UpdatedAt) >= scanTime) {
+      unchanged += 1;
       continue;
     }
     if (
@@ -196,6 +207,12 @@ export function reconcile(
   for (const f of gone) {
     const archived = fromStoredFinding(f, { RecordState: 'ARCHIVED', UpdatedAt: scan.scanCompletedAt });
     findings.push(withFingerprint(archived, findingFingerprint(archived)));
+  }
+  if (repeated && findings.length === 0) {
+    return {
+      outcome: 'skipped',
+      reason: `the scan of ${scan.scanCompletedAt} is imported already (stored findings updated ${latest.UpdatedAt}): a repeated event`,
+    };
   }
   return { outcome: 'import', findings, created, reactivated, unchanged, archived: gone.length };
 }
