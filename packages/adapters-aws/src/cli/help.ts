@@ -43,16 +43,18 @@ A null policy means the repository should have no policy at all.
 `,
   import: `Usage: ecr-compliance import --repository R (--image-digest D | --image-tag T) [options]
 
-Fetches the image's scan findings (DescribeImageScanFindings), maps them to ASFF and imports
-them into Security Hub (BatchImportFindings, within its quota). Prints a JSON summary;
-progress goes to standard error.
+Fetches the image's scan findings (DescribeImageScanFindings), maps them to ASFF, compares
+them with the image's findings in Security Hub (GetFindings) and imports what changed
+(BatchImportFindings, within its quota): new and changed findings, the image finding, and the
+findings of vulnerabilities no longer reported as ARCHIVED. The same scan again imports nothing.
+Prints a JSON summary; progress goes to standard error.
 
   --repository R        repository name
   --image-digest D      image digest (sha256:...)
   --image-tag T         image tag
   --registry-id ID      registry (account) id (default: the caller's)
   --granularity G       vulnerability | image | both (default: both)
-  --dry-run             print the findings instead of importing them
+  --dry-run             print the scan's findings; read and write nothing in Security Hub
   --region R            AWS region (default: the SDK's, e.g. $AWS_REGION)
   --endpoint-url URL    endpoint of an emulator (default: $AWS_ENDPOINT_URL)
 `,

@@ -1,9 +1,10 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { changeRepositoryPolicy, PublishError, reportScan, toAsffFindings } from '@ecr-compliance/core';
+import { changeRepositoryPolicy, PublishError, reconcileScan, toAsffFindings } from '@ecr-compliance/core';
 import { EcrRepositoryPolicyStore } from '../ecr/EcrRepositoryPolicyStore.js';
 import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
+import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
 import { type Io, printJson, UsageError } from './io.js';
 import { granularityOf } from './offline.js';
 
@@ -65,8 +66,10 @@ export async function importCommand(
     return;
   }
   let lastReport = 0;
+  // The publisher and the store own retries (quota-aware), so the client makes one attempt.
+  const securityHub = new SecurityHubClient(clientConfig(options, { maxAttempts: 1 }));
   const publisher = new SecurityHubFindingsPublisher({
-    client: new SecurityHubClient(clientConfig(options, { maxAttempts: 1 })),
+    client: securityHub,
     onProgress: ({ settled, total }) => {
       if (settled === total || settled - lastReport >= 500) {
         lastReport = settled;
@@ -74,13 +77,30 @@ export async function importCommand(
       }
     },
   });
+  const store = new SecurityHubFindingsStore({ client: securityHub });
   try {
-    const result = await reportScan({ source, publisher }, image, { granularity });
+    // As the Lambda function does: compared with the image's findings in Security Hub, so that
+    // fixed vulnerabilities are archived and unchanged findings are left alone.
+    const result = await reconcileScan({ source, store, publisher }, image, { granularity });
+    if (result.outcome === 'skipped') {
+      printJson(io, {
+        repository: result.repositoryName,
+        imageDigest: result.imageDigest,
+        outcome: result.outcome,
+        reason: result.reason,
+      });
+      return;
+    }
     printJson(io, {
       repository: result.repositoryName,
       imageDigest: result.imageDigest,
+      outcome: result.outcome,
       vulnerabilities: result.vulnerabilities,
       findings: result.findings,
+      created: result.created,
+      reactivated: result.reactivated,
+      unchanged: result.unchanged,
+      archived: result.archived,
       imported: result.publish.succeeded,
       requests: result.publish.requests,
     });

@@ -85,8 +85,13 @@ describe('ecr-compliance import', () => {
     expect(JSON.parse(stdout)).toEqual({
       repository: REPOSITORY,
       imageDigest: digest,
+      outcome: 'imported',
       vulnerabilities: 120,
       findings: 121,
+      created: 121,
+      reactivated: 0,
+      unchanged: 0,
+      archived: 0,
       imported: 121,
       requests: 2,
     });
@@ -95,6 +100,24 @@ describe('ecr-compliance import', () => {
     const first = await hub.send(new GetFindingsCommand({ MaxResults: 100 }));
     const second = await hub.send(new GetFindingsCommand({ MaxResults: 100, NextToken: first.NextToken }));
     expect((first.Findings?.length ?? 0) + (second.Findings?.length ?? 0)).toBe(121);
+  });
+
+  it('imports nothing for the same scan again, and says why', async () => {
+    const { code, stdout, stderr } = await cli([
+      'import',
+      '--repository',
+      REPOSITORY,
+      '--image-digest',
+      digest,
+    ]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      repository: REPOSITORY,
+      imageDigest: digest,
+      outcome: 'skipped',
+      reason: expect.stringMatching(/ is imported already .*: a repeated event$/),
+    });
+    expect(stderr).toBe('');
   });
 
   it('names a missing scan in one line with exit 1', async () => {
