@@ -3,6 +3,7 @@
  * handlers' building blocks and the command line.
  */
 export { describeError, errorName, httpStatus, isRetriable, isThrottling } from './awsErrors.js';
+export { EcrRepositoryImages } from './ecr/EcrRepositoryImages.js';
 export { EcrRepositoryPolicyStore } from './ecr/EcrRepositoryPolicyStore.js';
 export { EcrScanFindingsSource, type EcrScanFindingsSourceOptions } from './ecr/EcrScanFindingsSource.js';
 export {

@@ -31,6 +31,7 @@ export { stableHash, TRUNCATION_MARKER, truncate, utf8Length } from './asff/text
 export {
   type AsffMappingOptions,
   CVE_FINDING_TYPE,
+  FINDING_TYPE_FIELD,
   type FindingGranularity,
   toAsffFindings,
 } from './asff/toAsffFindings.js';
@@ -79,6 +80,7 @@ export type {
   PublishResult,
   RepositoryFindings,
   RepositoryIdentity,
+  RepositoryImages,
   RepositoryPolicyStore,
   RepositoryReference,
   ScanFindingsSource,

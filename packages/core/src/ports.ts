@@ -115,15 +115,23 @@ export interface RepositoryIdentity {
   readonly repositoryName: string;
 }
 
-/** What keeps a repository blocked: the findings of this tool about it (automatic unblock reads them). */
+/** What keeps a repository blocked: the findings about its images (automatic unblock reads them). */
 export interface RepositoryFindings {
   /**
-   * The ACTIVE findings of this tool about the repository's images (image and vulnerability
-   * findings alike), narrowed where the store can to those at or above `atOrAbove` and not
-   * suppressed. A store may return more; the caller checks every finding again.
+   * The ACTIVE findings of this tool and of Amazon Inspector about the repository's images (image
+   * and vulnerability findings alike), narrowed where the store can to those at or above
+   * `atOrAbove` and not suppressed. A store may return more; the caller checks every one again.
    */
   activeFindingsOfRepository(
     repository: RepositoryIdentity,
     options: { readonly atOrAbove: SeverityLabel },
   ): Promise<readonly StoredFinding[]>;
+  /** The ACTIVE image-level findings of this tool about the repository's images, of any severity. */
+  activeImageFindingsOfRepository(repository: RepositoryIdentity): Promise<readonly StoredFinding[]>;
+}
+
+/** The images a repository holds now. */
+export interface RepositoryImages {
+  /** The digest of every image in the repository, each once. */
+  digestsOf(repository: RepositoryReference): Promise<readonly string[]>;
 }

@@ -8,6 +8,7 @@ import {
   PolicyUnreadableError,
   type RepositoryFindings,
   type RepositoryIdentity,
+  type RepositoryImages,
   type RepositoryPolicyStore,
   type RepositoryReference,
   releaseRepository,
@@ -66,27 +67,53 @@ class InMemoryAudit implements AuditTrail {
   }
 }
 
-class InMemoryRepositoryFindings implements RepositoryFindings {
+/** A repository as automatic unblock sees it: the images it holds, and the findings about them. */
+class InMemoryRepository implements RepositoryFindings, RepositoryImages {
   readonly asked: Array<{ repository: RepositoryIdentity; atOrAbove: string }> = [];
-  constructor(private readonly stored: readonly StoredFinding[]) {}
+  readonly digests: string[];
+  constructor(
+    readonly state: {
+      /** Active image findings of this tool, one per image unless said otherwise. */
+      readonly imageFindings: readonly StoredFinding[];
+      /** What the holders' read returns (this tool's and Inspector's findings at or above the threshold). */
+      readonly holders?: readonly StoredFinding[];
+      /** The images there are; default: those of the image findings. */
+      readonly digests?: readonly string[];
+    },
+  ) {
+    this.digests = [...(state.digests ?? state.imageFindings.map(digestOf))];
+  }
   async activeFindingsOfRepository(repository: RepositoryIdentity, options: { atOrAbove: string }) {
     this.asked.push({ repository, atOrAbove: options.atOrAbove });
-    return this.stored;
+    return this.state.holders ?? [];
+  }
+  async activeImageFindingsOfRepository(_: RepositoryIdentity) {
+    return this.state.imageFindings;
+  }
+  async digestsOf(_: RepositoryReference) {
+    return this.digests;
   }
 }
 
-/** Another image finding of the same repository (another digest), with the given state. */
+const DIGEST = scanned.imageDigest;
+const OTHER_DIGEST = `sha256:${'b'.repeat(64)}`;
+const digestOf = (finding: StoredFinding) =>
+  /sha256:[a-f0-9]{64}/.exec(JSON.stringify((finding as { Resources?: unknown }).Resources))?.[0] ?? '';
+
+/** The image finding of another image of the same repository, with the given state. */
 function otherImageFinding(patch: Record<string, unknown>): StoredFinding {
   return {
-    ...clone(imageFinding),
-    Id: `${imageFinding.Id.replace(/sha256:[a-f0-9]+/, `sha256:${'b'.repeat(64)}`)}`,
+    ...JSON.parse(JSON.stringify(imageFinding).replaceAll(DIGEST, OTHER_DIGEST)),
     ...patch,
   } as StoredFinding;
 }
 
-const archived = { ...clone(imageFinding), RecordState: 'ARCHIVED', UpdatedAt: '2026-11-21T07:59:00.000Z' };
+const at = (minutes: number) =>
+  new Date(Date.parse('2026-11-21T07:00:00.000Z') + minutes * 60_000).toISOString();
+const archived = { ...clone(imageFinding), RecordState: 'ARCHIVED', UpdatedAt: at(59) };
 const belowThreshold = {
   ...clone(imageFinding),
+  UpdatedAt: at(59),
   Severity: { Label: 'LOW', Normalized: 1 },
   FindingProviderFields: { Severity: { Label: 'LOW', Original: 'LOW' } },
 };
@@ -200,22 +227,22 @@ describe('remediateAutomatically', () => {
   });
 
   it.each([
-    ['archived (image deleted or fixed)', archived],
-    ['below the threshold after a re-scan', belowThreshold],
-    ['suppressed by a person', { ...clone(imageFinding), Workflow: { Status: 'SUPPRESSED' } }],
-  ])('releases the repository for a finding %s when nothing else holds it', async (_, finding) => {
+    ['archived (image deleted)', archived, []],
+    ['below the threshold after a re-scan', belowThreshold, [DIGEST]],
+    ['suppressed by a person', { ...clone(imageFinding), Workflow: { Status: 'SUPPRESSED' } }, [DIGEST]],
+  ])('releases the repository for a finding %s when nothing else holds it', async (_, finding, digests) => {
     const policies = new InMemoryPolicies(blockedPolicy());
     const audit = new InMemoryAudit();
-    const store = new InMemoryRepositoryFindings([]);
+    const repository = new InMemoryRepository({ imageFindings: [], digests });
     const outcome = await remediateAutomatically(
-      { policies, audit, findings: store },
+      { policies, audit, findings: repository, images: repository },
       finding,
       config,
       context,
     );
     expect(outcome).toMatchObject({ status: 'unblocked', changed: true, policyDeleted: false });
     expect(JSON.parse(policies.text ?? '').Statement).toEqual([foreign]);
-    expect(store.asked).toEqual([
+    expect(repository.asked).toEqual([
       {
         repository: { accountId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
         atOrAbove: 'HIGH',
@@ -225,16 +252,39 @@ describe('remediateAutomatically', () => {
 });
 
 describe('releaseRepository (automatic unblock)', () => {
-  it('removes only our statement and says why on the audit trail', async () => {
-    const policies = new InMemoryPolicies(blockedPolicy());
+  const release = (
+    repository: InMemoryRepository,
+    finding: unknown = archived,
+    options: { policies?: InMemoryPolicies; audit?: InMemoryAudit; threshold?: 'MEDIUM' | 'HIGH' } = {},
+  ) => {
+    const policies = options.policies ?? new InMemoryPolicies(blockedPolicy());
+    return {
+      policies,
+      outcome: releaseRepository(
+        {
+          policies,
+          findings: repository,
+          images: repository,
+          ...(options.audit ? { audit: options.audit } : {}),
+        },
+        finding,
+        { ...config, ...(options.threshold ? { severityThreshold: options.threshold } : {}) },
+        context,
+      ),
+    };
+  };
+
+  it('removes only our statement when every image left is below the threshold, and says why', async () => {
     const audit = new InMemoryAudit();
-    const store = new InMemoryRepositoryFindings([
-      otherImageFinding({ Severity: { Label: 'MEDIUM' } }),
-      otherImageFinding({ RecordState: 'ARCHIVED' }),
-      otherImageFinding({ Workflow: { Status: 'SUPPRESSED' } }),
-    ]);
-    const outcome = await releaseRepository({ policies, audit, findings: store }, archived, config, context);
-    expect(outcome).toEqual({
+    const repository = new InMemoryRepository({
+      imageFindings: [otherImageFinding({ Severity: { Label: 'MEDIUM' } })],
+      holders: [
+        otherImageFinding({ RecordState: 'ARCHIVED' }),
+        otherImageFinding({ Workflow: { Status: 'SUPPRESSED' } }),
+      ],
+    });
+    const { outcome, policies } = release(repository, archived, { audit });
+    expect(await outcome).toEqual({
       status: 'unblocked',
       findingId: imageFinding.Id,
       repository: { registryId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
@@ -243,13 +293,14 @@ describe('releaseRepository (automatic unblock)', () => {
       policyDeleted: false,
       audit: { recorded: true },
     });
+    expect(JSON.parse(policies.text ?? '').Statement).toEqual([foreign]);
     expect(audit.entries).toEqual([
       {
         id: imageFinding.Id,
         productArn: imageFinding.ProductArn,
         entry: {
           action: 'unblock',
-          outcome: 'pulls allowed: no active finding at or above HIGH left in the repository',
+          outcome: 'pulls allowed: every image of the repository is below HIGH',
           repositoryArn,
           at: context.now,
           by: context.actor,
@@ -259,134 +310,158 @@ describe('releaseRepository (automatic unblock)', () => {
   });
 
   it('deletes the policy when our statement was all of it, and says so', async () => {
-    const policies = new InMemoryPolicies(blockPolicy(null).policyText as string);
     const audit = new InMemoryAudit();
-    const outcome = await releaseRepository(
-      { policies, audit, findings: new InMemoryRepositoryFindings([]) },
-      archived,
-      config,
-      context,
-    );
-    expect(outcome).toMatchObject({ status: 'unblocked', policyDeleted: true });
+    const policies = new InMemoryPolicies(blockPolicy(null).policyText as string);
+    const { outcome } = release(new InMemoryRepository({ imageFindings: [] }), archived, { policies, audit });
+    expect(await outcome).toMatchObject({ status: 'unblocked', policyDeleted: true });
     expect(policies.writes).toEqual(['delete']);
     expect(audit.entries[0]?.entry.outcome).toBe(
-      'pulls allowed: no active finding at or above HIGH left in the repository, policy deleted',
+      'pulls allowed: every image of the repository is below HIGH, policy deleted',
     );
   });
 
-  it('keeps the block while another active finding at or above the threshold holds it', async () => {
-    const policies = new InMemoryPolicies(blockedPolicy());
-    const audit = new InMemoryAudit();
+  it('keeps the block while another image finding asks for it', async () => {
     const holder = otherImageFinding({});
-    const outcome = await releaseRepository(
-      { policies, audit, findings: new InMemoryRepositoryFindings([holder]) },
-      archived,
-      config,
-      context,
-    );
-    expect(outcome).toEqual({
+    const { outcome, policies } = release(new InMemoryRepository({ imageFindings: [holder] }));
+    expect(await outcome).toEqual({
       status: 'skipped',
       findingId: imageFinding.Id,
       reason: `1 active finding(s) at or above HIGH still hold the block, e.g. ${holder.Id}`,
     });
     expect(policies.writes).toEqual([]);
-    expect(audit.entries).toEqual([]);
+  });
+
+  it('keeps the block while an image of the repository has no active image finding (never scanned, or expired)', async () => {
+    const { outcome, policies } = release(
+      new InMemoryRepository({ imageFindings: [], digests: [OTHER_DIGEST] }),
+    );
+    expect(await outcome).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(
+        /^1 image\(s\) of the repository have no active image finding of this tool .* e\.g\. sha256:b{64}; the block stays$/,
+      ),
+    });
+    expect(policies.writes).toEqual([]);
+  });
+
+  it("keeps the block while one of Amazon Inspector's own findings is at or above the threshold", async () => {
+    const inspectorHolder = {
+      ...clone(inspectorFinding),
+      Severity: { Label: 'CRITICAL' },
+    } as unknown as StoredFinding;
+    const { outcome, policies } = release(
+      new InMemoryRepository({ imageFindings: [], holders: [inspectorHolder] }),
+    );
+    expect(await outcome).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining(String(inspectorFinding.Id)),
+    });
+    expect(policies.writes).toEqual([]);
   });
 
   it("counts vulnerability findings too: a person's HIGH triage of one keeps the block", async () => {
-    const policies = new InMemoryPolicies(blockedPolicy());
     const vulnerability = findings.find((f) => !f.GeneratorId.endsWith('/image')) as StoredFinding;
-    const outcome = await releaseRepository(
-      {
-        policies,
-        findings: new InMemoryRepositoryFindings([{ ...vulnerability, Severity: { Label: 'HIGH' } }]),
-      },
-      archived,
-      config,
-      context,
+    const { outcome, policies } = release(
+      new InMemoryRepository({
+        imageFindings: [],
+        holders: [{ ...vulnerability, Severity: { Label: 'HIGH' } }],
+      }),
     );
-    expect(outcome.status === 'skipped' && outcome.reason).toContain(vulnerability.Id);
+    expect((await outcome).status === 'skipped' && ((await outcome) as { reason: string }).reason).toContain(
+      vulnerability.Id,
+    );
     expect(policies.writes).toEqual([]);
   });
 
-  it('follows the threshold: a MEDIUM finding holds a block at MEDIUM', async () => {
-    const policies = new InMemoryPolicies(blockedPolicy());
-    const store = new InMemoryRepositoryFindings([otherImageFinding({ Severity: { Label: 'MEDIUM' } })]);
-    const outcome = await releaseRepository(
-      {
-        policies,
-        findings: store,
-      },
-      { ...archived },
-      { ...config, severityThreshold: 'MEDIUM' },
-      context,
-    );
-    expect(outcome.status).toBe('skipped');
-    expect(store.asked[0]?.atOrAbove).toBe('MEDIUM');
+  it('follows the threshold: a MEDIUM image finding holds a block at MEDIUM', async () => {
+    const repository = new InMemoryRepository({
+      imageFindings: [otherImageFinding({ Severity: { Label: 'MEDIUM' } })],
+    });
+    const { outcome, policies } = release(repository, archived, { threshold: 'MEDIUM' });
+    expect((await outcome).status).toBe('skipped');
+    expect(repository.asked[0]?.atOrAbove).toBe('MEDIUM');
     expect(policies.writes).toEqual([]);
   });
 
-  it('counts the triggering finding as the event has it, not as a stale store still has it', async () => {
-    const policies = new InMemoryPolicies(blockedPolicy());
-    const staleSelf = clone(imageFinding) as StoredFinding;
-    const outcome = await releaseRepository(
-      { policies, findings: new InMemoryRepositoryFindings([staleSelf]) },
-      archived,
-      config,
-      context,
+  it('counts the triggering finding as the event has it when the stored copy is older', async () => {
+    const staleSelf = { ...clone(imageFinding), UpdatedAt: at(0) } as StoredFinding;
+    const { outcome } = release(
+      new InMemoryRepository({ imageFindings: [staleSelf], holders: [staleSelf] }),
+      belowThreshold,
     );
-    expect(outcome.status).toBe('unblocked');
+    expect((await outcome).status).toBe('unblocked');
+  });
+
+  it('never releases on a stale event: a newer stored copy of the same finding that asks for the block wins', async () => {
+    // The finding went LOW (event delayed), then HIGH; the LOW event arrives last.
+    const newerSelf = { ...clone(imageFinding), UpdatedAt: at(90) } as StoredFinding;
+    const { outcome, policies } = release(
+      new InMemoryRepository({ imageFindings: [newerSelf], holders: [newerSelf] }),
+      belowThreshold,
+    );
+    expect(await outcome).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining('still hold the block'),
+    });
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('breaks a tie of UpdatedAt on ProcessedAt (a person un-suppressed the finding after the event)', async () => {
+    const suppressedEvent = {
+      ...clone(imageFinding),
+      Workflow: { Status: 'SUPPRESSED' },
+      ProcessedAt: at(10),
+    };
+    const stored = {
+      ...clone(imageFinding),
+      Workflow: { Status: 'NEW' },
+      ProcessedAt: at(20),
+    } as StoredFinding;
+    const { outcome, policies } = release(
+      new InMemoryRepository({ imageFindings: [stored], holders: [stored] }),
+      suppressedEvent,
+    );
+    expect((await outcome).status).toBe('skipped');
+    expect(policies.writes).toEqual([]);
   });
 
   it('keeps the block when a stored finding cannot be read (nothing is assumed fixed)', async () => {
-    const policies = new InMemoryPolicies(blockedPolicy());
     const unreadable = {
       Id: 'ecr-compliance/x',
       GeneratorId: 'ecr-compliance/ecr-basic/image',
     } as StoredFinding;
-    const outcome = await releaseRepository(
-      { policies, findings: new InMemoryRepositoryFindings([unreadable as StoredFinding]) },
-      archived,
-      config,
-      context,
+    const { outcome, policies } = release(
+      new InMemoryRepository({ imageFindings: [], holders: [unreadable] }),
     );
-    expect(outcome.status).toBe('skipped');
+    expect((await outcome).status).toBe('skipped');
     expect(policies.writes).toEqual([]);
   });
 
-  it('reads no findings for a repository it has not blocked', async () => {
-    const policies = new InMemoryPolicies(foreignPolicy);
-    const store = new InMemoryRepositoryFindings([]);
-    const outcome = await releaseRepository({ policies, findings: store }, archived, config, context);
-    expect(outcome).toMatchObject({
+  it('reads no findings and no images for a repository it has not blocked', async () => {
+    const repository = new InMemoryRepository({ imageFindings: [] });
+    const { outcome, policies } = release(repository, archived, {
+      policies: new InMemoryPolicies(foreignPolicy),
+    });
+    expect(await outcome).toMatchObject({
       status: 'skipped',
       reason: 'the repository is not blocked by this tool',
     });
-    expect(store.asked).toEqual([]);
+    expect(repository.asked).toEqual([]);
     expect(policies.writes).toEqual([]);
   });
 
   it('never releases for a finding that itself still asks for the block', async () => {
-    const policies = new InMemoryPolicies(blockedPolicy());
-    const outcome = await releaseRepository(
-      { policies, findings: new InMemoryRepositoryFindings([]) },
-      imageFinding,
-      config,
-      context,
+    const { outcome, policies } = release(new InMemoryRepository({ imageFindings: [] }), imageFinding);
+    expect((await outcome).status === 'skipped' && ((await outcome) as { reason: string }).reason).toMatch(
+      /itself is active at or above HIGH/,
     );
-    expect(outcome.status === 'skipped' && outcome.reason).toMatch(/itself is active at or above HIGH/);
     expect(policies.reads).toBe(0);
   });
 
   it('leaves an unreadable policy untouched', async () => {
     const policies = new InMemoryPolicies('{"Statement": ');
     await expect(
-      releaseRepository(
-        { policies, findings: new InMemoryRepositoryFindings([]) },
-        archived,
-        config,
-        context,
-      ),
+      release(new InMemoryRepository({ imageFindings: [] }), archived, { policies }).outcome,
     ).rejects.toBeInstanceOf(PolicyUnreadableError);
     expect(policies.writes).toEqual([]);
   });

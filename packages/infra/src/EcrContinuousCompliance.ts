@@ -222,8 +222,11 @@ export class EcrContinuousCompliance extends Construct {
           actions: ['securityhub:BatchUpdateFindings'],
           resources: [arn('securityhub', 'hub/default')],
         }),
-        // Automatic unblock reads what else holds the repository's block.
-        ...(settings.autoUnblock ? [readFindings] : []),
+        // Automatic unblock reads what else holds the repository's block: its images, and the
+        // findings about them.
+        ...(settings.autoUnblock
+          ? [new PolicyStatement({ actions: ['ecr:ListImages'], resources: [repositories] }), readFindings]
+          : []),
       ],
       anyRepository: true,
       onFailure,

@@ -114,10 +114,11 @@ export interface EcrContinuousComplianceProps {
   /**
    * Remove a block without a person's decision: when an image finding of this tool no longer asks
    * for a block (archived because the image was deleted or the vulnerabilities were fixed,
-   * suppressed by a person, or below `severityThreshold` after a re-scan) and no other active,
-   * unsuppressed finding of this tool in its repository is at or above the threshold, the function
-   * removes this tool's Deny statement (only it) and notes why on the finding. Works with or
-   * without `autoRemediation`. Needs image findings for every scanning: a granularity of
+   * suppressed by a person, or below `severityThreshold` after a re-scan), every image the
+   * repository still holds has an active image finding of this tool below the threshold, and no
+   * active, unsuppressed finding of this tool or of Amazon Inspector about them is at or above it,
+   * the function removes this tool's Deny statement (only it) and notes why on the finding. Works
+   * with or without `autoRemediation`. Needs image findings for every scanning: a granularity of
    * 'vulnerability' is refused with it.
    *
    * @default false

@@ -230,7 +230,7 @@ describe('automatic remediation', () => {
     }
   });
 
-  it('with automatic unblock, sends every image finding of this tool (one rule) and lets the function read findings', () => {
+  it('with automatic unblock, sends every image finding of this tool (one rule) and lets the function read findings and images', () => {
     const auto = synthesize({ props: { autoRemediation: true, autoUnblock: true }, bundle: false });
     try {
       const { stack } = auto;
@@ -256,10 +256,17 @@ describe('automatic remediation', () => {
       const role = stack.getLogicalId(
         stack.compliance.onCustomActionFunction.role?.node.defaultChild as CfnElement,
       );
-      expect(policyStatements(auto.template, role)).toContainEqual({
+      const statements = policyStatements(auto.template, role);
+      expect(statements).toContainEqual({
         Effect: 'Allow',
         Action: 'securityhub:GetFindings',
         Resource: partitionRegionAccount('securityhub', ':hub/default'),
+      });
+      // The images a repository holds: every one must be known below the threshold.
+      expect(statements).toContainEqual({
+        Effect: 'Allow',
+        Action: 'ecr:ListImages',
+        Resource: partitionRegionAccount('ecr', ':repository/*'),
       });
     } finally {
       rmSync(auto.outdir, { recursive: true, force: true });

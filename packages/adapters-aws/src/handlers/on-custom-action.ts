@@ -25,6 +25,7 @@ import {
   remediateAutomatically,
   unblockRepository,
 } from '@ecr-compliance/core';
+import { EcrRepositoryImages } from '../ecr/EcrRepositoryImages.js';
 import { EcrRepositoryPolicyStore } from '../ecr/EcrRepositoryPolicyStore.js';
 import { loadOnCustomActionConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
@@ -33,8 +34,10 @@ import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStor
 
 const config = loadOnCustomActionConfig(process.env);
 const logger = new Logger();
+const ecr = new ECRClient({ region: config.AWS_REGION });
 const deps = {
-  policies: new EcrRepositoryPolicyStore({ client: new ECRClient({ region: config.AWS_REGION }) }),
+  policies: new EcrRepositoryPolicyStore({ client: ecr }),
+  images: new EcrRepositoryImages({ client: ecr }),
   audit: new SecurityHubAuditTrail({ client: new SecurityHubClient({ region: config.AWS_REGION }) }),
   // The store owns its retries (quota-aware), so its client makes one attempt.
   findings: new SecurityHubFindingsStore({

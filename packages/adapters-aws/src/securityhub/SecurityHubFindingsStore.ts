@@ -6,12 +6,14 @@ import {
 } from '@aws-sdk/client-securityhub';
 import {
   EcrComplianceError,
+  FINDING_TYPE_FIELD,
   type FindingsStore,
   type ImageIdentity,
   imageArn,
   isAtOrAbove,
   PRODUCT_PREFIX,
   parseEcrArn,
+  partitionOf,
   productArn,
   type RepositoryFindings,
   type RepositoryIdentity,
@@ -40,6 +42,55 @@ export interface SecurityHubFindingsStoreOptions {
   readonly timer?: Timer;
   /** Random numbers in [0, 1) for the jitter. @default Math.random */
   readonly random?: () => number;
+}
+
+/** A stored finding with the fields the store checks again. */
+type ReadableFinding = StoredFinding & { ProductArn?: string; Resources?: ReadonlyArray<{ Id?: string }> };
+
+/** Whose findings a read asks for: its filters, and the same check on what comes back. */
+interface FindingSource {
+  readonly filters: AwsSecurityFindingFilters;
+  owns(finding: ReadableFinding): boolean;
+}
+
+/** This tool's findings: the account's default product, GeneratorId under `ecr-compliance/`. */
+function ours(region: string, accountId: string): FindingSource {
+  const product = productArn(region, accountId);
+  const prefix = `${PRODUCT_PREFIX}/`;
+  return {
+    filters: {
+      ProductArn: [{ Value: product, Comparison: 'EQUALS' }],
+      GeneratorId: [{ Value: prefix, Comparison: 'PREFIX' }],
+    },
+    owns: (f) =>
+      f.ProductArn === product && typeof f.GeneratorId === 'string' && f.GeneratorId.startsWith(prefix),
+  };
+}
+
+/** Amazon Inspector's own findings in Security Hub (enhanced scanning). */
+function inspector(region: string): FindingSource {
+  const product = `arn:${partitionOf(region)}:securityhub:${region}::product/aws/inspector`;
+  return {
+    filters: { ProductArn: [{ Value: product, Comparison: 'EQUALS' }] },
+    owns: (f) => f.ProductArn === product,
+  };
+}
+
+/**
+ * The resource Ids of a repository's images: a prefix for the filter (every finding about an image
+ * names it as `<repository ARN>/sha256:...`, whichever resources the filter looks at) and the exact
+ * check (the prefix also matches `<repository>/nested` repositories).
+ */
+function repositoryResources(repository: RepositoryIdentity) {
+  const arn = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
+  return {
+    prefix: `${arn}/`,
+    inRepository: (id: string | undefined) => {
+      if (id === undefined) return false;
+      const digest = parseEcrArn(id)?.imageDigest;
+      return digest !== undefined && id === `${arn}/${digest}`;
+    },
+  };
 }
 
 /** GetFindings' largest page. */
@@ -81,7 +132,7 @@ export class SecurityHubFindingsStore implements FindingsStore, RepositoryFindin
   async findingsOf(image: ImageIdentity): Promise<readonly StoredFinding[]> {
     const resource = imageArn(image);
     return this.#all(
-      productArn(image.region, image.accountId),
+      ours(image.region, image.accountId),
       { ResourceId: [{ Value: resource, Comparison: 'EQUALS' }] },
       (f) => (f.Resources ?? []).some((r) => r.Id === resource),
       "the image's",
@@ -92,58 +143,56 @@ export class SecurityHubFindingsStore implements FindingsStore, RepositoryFindin
     repository: RepositoryIdentity,
     options: { readonly atOrAbove: SeverityLabel },
   ): Promise<readonly StoredFinding[]> {
-    const arn = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
-    // Every finding of this tool names an image of the repository first (`<repository ARN>/sha256:...`),
-    // so a prefix on the resource Id finds them whichever resources the filter looks at.
-    const inRepository = (id: string | undefined) => {
-      if (id === undefined) return false;
-      const parts = parseEcrArn(id);
-      return id === arn || (parts?.imageDigest !== undefined && id === `${arn}/${parts.imageDigest}`);
+    const { prefix, inRepository } = repositoryResources(repository);
+    const filters: AwsSecurityFindingFilters = {
+      ResourceId: [{ Value: prefix, Comparison: 'PREFIX' }],
+      RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+      SeverityLabel: SEVERITY_LABELS.filter((label) => isAtOrAbove(label, options.atOrAbove)).map(
+        (label) => ({ Value: label, Comparison: 'EQUALS' as const }),
+      ),
+      WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
     };
+    const keep = (f: ReadableFinding) =>
+      f.RecordState !== 'ARCHIVED' && (f.Resources ?? []).some((r) => inRepository(r.Id));
+    // Two reads: Amazon Inspector's findings are of another product and generator.
+    return [
+      ...(await this.#all(ours(repository.region, repository.accountId), filters, keep, "the repository's")),
+      ...(await this.#all(inspector(repository.region), filters, keep, "Amazon Inspector's repository")),
+    ];
+  }
+
+  async activeImageFindingsOfRepository(repository: RepositoryIdentity): Promise<readonly StoredFinding[]> {
+    const { prefix, inRepository } = repositoryResources(repository);
     return this.#all(
-      productArn(repository.region, repository.accountId),
+      ours(repository.region, repository.accountId),
       {
-        ResourceId: [{ Value: `${arn}/`, Comparison: 'PREFIX' }],
+        ResourceId: [{ Value: prefix, Comparison: 'PREFIX' }],
         RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-        SeverityLabel: SEVERITY_LABELS.filter((label) => isAtOrAbove(label, options.atOrAbove)).map(
-          (label) => ({ Value: label, Comparison: 'EQUALS' as const }),
-        ),
-        WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
+        ProductFields: [{ Key: FINDING_TYPE_FIELD, Value: 'image', Comparison: 'EQUALS' }],
       },
-      (f) => f.RecordState !== 'ARCHIVED' && (f.Resources ?? []).some((r) => inRepository(r.Id)),
-      "the repository's",
+      (f) =>
+        f.RecordState !== 'ARCHIVED' &&
+        f.GeneratorId.endsWith('/image') &&
+        (f.Resources ?? []).some((r) => inRepository(r.Id)),
+      "the repository's image",
     );
   }
 
-  /** Every page of this tool's findings of `product` matching `filters`, kept only where `keep` agrees. */
+  /** Every page of `source`'s findings matching `filters`, kept only where `source` and `keep` agree. */
   async #all(
-    product: string,
+    source: FindingSource,
     filters: AwsSecurityFindingFilters,
-    keep: (finding: StoredFinding & { Resources?: ReadonlyArray<{ Id?: string }> }) => boolean,
+    keep: (finding: ReadableFinding) => boolean,
     whose: string,
   ): Promise<readonly StoredFinding[]> {
-    const prefix = `${PRODUCT_PREFIX}/`;
-    const allFilters: AwsSecurityFindingFilters = {
-      ...filters,
-      ProductArn: [{ Value: product, Comparison: 'EQUALS' }],
-      GeneratorId: [{ Value: prefix, Comparison: 'PREFIX' }],
-    };
+    const allFilters: AwsSecurityFindingFilters = { ...filters, ...source.filters };
     const out: StoredFinding[] = [];
     let token: string | undefined;
     do {
       const page = await this.#page({ Filters: allFilters, MaxResults: PAGE_SIZE, NextToken: token }, whose);
       for (const finding of page.Findings ?? []) {
-        const f = finding as unknown as StoredFinding & {
-          ProductArn?: string;
-          Resources?: ReadonlyArray<{ Id?: string }>;
-        };
-        if (
-          f.ProductArn === product &&
-          typeof f.GeneratorId === 'string' &&
-          f.GeneratorId.startsWith(prefix) &&
-          keep(f)
-        )
-          out.push(f);
+        const f = finding as unknown as ReadableFinding;
+        if (source.owns(f) && keep(f)) out.push(f);
       }
       token = page.NextToken || undefined;
     } while (token);

@@ -13,6 +13,7 @@ import {
   BatchDeleteImageCommand,
   ECRClient,
   GetRepositoryPolicyCommand,
+  PutImageCommand,
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
 import { type AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
@@ -31,6 +32,7 @@ import {
   inspectorScanEvent,
   lambdaContext,
   loadHandler,
+  manifest,
   pushScannedImage,
 } from '../support/world.js';
 
@@ -366,5 +368,86 @@ describe('automatic remediation and unblock against the emulator', () => {
       reason: 'the repository is not blocked by this tool',
     });
     expect(await policyOf(REPOSITORY)).toEqual({ Version: '2012-10-17', Statement: [FOREIGN_STATEMENT] });
+  });
+});
+
+describe('automatic unblock never releases a repository with an image it cannot vouch for', () => {
+  const REPOSITORY = 'team-u/with-unscanned';
+  let onImageScan: Handler;
+  let onImageAction: Handler;
+  let onCustomAction: Handler;
+  let scanned: string;
+  let unscanned: string;
+
+  beforeAll(async () => {
+    const env = handlerEnvironment(moto.endpoint, { AUTO_REMEDIATION: 'true', AUTO_UNBLOCK: 'true' });
+    onImageScan = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-scan.js', env))
+      .handler;
+    onImageAction = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-action.js', env))
+      .handler;
+    onCustomAction = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-custom-action.js', env))
+      .handler;
+    scanned = await pushScannedImage(ecr, moto.endpoint, moto.region, {
+      repository: REPOSITORY,
+      tag: 'scanned',
+      findings: [
+        {
+          name: 'CVE-2024-6119',
+          severity: 'CRITICAL',
+          attributes: [{ key: 'package_name', value: 'openssl' }],
+        },
+      ],
+    });
+    // Pushed without a scan (scan on push off, or a scan that failed): no finding says anything about it.
+    const { text } = manifest(`${REPOSITORY}:unscanned`);
+    const pushed = await ecr.send(
+      new PutImageCommand({ repositoryName: REPOSITORY, imageTag: 'unscanned', imageManifest: text }),
+    );
+    unscanned = pushed.image?.imageId?.imageDigest ?? '';
+    await quietly(() =>
+      onImageScan(
+        imageScanEvent({ id: 'b0b1-0001', repository: REPOSITORY, digest: scanned }),
+        lambdaContext('on-image-scan'),
+      ),
+    );
+  });
+
+  const remediate = async (id: string) => {
+    const event = findingsImportedEvent({ id, finding: await imageFindingOf(REPOSITORY, scanned) });
+    return quietly(() => onCustomAction(event, lambdaContext('on-custom-action')));
+  };
+
+  it('keeps the block after the vulnerable image is deleted while an unscanned image stays', async () => {
+    expect((await remediate('b0b1-0010')).outcomes[0]).toMatchObject({ status: 'blocked', changed: true });
+    await ecr.send(
+      new BatchDeleteImageCommand({ repositoryName: REPOSITORY, imageIds: [{ imageDigest: scanned }] }),
+    );
+    await quietly(() =>
+      onImageAction(
+        imageActionEvent({ id: 'b0b1-0011', repository: REPOSITORY, digest: scanned }),
+        lambdaContext('on-image-action'),
+      ),
+    );
+
+    const kept = await remediate('b0b1-0012');
+
+    expect(kept.outcomes[0]).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining(
+        `have no active image finding of this tool (never scanned, or their findings expired or were archived), e.g. ${unscanned}`,
+      ),
+    });
+    expect((await policyOf(REPOSITORY))?.Statement.map((s) => s.Sid)).toEqual([BLOCK_STATEMENT_SID]);
+  });
+
+  it('releases once the unscanned image is gone too, deleting the policy that was only the block', async () => {
+    await ecr.send(
+      new BatchDeleteImageCommand({ repositoryName: REPOSITORY, imageIds: [{ imageDigest: unscanned }] }),
+    );
+
+    const released = await remediate('b0b1-0020');
+
+    expect(released.outcomes[0]).toMatchObject({ status: 'unblocked', changed: true, policyDeleted: true });
+    expect(await policyOf(REPOSITORY)).toBeNull();
   });
 });

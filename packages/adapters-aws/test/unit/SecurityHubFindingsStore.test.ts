@@ -158,45 +158,70 @@ describe('SecurityHubFindingsStore', () => {
   });
 });
 
-describe('SecurityHubFindingsStore.activeFindingsOfRepository', () => {
+describe('SecurityHubFindingsStore: the findings about a repository (automatic unblock)', () => {
   const repository = { accountId: ACCOUNT, region: 'us-east-1', repositoryName: REPOSITORY };
   const REPOSITORY_ARN = repositoryArn('us-east-1', ACCOUNT, REPOSITORY);
+  const INSPECTOR = 'arn:aws:securityhub:us-east-1::product/aws/inspector';
   const imageFindingOf = (id: string, overrides: Record<string, unknown> = {}) =>
     stored(id, {
       GeneratorId: 'ecr-compliance/ecr-basic/image',
+      ProductFields: { 'ecr-compliance/FindingType': 'image' },
       Resources: [
         { Type: 'AwsEcrContainerImage', Id: IMAGE_ARN },
         { Type: 'AwsEcrRepository', Id: REPOSITORY_ARN },
       ],
       ...overrides,
     });
+  const inspectorFinding = (id: string, overrides: Record<string, unknown> = {}) => ({
+    Id: `arn:aws:inspector2:us-east-1:${ACCOUNT}:finding/${id}`,
+    ProductArn: INSPECTOR,
+    GeneratorId: 'AWSInspector',
+    CreatedAt: '2026-11-20T10:16:02.000Z',
+    UpdatedAt: '2026-11-20T10:16:02.000Z',
+    RecordState: 'ACTIVE',
+    Resources: [{ Type: 'AwsEcrContainerImage', Id: IMAGE_ARN }],
+    ...overrides,
+  });
   const atOrAbove = { atOrAbove: 'HIGH' } as const;
+  const common = {
+    ResourceId: [{ Value: `${REPOSITORY_ARN}/`, Comparison: 'PREFIX' }],
+    RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+    SeverityLabel: [
+      { Value: 'HIGH', Comparison: 'EQUALS' },
+      { Value: 'CRITICAL', Comparison: 'EQUALS' },
+    ],
+    WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
+  };
 
-  it("asks for this tool's active, unsuppressed findings of the repository's images at or above the threshold", async () => {
+  it("reads this tool's and Amazon Inspector's active, unsuppressed findings at or above the threshold", async () => {
     securityHub
       .on(GetFindingsCommand)
-      .resolvesOnce({ Findings: [imageFindingOf('a') as never], NextToken: 'page-2' })
-      .resolves({ Findings: [stored('b') as never] });
+      .callsFake((input) =>
+        input.Filters?.ProductArn?.[0]?.Value === INSPECTOR
+          ? { Findings: [inspectorFinding('i')] }
+          : input.NextToken
+            ? { Findings: [stored('b')] }
+            : { Findings: [imageFindingOf('a')], NextToken: 'page-2' },
+      );
 
     const found = await store().store.activeFindingsOfRepository(repository, atOrAbove);
 
-    expect(found.map((f) => f.Id)).toEqual(['ecr-compliance/ecr-basic/a', 'ecr-compliance/ecr-basic/b']);
+    expect(found.map((f) => f.Id)).toEqual([
+      'ecr-compliance/ecr-basic/a',
+      'ecr-compliance/ecr-basic/b',
+      `arn:aws:inspector2:us-east-1:${ACCOUNT}:finding/i`,
+    ]);
     expect(securityHub.commandCalls(GetFindingsCommand).map((call) => call.args[0].input)).toEqual([
       {
         Filters: {
-          ResourceId: [{ Value: `${REPOSITORY_ARN}/`, Comparison: 'PREFIX' }],
-          RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-          SeverityLabel: [
-            { Value: 'HIGH', Comparison: 'EQUALS' },
-            { Value: 'CRITICAL', Comparison: 'EQUALS' },
-          ],
-          WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
+          ...common,
           ProductArn: [{ Value: PRODUCT_ARN, Comparison: 'EQUALS' }],
           GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
         },
         MaxResults: 100,
       },
       expect.objectContaining({ NextToken: 'page-2' }),
+      { Filters: { ...common, ProductArn: [{ Value: INSPECTOR, Comparison: 'EQUALS' }] }, MaxResults: 100 },
     ]);
   });
 
@@ -209,24 +234,20 @@ describe('SecurityHubFindingsStore.activeFindingsOfRepository', () => {
 
   it('keeps only active findings of images of exactly this repository, for a store that ignores the filters', async () => {
     const nested = repositoryArn('us-east-1', ACCOUNT, `${REPOSITORY}/nested`);
+    const longer = repositoryArn('us-east-1', ACCOUNT, `${REPOSITORY}-2`);
     securityHub.on(GetFindingsCommand).resolves({
       Findings: [
         imageFindingOf('keep-image-finding'),
         stored('keep-vulnerability-finding'),
+        inspectorFinding('keep-inspector'),
         imageFindingOf('archived', { RecordState: 'ARCHIVED' }),
+        inspectorFinding('archived-inspector', { RecordState: 'ARCHIVED' }),
         stored('nested-repository', {
           Resources: [{ Type: 'AwsEcrContainerImage', Id: `${nested}/${DIGEST}` }],
         }),
-        stored('longer-name', {
-          Resources: [
-            {
-              Type: 'AwsEcrContainerImage',
-              Id: `${repositoryArn('us-east-1', ACCOUNT, `${REPOSITORY}-2`)}/${DIGEST}`,
-            },
-          ],
-        }),
+        stored('longer-name', { Resources: [{ Type: 'AwsEcrContainerImage', Id: `${longer}/${DIGEST}` }] }),
         imageFindingOf('other-product', {
-          ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/inspector',
+          ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/guardduty',
         }),
         imageFindingOf('other-generator', { GeneratorId: 'someone-else/image' }),
       ] as never,
@@ -234,10 +255,36 @@ describe('SecurityHubFindingsStore.activeFindingsOfRepository', () => {
 
     const found = await store().store.activeFindingsOfRepository(repository, atOrAbove);
 
+    // A store that ignores filters answers both reads with everything: each keeps its own product's.
     expect(found.map((f) => f.Id)).toEqual([
       'ecr-compliance/ecr-basic/keep-image-finding',
       'ecr-compliance/ecr-basic/keep-vulnerability-finding',
+      `arn:aws:inspector2:us-east-1:${ACCOUNT}:finding/keep-inspector`,
     ]);
+  });
+
+  it("reads the active image findings of the repository's images, of any severity", async () => {
+    securityHub.on(GetFindingsCommand).resolves({
+      Findings: [
+        imageFindingOf('image', { Severity: { Label: 'LOW' } }),
+        stored('vulnerability-finding'),
+        imageFindingOf('archived', { RecordState: 'ARCHIVED' }),
+      ] as never,
+    });
+
+    const found = await store().store.activeImageFindingsOfRepository(repository);
+
+    expect(found.map((f) => f.Id)).toEqual(['ecr-compliance/ecr-basic/image']);
+    expect(securityHub).toHaveReceivedCommandExactlyOnceWith(GetFindingsCommand, {
+      Filters: {
+        ResourceId: [{ Value: `${REPOSITORY_ARN}/`, Comparison: 'PREFIX' }],
+        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+        ProductFields: [{ Key: 'ecr-compliance/FindingType', Value: 'image', Comparison: 'EQUALS' }],
+        ProductArn: [{ Value: PRODUCT_ARN, Comparison: 'EQUALS' }],
+        GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
+      },
+      MaxResults: 100,
+    });
   });
 
   it('names the repository in the error of a read that cannot be retried', async () => {

@@ -9,6 +9,7 @@ import {
   DeleteRepositoryPolicyCommand,
   ECRClient,
   GetRepositoryPolicyCommand,
+  ListImagesCommand,
   RepositoryPolicyNotFoundException,
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
@@ -58,6 +59,8 @@ function findingsOf(repositoryName: string) {
 const [high, medium, image] = findingsOf(REPOSITORY) as [any, any, any];
 const [otherHigh] = findingsOf(OTHER_REPOSITORY) as [any];
 
+const digestOf = (finding: { Resources: Array<{ Id: string }> }) =>
+  /sha256:[a-f0-9]{64}/.exec(finding.Resources[0]?.Id ?? '')?.[0] ?? '';
 const repositoryArn = (name: string) => `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/${name}`;
 const LAMBDA_STATEMENT = {
   Sid: 'LambdaECRImageRetrievalPolicy',
@@ -476,6 +479,7 @@ describe('on-custom-action: automatic remediation', () => {
 
     // The image is deleted: its image finding comes back ARCHIVED, and nothing else holds the block.
     ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: policy(LAMBDA_STATEMENT, DENY_STATEMENT) });
+    ecr.on(ListImagesCommand).resolves({ imageIds: [] });
     securityHub.on(GetFindingsCommand).resolves({ Findings: [] });
     const archived = { ...image, RecordState: 'ARCHIVED' };
     const released = await both(imported('7a1c0000-0011', [archived]), lambdaContext('on-custom-action'));
@@ -487,44 +491,66 @@ describe('on-custom-action: automatic remediation', () => {
       audit: { recorded: true },
     });
     expect(written()[1]?.policy.Statement).toEqual([LAMBDA_STATEMENT]);
-    expect(securityHub).toHaveReceivedCommandExactlyOnceWith(GetFindingsCommand, {
-      Filters: {
-        ResourceId: [{ Value: `${repositoryArn(REPOSITORY)}/`, Comparison: 'PREFIX' }],
-        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-        SeverityLabel: [
-          { Value: 'HIGH', Comparison: 'EQUALS' },
-          { Value: 'CRITICAL', Comparison: 'EQUALS' },
-        ],
-        WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
-        ProductArn: [
-          {
-            Value: `arn:aws:securityhub:us-east-1:${ACCOUNT}:product/${ACCOUNT}/default`,
-            Comparison: 'EQUALS',
-          },
-        ],
-        GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
-      },
-      MaxResults: 100,
+    expect(ecr).toHaveReceivedCommandWith(ListImagesCommand, {
+      repositoryName: REPOSITORY,
+      registryId: ACCOUNT,
     });
+    const prefix = [{ Value: `${repositoryArn(REPOSITORY)}/`, Comparison: 'PREFIX' }];
+    const ours = {
+      ProductArn: [
+        {
+          Value: `arn:aws:securityhub:us-east-1:${ACCOUNT}:product/${ACCOUNT}/default`,
+          Comparison: 'EQUALS',
+        },
+      ],
+      GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
+    };
+    const holders = {
+      ResourceId: prefix,
+      RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+      SeverityLabel: [
+        { Value: 'HIGH', Comparison: 'EQUALS' },
+        { Value: 'CRITICAL', Comparison: 'EQUALS' },
+      ],
+      WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
+    };
+    expect(securityHub.commandCalls(GetFindingsCommand).map((call) => call.args[0].input.Filters)).toEqual([
+      {
+        ResourceId: prefix,
+        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+        ProductFields: [{ Key: 'ecr-compliance/FindingType', Value: 'image', Comparison: 'EQUALS' }],
+        ...ours,
+      },
+      { ...holders, ...ours },
+      {
+        ...holders,
+        ProductArn: [{ Value: 'arn:aws:securityhub:us-east-1::product/aws/inspector', Comparison: 'EQUALS' }],
+      },
+    ]);
     expect(securityHub.commandCalls(BatchUpdateFindingsCommand)[1]?.args[0].input).toMatchObject({
       FindingIdentifiers: [{ Id: image.Id, ProductArn: image.ProductArn }],
       Note: {
         Text: expect.stringMatching(
-          /^Unblocked pulls: pulls allowed: no active finding at or above HIGH left in the repository on .* by ecr-compliance automatic remediation$/,
+          /^Unblocked pulls: pulls allowed: every image of the repository is below HIGH on .* by ecr-compliance automatic remediation$/,
         ),
       },
     });
   });
 
-  it('keeps the block while another active image finding of the repository is at or above the threshold', async () => {
+  it('keeps the block while another image of the repository is at or above the threshold', async () => {
     const unblocking = (
       await loadHandler<{ handler: Handler }>(HANDLER, environment({ AUTO_UNBLOCK: 'true' }))
     ).handler;
     ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: policy(DENY_STATEMENT) });
-    const otherImage = { ...image, Id: image.Id.replace(/sha256:[a-f0-9]+/, `sha256:${'c'.repeat(64)}`) };
+    const otherDigest = `sha256:${'c'.repeat(64)}`;
+    const otherImage = JSON.parse(JSON.stringify(image).replaceAll(/sha256:[a-f0-9]{64}/g, otherDigest));
+    ecr.on(ListImagesCommand).resolves({
+      imageIds: [{ imageDigest: digestOf(image), imageTag: '1.8.2' }, { imageDigest: otherDigest }],
+    });
     securityHub.on(GetFindingsCommand).resolves({ Findings: [otherImage] });
     const lowered = {
       ...image,
+      UpdatedAt: '2026-11-21T10:00:00.000Z',
       Severity: { Label: 'LOW', Normalized: 1 },
       FindingProviderFields: { ...image.FindingProviderFields, Severity: { Label: 'LOW', Original: 'LOW' } },
     };
@@ -538,6 +564,27 @@ describe('on-custom-action: automatic remediation', () => {
     expect(ecr).not.toHaveReceivedCommand(SetRepositoryPolicyCommand);
     expect(ecr).not.toHaveReceivedCommand(DeleteRepositoryPolicyCommand);
     expect(securityHub).not.toHaveReceivedCommand(BatchUpdateFindingsCommand);
+  });
+
+  it('keeps the block while an image of the repository has no image finding at all', async () => {
+    const unblocking = (
+      await loadHandler<{ handler: Handler }>(HANDLER, environment({ AUTO_UNBLOCK: 'true' }))
+    ).handler;
+    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: policy(DENY_STATEMENT) });
+    ecr.on(ListImagesCommand).resolves({ imageIds: [{ imageDigest: `sha256:${'d'.repeat(64)}` }] });
+    securityHub.on(GetFindingsCommand).resolves({ Findings: [] });
+
+    const result = await unblocking(
+      imported('7a1c0000-0014', [{ ...image, RecordState: 'ARCHIVED' }]),
+      lambdaContext('on-custom-action'),
+    );
+
+    expect(result.outcomes[0]).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining('1 image(s) of the repository have no active image finding'),
+    });
+    expect(ecr).not.toHaveReceivedCommand(SetRepositoryPolicyCommand);
+    expect(ecr).not.toHaveReceivedCommand(DeleteRepositoryPolicyCommand);
   });
 
   it('with only automatic unblock on, does not block for a finding at or above the threshold', async () => {

@@ -99,6 +99,8 @@ type CvssEntry = NonNullable<AsffVulnerability['Cvss']>[number];
 
 const field = (name: string) => `${PRODUCT_PREFIX}/${name}`;
 const PACKAGE_COUNT = field('PackageCount');
+/** ProductFields key that says which kind of finding this is: `vulnerability` or `image`. */
+export const FINDING_TYPE_FIELD = field('FindingType');
 const SOURCE_FINDING_ID = field('SourceFindingId');
 
 /** Drops undefined values, blank strings and empty arrays, which Security Hub rejects. */
@@ -145,7 +147,7 @@ function imageResource(image: ScannedImage): AsffResource {
 
 function baseFields(image: ScannedImage, kind: 'vulnerability' | 'image'): Record<string, string> {
   const fields: Record<string, string> = {
-    [field('FindingType')]: kind,
+    [FINDING_TYPE_FIELD]: kind,
     [field('Scanner')]: image.scanner.id,
     [field('RepositoryName')]: image.repositoryName,
     [field('ImageDigest')]: image.imageDigest,

@@ -1,6 +1,6 @@
-import { repositoryArn } from '../asff/identity.js';
+import { parseEcrArn, repositoryArn } from '../asff/identity.js';
 import { isBlocked, parsePolicy } from '../policy/denyPolicy.js';
-import type { RepositoryFindings, StoredFinding } from '../ports.js';
+import type { RepositoryFindings, RepositoryImages, StoredFinding } from '../ports.js';
 import { type ActionFinding, ActionFindingSchema } from '../schemas.js';
 import { isAtOrAbove, type SeverityLabel } from '../severity.js';
 import {
@@ -24,9 +24,10 @@ export interface AutomaticRemediationConfig extends RepositoryActionConfig {
   readonly unblock: boolean;
 }
 
-/** Dependencies of automatic remediation; `findings` is needed for automatic unblock only. */
+/** Dependencies of automatic remediation; `findings` and `images` are needed for automatic unblock only. */
 export interface AutomaticRemediationDeps extends RepositoryActionDeps {
   readonly findings?: RepositoryFindings;
+  readonly images?: RepositoryImages;
 }
 
 /**
@@ -78,12 +79,20 @@ export async function remediateAutomatically(
 }
 
 /**
- * Use case "automatic unblock": when the repository of the finding carries our Deny statement and
- * no active, unsuppressed finding of this tool (image or vulnerability finding, of any image of the
- * repository) at or above the threshold is left, remove
- * the statement (and only it) and say so on the finding's audit trail. The triggering finding
- * counts as it is in the event (the newest state); the store is read for the repository's others.
- * A stored finding that cannot be read as a finding keeps the block (nothing is assumed fixed).
+ * Use case "automatic unblock": remove our Deny statement (and only it) from the repository of the
+ * finding, and say why on the finding's audit trail, only when all of this holds:
+ *
+ * - the repository carries our statement (one policy read settles the common case);
+ * - every image the repository holds now has an ACTIVE image finding of this tool, and none of
+ *   them asks for a block: an image never scanned, or whose findings expired (Security Hub deletes
+ *   a finding 90 days after its last update) or were archived while it stays, cannot be called clean;
+ * - no ACTIVE, unsuppressed finding of this tool or of Amazon Inspector about the repository's
+ *   images is at or above the threshold.
+ *
+ * The triggering finding counts as the event has it, unless the store holds a newer copy of it
+ * (a later UpdatedAt, or the same UpdatedAt and a later ProcessedAt): a stale event, delivered
+ * late or redriven, never outweighs what Security Hub shows now. A stored finding that cannot be
+ * read keeps the block; nothing is assumed fixed.
  *
  * @throws PolicyUnreadableError when the current policy cannot be read (it is left untouched)
  */
@@ -96,36 +105,55 @@ export async function releaseRepository(
   const checked = check(rawFinding, config.accountId, config.region);
   if (!checked.ok) return { status: 'skipped', findingId: findingIdOf(rawFinding), reason: checked.reason };
   const { finding, repository } = checked;
+  const skipped = (reason: string): RepositoryActionOutcome => ({
+    status: 'skipped',
+    findingId: finding.Id,
+    reason,
+  });
   const threshold = config.severityThreshold ?? 'HIGH';
   if (verdict(finding, threshold) !== 'release') {
-    return {
-      status: 'skipped',
-      findingId: finding.Id,
-      reason: `the finding itself is active at or above ${threshold} (or of unknown severity)`,
-    };
+    return skipped(`the finding itself is active at or above ${threshold} (or of unknown severity)`);
   }
-  // Cheapest first: one policy read settles the common case of a repository that is not blocked.
   if (!isBlocked(parsePolicy(await deps.policies.get(repository)))) {
-    return { status: 'skipped', findingId: finding.Id, reason: 'the repository is not blocked by this tool' };
+    return skipped('the repository is not blocked by this tool');
   }
-  if (!deps.findings) {
-    return { status: 'skipped', findingId: finding.Id, reason: 'no findings store configured' };
+  if (!deps.findings || !deps.images) return skipped('no findings store or image list configured');
+  const identity = {
+    accountId: repository.registryId,
+    region: repository.region,
+    repositoryName: repository.repositoryName,
+  };
+  const trigger = rawFinding as StoredFinding;
+  const current = (stored: StoredFinding): StoredFinding =>
+    stored.Id === finding.Id && !isNewer(stored, trigger) ? trigger : stored;
+
+  // Every image there is now must be known, and known not to ask for a block.
+  const digests = await deps.images.digestsOf(repository);
+  const imageFindings = (await deps.findings.activeImageFindingsOfRepository(identity)).map(current);
+  if (!imageFindings.some((f) => f.Id === finding.Id) && digestOf(trigger) !== undefined) {
+    imageFindings.push(trigger);
   }
-  const others = await deps.findings.activeFindingsOfRepository(
-    {
-      accountId: repository.registryId,
-      region: repository.region,
-      repositoryName: repository.repositoryName,
-    },
-    { atOrAbove: threshold },
+  const known = new Set<string>();
+  for (const f of imageFindings) {
+    const digest = digestOf(f);
+    if (digest !== undefined && f.RecordState !== 'ARCHIVED') known.add(digest);
+  }
+  const unknown = digests.filter((digest) => !known.has(digest));
+  if (unknown.length > 0) {
+    return skipped(
+      `${unknown.length} image(s) of the repository have no active image finding of this tool (never scanned, or their findings expired or were archived), e.g. ${unknown[0]}; the block stays`,
+    );
+  }
+  const holders = [
+    ...imageFindings,
+    ...(await deps.findings.activeFindingsOfRepository(identity, { atOrAbove: threshold })).map(current),
+  ].filter(
+    (f, index, all) => all.findIndex((other) => other.Id === f.Id) === index && holdsBlock(f, threshold),
   );
-  const holding = others.filter((f) => f.Id !== finding.Id && holdsBlock(f, threshold));
-  if (holding.length > 0) {
-    return {
-      status: 'skipped',
-      findingId: finding.Id,
-      reason: `${holding.length} active finding(s) at or above ${threshold} still hold the block, e.g. ${holding[0]?.Id}`,
-    };
+  if (holders.length > 0) {
+    return skipped(
+      `${holders.length} active finding(s) at or above ${threshold} still hold the block, e.g. ${holders[0]?.Id}`,
+    );
   }
   const change = await changeRepositoryPolicy(deps.policies, repository, 'unblock');
   const arn = repositoryArn(repository.region, repository.registryId, repository.repositoryName);
@@ -141,13 +169,35 @@ export async function releaseRepository(
     audit: change.changed
       ? await audit(deps.audit, finding, {
           action: 'unblock',
-          outcome: `pulls allowed: no active finding at or above ${threshold} left in the repository${change.deleted ? ', policy deleted' : ''}`,
+          outcome: `pulls allowed: every image of the repository is below ${threshold}${change.deleted ? ', policy deleted' : ''}`,
           repositoryArn: arn,
           at: context.now,
           by: context.actor,
         })
       : { recorded: false, skipped: 'automatic remediation records changes only' },
   };
+}
+
+/** Whether the stored copy of a finding is newer than the event's: a later UpdatedAt, or a later ProcessedAt at the same UpdatedAt. */
+function isNewer(stored: StoredFinding, event: StoredFinding): boolean {
+  const time = (value: unknown) => (typeof value === 'string' ? Date.parse(value) : Number.NaN);
+  const [storedUpdate, eventUpdate] = [time(stored.UpdatedAt), time(event.UpdatedAt)];
+  if (!Number.isNaN(storedUpdate) && !Number.isNaN(eventUpdate) && storedUpdate !== eventUpdate) {
+    return storedUpdate > eventUpdate;
+  }
+  return time(stored.ProcessedAt) > time(event.ProcessedAt);
+}
+
+/** The digest of the image a finding is about: from its first ECR image resource. */
+function digestOf(finding: StoredFinding): string | undefined {
+  const resources = (finding as { Resources?: unknown }).Resources;
+  if (!Array.isArray(resources)) return undefined;
+  for (const resource of resources) {
+    const id = (resource as { Id?: unknown } | null)?.Id;
+    const digest = typeof id === 'string' ? parseEcrArn(id)?.imageDigest : undefined;
+    if (digest !== undefined) return digest;
+  }
+  return undefined;
 }
 
 function holdsBlock(stored: StoredFinding, threshold: SeverityLabel): boolean {
