@@ -128,6 +128,11 @@ export interface RepositoryFindings {
   ): Promise<readonly StoredFinding[]>;
   /** The ACTIVE image-level findings of this tool about the repository's images, of any severity. */
   activeImageFindingsOfRepository(repository: RepositoryIdentity): Promise<readonly StoredFinding[]>;
+  /** The stored copy of one finding, in any RecordState, or undefined when the store has none. */
+  findingById(finding: {
+    readonly id: string;
+    readonly productArn: string;
+  }): Promise<StoredFinding | undefined>;
 }
 
 /** The images a repository holds now. */

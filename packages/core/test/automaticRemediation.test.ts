@@ -11,6 +11,7 @@ import {
   type RepositoryImages,
   type RepositoryPolicyStore,
   type RepositoryReference,
+  ResourceNotFoundError,
   releaseRepository,
   remediateAutomatically,
   type StoredFinding,
@@ -79,6 +80,10 @@ class InMemoryRepository implements RepositoryFindings, RepositoryImages {
       readonly holders?: readonly StoredFinding[];
       /** The images there are; default: those of the image findings. */
       readonly digests?: readonly string[];
+      /** Stored copies in any state, found by Id before the lists above. */
+      readonly stored?: readonly StoredFinding[];
+      /** The repository was deleted. */
+      readonly gone?: boolean;
     },
   ) {
     this.digests = [...(state.digests ?? state.imageFindings.map(digestOf))];
@@ -90,8 +95,16 @@ class InMemoryRepository implements RepositoryFindings, RepositoryImages {
   async activeImageFindingsOfRepository(_: RepositoryIdentity) {
     return this.state.imageFindings;
   }
-  async digestsOf(_: RepositoryReference) {
+  async digestsOf(repository: RepositoryReference) {
+    if (this.state.gone) {
+      throw new ResourceNotFoundError('repository', `repository ${repository.repositoryName} not found`);
+    }
     return this.digests;
+  }
+  async findingById(finding: { id: string }) {
+    return [...(this.state.stored ?? []), ...this.state.imageFindings, ...(this.state.holders ?? [])].find(
+      (f) => f.Id === finding.id,
+    );
   }
 }
 
@@ -107,6 +120,12 @@ function otherImageFinding(patch: Record<string, unknown>): StoredFinding {
     ...patch,
   } as StoredFinding;
 }
+
+/** A finding's severity as a re-scan sets it: the provider's, copied to the top level. */
+const rated = (label: string) => ({
+  Severity: { Label: label },
+  FindingProviderFields: { Severity: { Label: label, Original: label } },
+});
 
 const at = (minutes: number) =>
   new Date(Date.parse('2026-11-21T07:00:00.000Z') + minutes * 60_000).toISOString();
@@ -277,7 +296,7 @@ describe('releaseRepository (automatic unblock)', () => {
   it('removes only our statement when every image left is below the threshold, and says why', async () => {
     const audit = new InMemoryAudit();
     const repository = new InMemoryRepository({
-      imageFindings: [otherImageFinding({ Severity: { Label: 'MEDIUM' } })],
+      imageFindings: [otherImageFinding(rated('MEDIUM'))],
       holders: [
         otherImageFinding({ RecordState: 'ARCHIVED' }),
         otherImageFinding({ Workflow: { Status: 'SUPPRESSED' } }),
@@ -401,7 +420,7 @@ describe('releaseRepository (automatic unblock)', () => {
     );
     expect(await outcome).toMatchObject({
       status: 'skipped',
-      reason: expect.stringContaining('still hold the block'),
+      reason: expect.stringContaining('a newer state of the finding'),
     });
     expect(policies.writes).toEqual([]);
   });
@@ -464,5 +483,110 @@ describe('releaseRepository (automatic unblock)', () => {
       release(new InMemoryRepository({ imageFindings: [] }), archived, { policies }).outcome,
     ).rejects.toBeInstanceOf(PolicyUnreadableError);
     expect(policies.writes).toEqual([]);
+  });
+
+  it('keeps the block when the stored copy is newer and ARCHIVED while its image stays (a tag deleted)', async () => {
+    const lowEvent = { ...belowThreshold, UpdatedAt: at(10) };
+    const archivedLater = {
+      ...clone(imageFinding),
+      RecordState: 'ARCHIVED',
+      UpdatedAt: at(30),
+    } as StoredFinding;
+    const { outcome, policies } = release(
+      new InMemoryRepository({ imageFindings: [], digests: [DIGEST], stored: [archivedLater] }),
+      lowEvent,
+    );
+    expect(await outcome).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining('have no active image finding of this tool'),
+    });
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('keeps the block when only the holders read has a newer copy of the finding that asks for it', async () => {
+    const critical = {
+      ...clone(imageFinding),
+      UpdatedAt: at(90),
+      Severity: { Label: 'CRITICAL' },
+    } as StoredFinding;
+    const { outcome, policies } = release(
+      new InMemoryRepository({ imageFindings: [], digests: [DIGEST], holders: [critical] }),
+      belowThreshold,
+    );
+    expect(await outcome).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining('a newer state of the finding'),
+    });
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('fails closed on an event whose times cannot be read: the stored copy decides', async () => {
+    const { UpdatedAt: _u, ProcessedAt: _p, ...timeless } = clone(belowThreshold) as Record<string, unknown>;
+    const storedHigh = clone(imageFinding) as StoredFinding;
+    const { outcome, policies } = release(
+      new InMemoryRepository({ imageFindings: [storedHigh], digests: [DIGEST] }),
+      { ...timeless, UpdatedAt: 'yesterday' },
+    );
+    expect((await outcome).status).toBe('skipped');
+    expect(policies.writes).toEqual([]);
+  });
+
+  it.each([
+    ['an Inspector finding', () => ({ ...clone(inspectorFinding), ...rated('LOW') })],
+    [
+      'a vulnerability finding of this tool',
+      () => ({
+        ...(findings.find((f) => !f.GeneratorId.endsWith('/image')) as object),
+        ...rated('LOW'),
+      }),
+    ],
+  ])('does not take %s as proof that its image is clean', async (_, trigger) => {
+    const { outcome, policies } = release(
+      new InMemoryRepository({ imageFindings: [], digests: [DIGEST] }),
+      trigger(),
+    );
+    expect(await outcome).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining('have no active image finding of this tool'),
+    });
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('keeps the block for a label that is no ASFF label when the provider says CRITICAL', async () => {
+    const odd = otherImageFinding({
+      Severity: { Label: 'UNTRIAGED' },
+      FindingProviderFields: { Severity: { Label: 'CRITICAL' } },
+    });
+    const { outcome, policies } = release(new InMemoryRepository({ imageFindings: [odd] }));
+    expect((await outcome).status).toBe('skipped');
+    expect(policies.writes).toEqual([]);
+  });
+
+  it("does not let a person's triage down outlive a later scan the provider rates CRITICAL", async () => {
+    const triaged = otherImageFinding({
+      Severity: { Label: 'LOW', Original: 'CRITICAL' },
+      FindingProviderFields: { Severity: { Label: 'CRITICAL', Original: 'CRITICAL' } },
+    });
+    const { outcome, policies } = release(new InMemoryRepository({ imageFindings: [triaged] }));
+    expect(await outcome).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining(String(triaged.Id)),
+    });
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('skips, not fails, for a repository deleted since the finding was imported', async () => {
+    const policies = new InMemoryPolicies(blockedPolicy());
+    const repository = new InMemoryRepository({ imageFindings: [], gone: true });
+    const outcome = await remediateAutomatically(
+      { policies, findings: repository, images: repository },
+      archived,
+      config,
+      context,
+    );
+    expect(outcome).toMatchObject({
+      status: 'skipped',
+      reason: 'the repository no longer exists (repository team-a/payments-api not found)',
+    });
   });
 });

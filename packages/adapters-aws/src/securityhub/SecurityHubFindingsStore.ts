@@ -178,6 +178,29 @@ export class SecurityHubFindingsStore implements FindingsStore, RepositoryFindin
     );
   }
 
+  async findingById(finding: {
+    readonly id: string;
+    readonly productArn: string;
+  }): Promise<StoredFinding | undefined> {
+    const filters: AwsSecurityFindingFilters = {
+      Id: [{ Value: finding.id, Comparison: 'EQUALS' }],
+      ProductArn: [{ Value: finding.productArn, Comparison: 'EQUALS' }],
+    };
+    let token: string | undefined;
+    do {
+      const page = await this.#page(
+        { Filters: filters, MaxResults: PAGE_SIZE, NextToken: token },
+        "the finding's",
+      );
+      const found = (page.Findings ?? []).find(
+        (f) => f.Id === finding.id && f.ProductArn === finding.productArn,
+      );
+      if (found) return found as unknown as StoredFinding;
+      token = page.NextToken || undefined;
+    } while (token);
+    return undefined;
+  }
+
   /** Every page of `source`'s findings matching `filters`, kept only where `source` and `keep` agree. */
   async #all(
     source: FindingSource,

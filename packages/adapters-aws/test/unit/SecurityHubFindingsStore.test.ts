@@ -294,4 +294,24 @@ describe('SecurityHubFindingsStore: the findings about a repository (automatic u
       "could not read the repository's findings: InvalidInputException (HTTP 400): bad filter",
     );
   });
+
+  it('reads one finding by Id and product, in any state, across pages', async () => {
+    securityHub
+      .on(GetFindingsCommand)
+      .resolvesOnce({ Findings: [imageFindingOf('other') as never], NextToken: 'page-2' })
+      .resolvesOnce({ Findings: [imageFindingOf('wanted', { RecordState: 'ARCHIVED' }) as never] })
+      .resolves({ Findings: [] });
+
+    const found = await store().store.findingById({
+      id: 'ecr-compliance/ecr-basic/wanted',
+      productArn: PRODUCT_ARN,
+    });
+
+    expect(found).toMatchObject({ Id: 'ecr-compliance/ecr-basic/wanted', RecordState: 'ARCHIVED' });
+    expect(securityHub.commandCalls(GetFindingsCommand)[0]?.args[0].input.Filters).toEqual({
+      Id: [{ Value: 'ecr-compliance/ecr-basic/wanted', Comparison: 'EQUALS' }],
+      ProductArn: [{ Value: PRODUCT_ARN, Comparison: 'EQUALS' }],
+    });
+    expect(await store().store.findingById({ id: 'nowhere', productArn: PRODUCT_ARN })).toBeUndefined();
+  });
 });

@@ -10,6 +10,7 @@ import {
   ECRClient,
   GetRepositoryPolicyCommand,
   ListImagesCommand,
+  RepositoryNotFoundException,
   RepositoryPolicyNotFoundException,
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
@@ -515,6 +516,8 @@ describe('on-custom-action: automatic remediation', () => {
       WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
     };
     expect(securityHub.commandCalls(GetFindingsCommand).map((call) => call.args[0].input.Filters)).toEqual([
+      // The finding as Security Hub holds it now, in any state (a stale event must not win).
+      { Id: [{ Value: image.Id, Comparison: 'EQUALS' }], ProductArn: ours.ProductArn },
       {
         ResourceId: prefix,
         RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
@@ -585,6 +588,28 @@ describe('on-custom-action: automatic remediation', () => {
     });
     expect(ecr).not.toHaveReceivedCommand(SetRepositoryPolicyCommand);
     expect(ecr).not.toHaveReceivedCommand(DeleteRepositoryPolicyCommand);
+  });
+
+  it('skips, and does not fail, for a repository deleted since its finding was imported', async () => {
+    const unblocking = (
+      await loadHandler<{ handler: Handler }>(HANDLER, environment({ AUTO_UNBLOCK: 'true' }))
+    ).handler;
+    ecr
+      .on(GetRepositoryPolicyCommand)
+      .rejects(sdkError(RepositoryNotFoundException, 'The repository does not exist', 400));
+
+    const result = await unblocking(
+      imported('7a1c0000-0015', [{ ...image, RecordState: 'ARCHIVED' }]),
+      lambdaContext('on-custom-action'),
+    );
+
+    expect(result.outcomes[0]).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(
+        /^the repository no longer exists \(repository team-a\/payments-api not found/,
+      ),
+    });
+    expect(logs.lines().filter((line) => line.level === 'ERROR')).toEqual([]);
   });
 
   it('with only automatic unblock on, does not block for a finding at or above the threshold', async () => {

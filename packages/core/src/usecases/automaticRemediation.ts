@@ -1,6 +1,7 @@
-import { parseEcrArn, repositoryArn } from '../asff/identity.js';
+import { parseEcrArn, productArn, repositoryArn } from '../asff/identity.js';
+import { ResourceNotFoundError } from '../errors.js';
 import { isBlocked, parsePolicy } from '../policy/denyPolicy.js';
-import type { RepositoryFindings, RepositoryImages, StoredFinding } from '../ports.js';
+import type { RepositoryFindings, RepositoryIdentity, RepositoryImages, StoredFinding } from '../ports.js';
 import { type ActionFinding, ActionFindingSchema } from '../schemas.js';
 import { isAtOrAbove, type SeverityLabel } from '../severity.js';
 import {
@@ -10,6 +11,7 @@ import {
   changeRepositoryPolicy,
   check,
   findingIdOf,
+  highestSeverityOf,
   type RepositoryActionConfig,
   type RepositoryActionDeps,
   type RepositoryActionOutcome,
@@ -42,6 +44,17 @@ function verdict(finding: ActionFinding, threshold: SeverityLabel): 'block' | 'r
 }
 
 /**
+ * Whether a finding keeps a repository blocked: as {@link verdict}, with the higher of the
+ * person's and the provider's severity (unblocking relaxes security, so neither may be ignored).
+ */
+function releaseVerdict(finding: ActionFinding, threshold: SeverityLabel): 'block' | 'release' | 'unknown' {
+  if (finding.RecordState === 'ARCHIVED' || finding.Workflow?.Status === 'SUPPRESSED') return 'release';
+  const severity = highestSeverityOf(finding);
+  if (severity === undefined) return 'unknown';
+  return isAtOrAbove(severity, threshold) ? 'block' : 'release';
+}
+
+/**
  * Use case "a finding changed, and no person is asked" (a "Security Hub Findings - Imported"
  * event of an image finding): a finding that asks for a block blocks its repository when
  * `config.block` is on ({@link blockRepository} with `automatic`); any other finding (archived,
@@ -60,9 +73,20 @@ export async function remediateAutomatically(
   if (!checked.ok) return { status: 'skipped', findingId: findingIdOf(rawFinding), reason: checked.reason };
   const threshold = config.severityThreshold ?? 'HIGH';
   const decision = verdict(checked.finding, threshold);
+  // A repository deleted since the finding was imported is nothing to act on, not a failure.
+  const gone = (error: unknown): RepositoryActionOutcome => {
+    if (error instanceof ResourceNotFoundError && error.kind === 'repository') {
+      return {
+        status: 'skipped',
+        findingId: checked.finding.Id,
+        reason: `the repository no longer exists (${error.message})`,
+      };
+    }
+    throw error;
+  };
   if (decision === 'block') {
     return config.block
-      ? blockRepository(deps, rawFinding, config, { ...context, automatic: true })
+      ? blockRepository(deps, rawFinding, config, { ...context, automatic: true }).catch(gone)
       : { status: 'skipped', findingId: checked.finding.Id, reason: 'automatic blocking is off' };
   }
   if (decision === 'unknown') {
@@ -75,7 +99,7 @@ export async function remediateAutomatically(
       reason: `the finding does not ask for a block (archived, suppressed or below ${threshold}) and automatic unblock is off`,
     };
   }
-  return releaseRepository(deps, rawFinding, config, context);
+  return releaseRepository(deps, rawFinding, config, context).catch(gone);
 }
 
 /**
@@ -90,9 +114,11 @@ export async function remediateAutomatically(
  *   images is at or above the threshold.
  *
  * The triggering finding counts as the event has it, unless the store holds a newer copy of it
- * (a later UpdatedAt, or the same UpdatedAt and a later ProcessedAt): a stale event, delivered
- * late or redriven, never outweighs what Security Hub shows now. A stored finding that cannot be
- * read keeps the block; nothing is assumed fixed.
+ * in any state (a later UpdatedAt, or the same UpdatedAt and a later ProcessedAt; an event whose
+ * times cannot be read loses): a stale event, delivered late or redriven, never outweighs what
+ * Security Hub shows now. Severity is the higher of the person's and the provider's. A stored
+ * finding that cannot be read keeps the block; nothing is assumed fixed. Only image findings of
+ * this tool about an image of this repository make an image known.
  *
  * @throws PolicyUnreadableError when the current policy cannot be read (it is left untouched)
  */
@@ -111,7 +137,7 @@ export async function releaseRepository(
     reason,
   });
   const threshold = config.severityThreshold ?? 'HIGH';
-  if (verdict(finding, threshold) !== 'release') {
+  if (releaseVerdict(finding, threshold) !== 'release') {
     return skipped(`the finding itself is active at or above ${threshold} (or of unknown severity)`);
   }
   if (!isBlocked(parsePolicy(await deps.policies.get(repository)))) {
@@ -123,19 +149,28 @@ export async function releaseRepository(
     region: repository.region,
     repositoryName: repository.repositoryName,
   };
-  const trigger = rawFinding as StoredFinding;
-  const current = (stored: StoredFinding): StoredFinding =>
-    stored.Id === finding.Id && !isNewer(stored, trigger) ? trigger : stored;
 
-  // Every image there is now must be known, and known not to ask for a block.
-  const digests = await deps.images.digestsOf(repository);
-  const imageFindings = (await deps.findings.activeImageFindingsOfRepository(identity)).map(current);
-  if (!imageFindings.some((f) => f.Id === finding.Id) && digestOf(trigger) !== undefined) {
-    imageFindings.push(trigger);
+  // The finding as Security Hub holds it now, if that is newer than the event (a stale event,
+  // delivered late or redriven), or if the event's time cannot be read.
+  const event = rawFinding as StoredFinding;
+  const stored = await deps.findings.findingById({ id: finding.Id, productArn: finding.ProductArn });
+  const trigger = stored !== undefined && isNewer(stored, event) ? stored : event;
+  if (trigger !== event && holdsBlock(trigger, threshold)) {
+    return skipped(
+      `a newer state of the finding (updated ${String(trigger.UpdatedAt)}) still asks for the block`,
+    );
   }
+  const current = (f: StoredFinding): StoredFinding => (f.Id === finding.Id ? trigger : f);
+
+  // Every image there is now must be known, by an active image finding of this tool about it.
+  const digests = await deps.images.digestsOf(repository);
+  const imageFindings = [
+    ...(await deps.findings.activeImageFindingsOfRepository(identity)).map(current),
+    trigger,
+  ].filter((f) => isImageFindingOf(f, identity, config.accountId));
   const known = new Set<string>();
   for (const f of imageFindings) {
-    const digest = digestOf(f);
+    const digest = digestOf(f, identity);
     if (digest !== undefined && f.RecordState !== 'ARCHIVED') known.add(digest);
   }
   const unknown = digests.filter((digest) => !known.has(digest));
@@ -144,11 +179,14 @@ export async function releaseRepository(
       `${unknown.length} image(s) of the repository have no active image finding of this tool (never scanned, or their findings expired or were archived), e.g. ${unknown[0]}; the block stays`,
     );
   }
-  const holders = [
+  // Nothing about those images may ask for the block: image and vulnerability findings of this
+  // tool, and Amazon Inspector's own.
+  const candidates = [
     ...imageFindings,
     ...(await deps.findings.activeFindingsOfRepository(identity, { atOrAbove: threshold })).map(current),
-  ].filter(
-    (f, index, all) => all.findIndex((other) => other.Id === f.Id) === index && holdsBlock(f, threshold),
+  ];
+  const holders = candidates.filter(
+    (f, index) => candidates.findIndex((other) => other.Id === f.Id) === index && holdsBlock(f, threshold),
   );
   if (holders.length > 0) {
     return skipped(
@@ -178,24 +216,49 @@ export async function releaseRepository(
   };
 }
 
-/** Whether the stored copy of a finding is newer than the event's: a later UpdatedAt, or a later ProcessedAt at the same UpdatedAt. */
+/**
+ * Whether the stored copy of a finding is newer than the event's: a later UpdatedAt, or a later
+ * ProcessedAt at the same UpdatedAt. An event whose times cannot be read loses (fail closed).
+ */
 function isNewer(stored: StoredFinding, event: StoredFinding): boolean {
   const time = (value: unknown) => (typeof value === 'string' ? Date.parse(value) : Number.NaN);
   const [storedUpdate, eventUpdate] = [time(stored.UpdatedAt), time(event.UpdatedAt)];
-  if (!Number.isNaN(storedUpdate) && !Number.isNaN(eventUpdate) && storedUpdate !== eventUpdate) {
-    return storedUpdate > eventUpdate;
-  }
-  return time(stored.ProcessedAt) > time(event.ProcessedAt);
+  if (Number.isNaN(eventUpdate)) return true;
+  if (!Number.isNaN(storedUpdate) && storedUpdate !== eventUpdate) return storedUpdate > eventUpdate;
+  const [storedProcessed, eventProcessed] = [time(stored.ProcessedAt), time(event.ProcessedAt)];
+  if (Number.isNaN(eventProcessed)) return !Number.isNaN(storedProcessed);
+  return storedProcessed > eventProcessed;
 }
 
-/** The digest of the image a finding is about: from its first ECR image resource. */
-function digestOf(finding: StoredFinding): string | undefined {
+const OUR_IMAGE_GENERATOR = /^ecr-compliance\/[^/]+\/image$/;
+
+/** An image-level finding of this tool (this account's default product) about an image of the repository. */
+function isImageFindingOf(
+  finding: StoredFinding,
+  repository: RepositoryIdentity,
+  accountId: string,
+): boolean {
+  return (
+    finding.ProductArn === productArn(repository.region, accountId) &&
+    OUR_IMAGE_GENERATOR.test(finding.GeneratorId) &&
+    digestOf(finding, repository) !== undefined
+  );
+}
+
+/** The digest of the image of `repository` that a finding is about, from its ECR image resources. */
+function digestOf(finding: StoredFinding, repository: RepositoryIdentity): string | undefined {
   const resources = (finding as { Resources?: unknown }).Resources;
   if (!Array.isArray(resources)) return undefined;
   for (const resource of resources) {
     const id = (resource as { Id?: unknown } | null)?.Id;
-    const digest = typeof id === 'string' ? parseEcrArn(id)?.imageDigest : undefined;
-    if (digest !== undefined) return digest;
+    const arn = typeof id === 'string' ? parseEcrArn(id) : undefined;
+    if (
+      arn?.imageDigest !== undefined &&
+      arn.accountId === repository.accountId &&
+      arn.region === repository.region &&
+      arn.repositoryName === repository.repositoryName
+    )
+      return arn.imageDigest;
   }
   return undefined;
 }
@@ -203,5 +266,5 @@ function digestOf(finding: StoredFinding): string | undefined {
 function holdsBlock(stored: StoredFinding, threshold: SeverityLabel): boolean {
   const parsed = ActionFindingSchema.safeParse(stored);
   if (!parsed.success) return true;
-  return verdict(parsed.data, threshold) !== 'release';
+  return releaseVerdict(parsed.data, threshold) !== 'release';
 }

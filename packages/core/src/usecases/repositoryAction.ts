@@ -8,7 +8,7 @@ import {
 } from '../policy/denyPolicy.js';
 import type { AuditTrail, RepositoryPolicyStore, RepositoryReference } from '../ports.js';
 import { type ActionFinding, ActionFindingSchema } from '../schemas.js';
-import { isAtOrAbove, type SeverityLabel, toSeverityLabel } from '../severity.js';
+import { isAtOrAbove, maxSeverity, SEVERITY_LABELS, type SeverityLabel } from '../severity.js';
 
 /** Configuration of the block and unblock use cases. */
 export interface RepositoryActionConfig {
@@ -129,17 +129,45 @@ export function check(raw: unknown, accountId: string, actingRegion: string | un
   };
 }
 
-/** @internal The finding's severity label: the customer's triage, else the provider's, else from Normalized. */
-export function severityOf(finding: ActionFinding): SeverityLabel | undefined {
-  // The top-level label is the customer's triage when they changed it; the provider's otherwise.
-  const label = finding.Severity?.Label ?? finding.FindingProviderFields?.Severity?.Label;
-  if (label) return toSeverityLabel(label);
-  const normalized = finding.Severity?.Normalized;
-  if (normalized === undefined) return undefined;
+/** An ASFF severity label as written, or undefined for anything else (no guessing). */
+function asLabel(raw: string | undefined): SeverityLabel | undefined {
+  const upper = raw?.trim().toUpperCase();
+  return (SEVERITY_LABELS as readonly (string | undefined)[]).includes(upper)
+    ? (upper as SeverityLabel)
+    : undefined;
+}
+
+function fromNormalized(normalized: number | undefined): SeverityLabel | undefined {
+  if (normalized === undefined || !Number.isFinite(normalized)) return undefined;
   if (normalized >= 90) return 'CRITICAL';
   if (normalized >= 70) return 'HIGH';
   if (normalized >= 40) return 'MEDIUM';
   return normalized >= 1 ? 'LOW' : 'INFORMATIONAL';
+}
+
+/**
+ * @internal The finding's severity: the top-level label (a person's triage when they changed it,
+ * the provider's otherwise), else the top-level Normalized, else the provider's label. A label
+ * that is no ASFF label counts as unknown.
+ */
+export function severityOf(finding: ActionFinding): SeverityLabel | undefined {
+  return (
+    asLabel(finding.Severity?.Label) ??
+    fromNormalized(finding.Severity?.Normalized) ??
+    asLabel(finding.FindingProviderFields?.Severity?.Label)
+  );
+}
+
+/**
+ * @internal The higher of the person's and the provider's severity: a person's triage down does
+ * not outlive a later scan that the provider rates higher (Security Hub keeps the person's
+ * top-level label and updates only `FindingProviderFields`). Unknown when neither can be read.
+ */
+export function highestSeverityOf(finding: ActionFinding): SeverityLabel | undefined {
+  const labels = [severityOf(finding), asLabel(finding.FindingProviderFields?.Severity?.Label)].filter(
+    (label): label is SeverityLabel => label !== undefined,
+  );
+  return labels.length === 0 ? undefined : labels.reduce(maxSeverity);
 }
 
 /** @internal Records an entry on the finding's audit trail; a failure is an outcome, not an error. */
