@@ -589,4 +589,79 @@ describe('releaseRepository (automatic unblock)', () => {
       reason: 'the repository no longer exists (repository team-a/payments-api not found)',
     });
   });
+
+  it('lets a newer copy that a later read returns hold the block, even after the Id read agreed with the event', async () => {
+    const sameAsEvent = { ...belowThreshold } as StoredFinding;
+    const criticalLater = {
+      ...clone(imageFinding),
+      UpdatedAt: at(90),
+      ...rated('CRITICAL'),
+    } as StoredFinding;
+    const { outcome, policies } = release(
+      new InMemoryRepository({ imageFindings: [criticalLater], stored: [sameAsEvent], digests: [DIGEST] }),
+      belowThreshold,
+    );
+    expect(await outcome).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining('still hold the block'),
+    });
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('does not trust an event without a readable UpdatedAt that Security Hub cannot confirm', async () => {
+    const { outcome, policies } = release(new InMemoryRepository({ imageFindings: [], digests: [] }), {
+      ...archived,
+      UpdatedAt: 'yesterday',
+    });
+    expect(await outcome).toMatchObject({
+      status: 'skipped',
+      reason:
+        'the event has no readable UpdatedAt and Security Hub holds no copy of the finding to confirm it',
+    });
+    expect(policies.writes).toEqual([]);
+  });
+});
+
+describe('the severity a block reads', () => {
+  it.each([
+    [
+      'a label that is no ASFF label falls back to the provider label',
+      { Severity: { Label: 'UNTRIAGED' }, FindingProviderFields: { Severity: { Label: 'CRITICAL' } } },
+      'blocked',
+    ],
+    [
+      'a top-level label wins over the provider label (a person raised it)',
+      { Severity: { Label: 'HIGH' }, FindingProviderFields: { Severity: { Label: 'LOW' } } },
+      'blocked',
+    ],
+    [
+      'a person lowering it is followed for a block',
+      { Severity: { Label: 'LOW' }, FindingProviderFields: { Severity: { Label: 'CRITICAL' } } },
+      'skipped',
+    ],
+    [
+      'Normalized alone is read',
+      { Severity: { Normalized: 95 }, FindingProviderFields: undefined },
+      'blocked',
+    ],
+    [
+      'lower-case labels are read',
+      { Severity: { Label: 'critical' }, FindingProviderFields: undefined },
+      'blocked',
+    ],
+    [
+      'nothing readable is unknown, and unknown does not block',
+      { Severity: { Label: 'UNTRIAGED' }, FindingProviderFields: undefined },
+      'skipped',
+    ],
+  ])('%s', async (_, patch, status) => {
+    const policies = new InMemoryPolicies();
+    const outcome = await blockRepository(
+      { policies },
+      { ...clone(imageFinding), ...patch },
+      { accountId: account },
+      context,
+    );
+    expect(outcome.status).toBe(status);
+  });
 });

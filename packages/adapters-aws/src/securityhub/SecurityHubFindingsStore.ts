@@ -144,21 +144,31 @@ export class SecurityHubFindingsStore implements FindingsStore, RepositoryFindin
     options: { readonly atOrAbove: SeverityLabel },
   ): Promise<readonly StoredFinding[]> {
     const { prefix, inRepository } = repositoryResources(repository);
-    const filters: AwsSecurityFindingFilters = {
+    const labels = SEVERITY_LABELS.filter((label) => isAtOrAbove(label, options.atOrAbove)).map((label) => ({
+      Value: label,
+      Comparison: 'EQUALS' as const,
+    }));
+    const common: AwsSecurityFindingFilters = {
       ResourceId: [{ Value: prefix, Comparison: 'PREFIX' }],
       RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-      SeverityLabel: SEVERITY_LABELS.filter((label) => isAtOrAbove(label, options.atOrAbove)).map(
-        (label) => ({ Value: label, Comparison: 'EQUALS' as const }),
-      ),
       WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
     };
     const keep = (f: ReadableFinding) =>
       f.RecordState !== 'ARCHIVED' && (f.Resources ?? []).some((r) => inRepository(r.Id));
-    // Two reads: Amazon Inspector's findings are of another product and generator.
-    return [
-      ...(await this.#all(ours(repository.region, repository.accountId), filters, keep, "the repository's")),
-      ...(await this.#all(inspector(repository.region), filters, keep, "Amazon Inspector's repository")),
-    ];
+    // Filters on different fields are AND-ed, so the top-level label (a person's triage) and the
+    // provider's label take a read each, for this tool's product and for Amazon Inspector's.
+    const found = new Map<string, StoredFinding>();
+    for (const [source, whose] of [
+      [ours(repository.region, repository.accountId), "the repository's"],
+      [inspector(repository.region), "Amazon Inspector's repository"],
+    ] as const) {
+      for (const severity of [{ SeverityLabel: labels }, { FindingProviderFieldsSeverityLabel: labels }]) {
+        for (const f of await this.#all(source, { ...common, ...severity }, keep, whose)) {
+          if (!found.has(f.Id)) found.set(f.Id, f);
+        }
+      }
+    }
+    return [...found.values()];
   }
 
   async activeImageFindingsOfRepository(repository: RepositoryIdentity): Promise<readonly StoredFinding[]> {

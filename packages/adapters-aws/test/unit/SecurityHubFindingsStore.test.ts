@@ -183,15 +183,17 @@ describe('SecurityHubFindingsStore: the findings about a repository (automatic u
     ...overrides,
   });
   const atOrAbove = { atOrAbove: 'HIGH' } as const;
+  const HIGH_UP = [
+    { Value: 'HIGH', Comparison: 'EQUALS' },
+    { Value: 'CRITICAL', Comparison: 'EQUALS' },
+  ];
   const common = {
     ResourceId: [{ Value: `${REPOSITORY_ARN}/`, Comparison: 'PREFIX' }],
     RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-    SeverityLabel: [
-      { Value: 'HIGH', Comparison: 'EQUALS' },
-      { Value: 'CRITICAL', Comparison: 'EQUALS' },
-    ],
     WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
   };
+  const byLabel = { ...common, SeverityLabel: HIGH_UP };
+  const byProviderLabel = { ...common, FindingProviderFieldsSeverityLabel: HIGH_UP };
 
   it("reads this tool's and Amazon Inspector's active, unsuppressed findings at or above the threshold", async () => {
     securityHub
@@ -211,17 +213,20 @@ describe('SecurityHubFindingsStore: the findings about a repository (automatic u
       'ecr-compliance/ecr-basic/b',
       `arn:aws:inspector2:us-east-1:${ACCOUNT}:finding/i`,
     ]);
+    const ours = {
+      ProductArn: [{ Value: PRODUCT_ARN, Comparison: 'EQUALS' }],
+      GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
+    };
+    const theirs = { ProductArn: [{ Value: INSPECTOR, Comparison: 'EQUALS' }] };
+    // Filters on different fields are AND-ed: the person's label and the provider's take a read each,
+    // so that a finding a person rated down but the provider rates HIGH is still found.
     expect(securityHub.commandCalls(GetFindingsCommand).map((call) => call.args[0].input)).toEqual([
-      {
-        Filters: {
-          ...common,
-          ProductArn: [{ Value: PRODUCT_ARN, Comparison: 'EQUALS' }],
-          GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
-        },
-        MaxResults: 100,
-      },
+      { Filters: { ...byLabel, ...ours }, MaxResults: 100 },
       expect.objectContaining({ NextToken: 'page-2' }),
-      { Filters: { ...common, ProductArn: [{ Value: INSPECTOR, Comparison: 'EQUALS' }] }, MaxResults: 100 },
+      { Filters: { ...byProviderLabel, ...ours }, MaxResults: 100 },
+      expect.objectContaining({ NextToken: 'page-2' }),
+      { Filters: { ...byLabel, ...theirs }, MaxResults: 100 },
+      { Filters: { ...byProviderLabel, ...theirs }, MaxResults: 100 },
     ]);
   });
 

@@ -506,14 +506,19 @@ describe('on-custom-action: automatic remediation', () => {
       ],
       GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
     };
-    const holders = {
+    const highUp = [
+      { Value: 'HIGH', Comparison: 'EQUALS' },
+      { Value: 'CRITICAL', Comparison: 'EQUALS' },
+    ];
+    const active = {
       ResourceId: prefix,
       RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-      SeverityLabel: [
-        { Value: 'HIGH', Comparison: 'EQUALS' },
-        { Value: 'CRITICAL', Comparison: 'EQUALS' },
-      ],
       WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
+    };
+    const holders = { ...active, SeverityLabel: highUp };
+    const providerHolders = { ...active, FindingProviderFieldsSeverityLabel: highUp };
+    const inspector = {
+      ProductArn: [{ Value: 'arn:aws:securityhub:us-east-1::product/aws/inspector', Comparison: 'EQUALS' }],
     };
     expect(securityHub.commandCalls(GetFindingsCommand).map((call) => call.args[0].input.Filters)).toEqual([
       // The finding as Security Hub holds it now, in any state (a stale event must not win).
@@ -525,10 +530,9 @@ describe('on-custom-action: automatic remediation', () => {
         ...ours,
       },
       { ...holders, ...ours },
-      {
-        ...holders,
-        ProductArn: [{ Value: 'arn:aws:securityhub:us-east-1::product/aws/inspector', Comparison: 'EQUALS' }],
-      },
+      { ...providerHolders, ...ours },
+      { ...holders, ...inspector },
+      { ...providerHolders, ...inspector },
     ]);
     expect(securityHub.commandCalls(BatchUpdateFindingsCommand)[1]?.args[0].input).toMatchObject({
       FindingIdentifiers: [{ Id: image.Id, ProductArn: image.ProductArn }],

@@ -154,13 +154,20 @@ export async function releaseRepository(
   // delivered late or redriven), or if the event's time cannot be read.
   const event = rawFinding as StoredFinding;
   const stored = await deps.findings.findingById({ id: finding.Id, productArn: finding.ProductArn });
+  if (stored === undefined && Number.isNaN(timeOf(event.UpdatedAt))) {
+    return skipped(
+      'the event has no readable UpdatedAt and Security Hub holds no copy of the finding to confirm it',
+    );
+  }
   const trigger = stored !== undefined && isNewer(stored, event) ? stored : event;
   if (trigger !== event && holdsBlock(trigger, threshold)) {
     return skipped(
       `a newer state of the finding (updated ${String(trigger.UpdatedAt)}) still asks for the block`,
     );
   }
-  const current = (f: StoredFinding): StoredFinding => (f.Id === finding.Id ? trigger : f);
+  // Whichever copy of the triggering finding is newest counts, also one the later reads return.
+  const current = (f: StoredFinding): StoredFinding =>
+    f.Id !== finding.Id ? f : isNewer(f, trigger) ? f : trigger;
 
   // Every image there is now must be known, by an active image finding of this tool about it.
   const digests = await deps.images.digestsOf(repository);
@@ -221,13 +228,18 @@ export async function releaseRepository(
  * ProcessedAt at the same UpdatedAt. An event whose times cannot be read loses (fail closed).
  */
 function isNewer(stored: StoredFinding, event: StoredFinding): boolean {
-  const time = (value: unknown) => (typeof value === 'string' ? Date.parse(value) : Number.NaN);
+  const time = timeOf;
   const [storedUpdate, eventUpdate] = [time(stored.UpdatedAt), time(event.UpdatedAt)];
   if (Number.isNaN(eventUpdate)) return true;
   if (!Number.isNaN(storedUpdate) && storedUpdate !== eventUpdate) return storedUpdate > eventUpdate;
   const [storedProcessed, eventProcessed] = [time(stored.ProcessedAt), time(event.ProcessedAt)];
   if (Number.isNaN(eventProcessed)) return !Number.isNaN(storedProcessed);
   return storedProcessed > eventProcessed;
+}
+
+/** Milliseconds of an ISO timestamp; NaN for anything else. */
+function timeOf(value: unknown): number {
+  return typeof value === 'string' ? Date.parse(value) : Number.NaN;
 }
 
 const OUR_IMAGE_GENERATOR = /^ecr-compliance\/[^/]+\/image$/;

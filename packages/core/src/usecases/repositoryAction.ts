@@ -147,26 +147,29 @@ function fromNormalized(normalized: number | undefined): SeverityLabel | undefin
 
 /**
  * @internal The finding's severity: the top-level label (a person's triage when they changed it,
- * the provider's otherwise), else the top-level Normalized, else the provider's label. A label
+ * the provider's otherwise), else the provider's label, else the top-level Normalized. A label
  * that is no ASFF label counts as unknown.
  */
 export function severityOf(finding: ActionFinding): SeverityLabel | undefined {
   return (
     asLabel(finding.Severity?.Label) ??
-    fromNormalized(finding.Severity?.Normalized) ??
-    asLabel(finding.FindingProviderFields?.Severity?.Label)
+    asLabel(finding.FindingProviderFields?.Severity?.Label) ??
+    fromNormalized(finding.Severity?.Normalized)
   );
 }
 
 /**
- * @internal The higher of the person's and the provider's severity: a person's triage down does
- * not outlive a later scan that the provider rates higher (Security Hub keeps the person's
- * top-level label and updates only `FindingProviderFields`). Unknown when neither can be read.
+ * @internal The highest severity any field of the finding gives: the top-level label, the
+ * top-level Normalized and the provider's label. A person's triage down does not outlive a later
+ * scan that the provider rates higher (Security Hub keeps the person's top-level label and updates
+ * only `FindingProviderFields`). Unknown when none can be read.
  */
 export function highestSeverityOf(finding: ActionFinding): SeverityLabel | undefined {
-  const labels = [severityOf(finding), asLabel(finding.FindingProviderFields?.Severity?.Label)].filter(
-    (label): label is SeverityLabel => label !== undefined,
-  );
+  const labels = [
+    asLabel(finding.Severity?.Label),
+    fromNormalized(finding.Severity?.Normalized),
+    asLabel(finding.FindingProviderFields?.Severity?.Label),
+  ].filter((label): label is SeverityLabel => label !== undefined);
   return labels.length === 0 ? undefined : labels.reduce(maxSeverity);
 }
 
