@@ -7,11 +7,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { ECRClient, GetRepositoryPolicyCommand, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
-import { type AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { awsClientConfig, MOTO_ACCOUNT_ID, startMoto } from '../test/support/moto.js';
 import {
   createIdempotencyTable,
   customActionEvent,
+  everyFinding,
   handlerEnvironment,
   imageScanEvent,
   lambdaContext,
@@ -78,14 +79,7 @@ async function main() {
       `3. EventBridge "ECR Image Scan" -> on-image-scan: ${imported.vulnerabilities} distinct vulnerabilities -> ${imported.findings} ASFF findings, imported with ${imported.publish.requests} BatchImportFindings calls`,
     );
 
-    const findings: AwsSecurityFinding[] = [];
-    for (let token: string | undefined, first = true; first || token; first = false) {
-      const page = await securityHub.send(
-        new GetFindingsCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }),
-      );
-      findings.push(...(page.Findings ?? []));
-      token = page.NextToken;
-    }
+    const findings = await everyFinding(securityHub);
     const bySeverity: Record<string, number> = {};
     for (const f of findings)
       bySeverity[f.Severity?.Label ?? '?'] = (bySeverity[f.Severity?.Label ?? '?'] ?? 0) + 1;

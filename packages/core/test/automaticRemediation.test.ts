@@ -1,7 +1,5 @@
 import {
   type AsffFinding,
-  type AuditEntry,
-  type AuditTrail,
   BLOCK_STATEMENT_SID,
   blockPolicy,
   blockRepository,
@@ -9,7 +7,6 @@ import {
   type RepositoryFindings,
   type RepositoryIdentity,
   type RepositoryImages,
-  type RepositoryPolicyStore,
   type RepositoryReference,
   ResourceNotFoundError,
   releaseRepository,
@@ -20,6 +17,7 @@ import {
   unblockRepository,
 } from '@ecr-compliance/core';
 import { describe, expect, it } from 'vitest';
+import { InMemoryAudit, InMemoryPolicies } from './support/fakes.js';
 import { asStoredBySecurityHub, clone, fixture } from './support/fixtures.js';
 
 const account = '111122223333';
@@ -42,31 +40,6 @@ const foreign = {
 };
 const foreignPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [foreign] });
 const blockedPolicy = () => blockPolicy(foreignPolicy).policyText as string;
-
-class InMemoryPolicies implements RepositoryPolicyStore {
-  readonly writes: string[] = [];
-  reads = 0;
-  constructor(public text: string | null = null) {}
-  async get(_: RepositoryReference) {
-    this.reads += 1;
-    return this.text;
-  }
-  async set(_: RepositoryReference, policyText: string) {
-    this.writes.push('set');
-    this.text = policyText;
-  }
-  async delete(_: RepositoryReference) {
-    this.writes.push('delete');
-    this.text = null;
-  }
-}
-
-class InMemoryAudit implements AuditTrail {
-  readonly entries: Array<{ id: string; productArn: string; entry: AuditEntry }> = [];
-  async record(finding: { id: string; productArn: string }, entry: AuditEntry) {
-    this.entries.push({ id: finding.id, productArn: finding.productArn, entry });
-  }
-}
 
 /** A repository as automatic unblock sees it: the images it holds, and the findings about them. */
 class InMemoryRepository implements RepositoryFindings, RepositoryImages {

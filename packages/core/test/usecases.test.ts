@@ -1,7 +1,5 @@
 import {
   type AsffFinding,
-  type AuditEntry,
-  type AuditTrail,
   BLOCK_STATEMENT_SID,
   blockPolicy,
   blockRepository,
@@ -11,8 +9,6 @@ import {
   PolicyUnreadableError,
   PublishError,
   type PublishResult,
-  type RepositoryPolicyStore,
-  type RepositoryReference,
   reportScan,
   type ScanFindingsSource,
   scannedImageFromEcr,
@@ -20,6 +16,7 @@ import {
   unblockRepository,
 } from '@ecr-compliance/core';
 import { describe, expect, it } from 'vitest';
+import { InMemoryAudit, InMemoryPolicies } from './support/fakes.js';
 import { asStoredBySecurityHub, clone, example, fixture } from './support/fixtures.js';
 
 const account = '111122223333';
@@ -32,31 +29,6 @@ const scanned = scannedImageFromEcr(page, { region: 'us-east-1' });
 const [highFinding, mediumFinding, imageFinding] = toAsffFindings(scanned).map(
   asStoredBySecurityHub,
 ) as Array<AsffFinding & Record<string, unknown>>;
-
-class InMemoryPolicies implements RepositoryPolicyStore {
-  readonly writes: string[] = [];
-  constructor(public text: string | null = null) {}
-  async get(_: RepositoryReference) {
-    return this.text;
-  }
-  async set(_: RepositoryReference, policyText: string) {
-    this.writes.push('set');
-    this.text = policyText;
-  }
-  async delete(_: RepositoryReference) {
-    this.writes.push('delete');
-    this.text = null;
-  }
-}
-
-class InMemoryAudit implements AuditTrail {
-  readonly entries: Array<{ id: string; entry: AuditEntry }> = [];
-  constructor(private readonly fail = false) {}
-  async record(finding: { id: string }, entry: AuditEntry) {
-    if (this.fail) throw new Error('BatchUpdateFindings is down');
-    this.entries.push({ id: finding.id, entry });
-  }
-}
 
 class InMemoryPublisher implements FindingsPublisher {
   readonly published: AsffFinding[] = [];
@@ -143,6 +115,7 @@ describe('blockRepository', () => {
     expect(audit.entries).toEqual([
       {
         id: highFinding?.Id,
+        productArn: highFinding?.ProductArn,
         entry: {
           action: 'block',
           outcome: 'pulls denied',

@@ -16,7 +16,7 @@ import {
   PutImageCommand,
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
-import { type AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { type AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { BLOCK_STATEMENT_SID } from '@ecr-compliance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
@@ -25,6 +25,7 @@ import {
   createIdempotencyTable,
   customActionEvent,
   enhancedScanFinding,
+  everyFinding,
   findingsImportedEvent,
   handlerEnvironment,
   imageActionEvent,
@@ -51,18 +52,7 @@ let moto: MotoServer;
 let ecr: ECRClient;
 let securityHub: SecurityHubClient;
 
-async function allFindings(): Promise<AwsSecurityFinding[]> {
-  const out: AwsSecurityFinding[] = [];
-  let token: string | undefined;
-  do {
-    const page = await securityHub.send(
-      new GetFindingsCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }),
-    );
-    out.push(...(page.Findings ?? []));
-    token = page.NextToken;
-  } while (token);
-  return out;
-}
+const allFindings = () => everyFinding(securityHub);
 
 /** Our findings of one image, as Security Hub (moto) holds them now. */
 async function findingsOfImage(repository: string, digest: string): Promise<AwsSecurityFinding[]> {

@@ -6,12 +6,7 @@
  * request beyond the minimum ceil(n/100) must be a retry the proxy caused.
  */
 import { ECRClient } from '@aws-sdk/client-ecr';
-import {
-  type AwsSecurityFinding,
-  BatchImportFindingsCommand,
-  GetFindingsCommand,
-  SecurityHubClient,
-} from '@aws-sdk/client-securityhub';
+import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import {
   type AsffFinding,
   PublishError,
@@ -30,6 +25,7 @@ import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '..
 import {
   captureLogs,
   createIdempotencyTable,
+  everyFinding,
   handlerEnvironment,
   imageScanEvent,
   lambdaContext,
@@ -86,18 +82,7 @@ let proxy: FaultProxy;
 let ecr: ECRClient;
 let securityHub: SecurityHubClient;
 
-async function allFindings(): Promise<AwsSecurityFinding[]> {
-  const out: AwsSecurityFinding[] = [];
-  let token: string | undefined;
-  do {
-    const page = await securityHub.send(
-      new GetFindingsCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }),
-    );
-    out.push(...(page.Findings ?? []));
-    token = page.NextToken;
-  } while (token);
-  return out;
-}
+const allFindings = () => everyFinding(securityHub);
 
 /**
  * Uses up the proxy's burst, as other writers of the same account and Region would (the quota is

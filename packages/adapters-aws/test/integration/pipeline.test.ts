@@ -5,7 +5,7 @@
  * (no faults) in front of moto counts the AWS calls.
  */
 import { ECRClient, GetRepositoryPolicyCommand, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
-import { type AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { type AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { BLOCK_STATEMENT_SID } from '@ecr-compliance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
@@ -14,6 +14,7 @@ import {
   captureLogs,
   createIdempotencyTable,
   customActionEvent,
+  everyFinding,
   handlerEnvironment,
   imageScanEvent,
   lambdaContext,
@@ -99,16 +100,7 @@ const calls = (operation: string) =>
     .reduce((sum, [, n]) => sum + n, 0);
 
 async function ourFindings(): Promise<AwsSecurityFinding[]> {
-  const out: AwsSecurityFinding[] = [];
-  let token: string | undefined;
-  do {
-    const page = await securityHub.send(
-      new GetFindingsCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }),
-    );
-    out.push(...(page.Findings ?? []));
-    token = page.NextToken;
-  } while (token);
-  return out.filter((f) => f.GeneratorId?.startsWith('ecr-compliance/'));
+  return (await everyFinding(securityHub)).filter((f) => f.GeneratorId?.startsWith('ecr-compliance/'));
 }
 
 const scanEvent = (id: string) =>

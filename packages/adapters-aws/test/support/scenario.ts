@@ -11,6 +11,11 @@ import {
   PutImageCommand,
   StartImageScanCommand,
 } from '@aws-sdk/client-ecr';
+import {
+  type AwsSecurityFinding,
+  GetFindingsCommand,
+  type SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
 import { MOTO_ACCOUNT_ID, setEcrScanFindingResults } from './moto.js';
 
 export const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
@@ -341,4 +346,18 @@ export function findingsImportedEvent(options: { readonly id: string; readonly f
     resources: [`arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:product/${MOTO_ACCOUNT_ID}/default`],
     detail: { findings: [options.finding] },
   };
+}
+
+/** Every finding Security Hub (moto) holds, page by page: moto ignores GetFindings filters. */
+export async function everyFinding(securityHub: SecurityHubClient): Promise<AwsSecurityFinding[]> {
+  const out: AwsSecurityFinding[] = [];
+  let token: string | undefined;
+  do {
+    const page = await securityHub.send(
+      new GetFindingsCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }),
+    );
+    out.push(...(page.Findings ?? []));
+    token = page.NextToken;
+  } while (token);
+  return out;
 }

@@ -8,6 +8,7 @@ export {
   createIdempotencyTable,
   customActionEvent,
   enhancedScanFinding,
+  everyFinding,
   findingsImportedEvent,
   handlerEnvironment,
   imageActionEvent,
