@@ -34,25 +34,23 @@ export interface AutomaticRemediationDeps extends RepositoryActionDeps {
 
 /**
  * Whether a finding asks for its repository to be blocked: active, not suppressed by a person,
- * and of a severity at or above the threshold. A finding of unknown severity cannot say.
+ * and of a severity at or above the threshold. A finding of unknown severity cannot say. A block
+ * reads the severity as {@link severityOf} does (a person's triage counts); a release reads it as
+ * {@link highestSeverityOf} does (unblocking relaxes security, so no field may be ignored).
  */
-function verdict(finding: ActionFinding, threshold: SeverityLabel): 'block' | 'release' | 'unknown' {
+function verdict(
+  finding: ActionFinding,
+  threshold: SeverityLabel,
+  severityOfFinding: (finding: ActionFinding) => SeverityLabel | undefined = severityOf,
+): 'block' | 'release' | 'unknown' {
   if (finding.RecordState === 'ARCHIVED' || finding.Workflow?.Status === 'SUPPRESSED') return 'release';
-  const severity = severityOf(finding);
+  const severity = severityOfFinding(finding);
   if (severity === undefined) return 'unknown';
   return isAtOrAbove(severity, threshold) ? 'block' : 'release';
 }
 
-/**
- * Whether a finding keeps a repository blocked: as {@link verdict}, with the higher of the
- * person's and the provider's severity (unblocking relaxes security, so neither may be ignored).
- */
-function releaseVerdict(finding: ActionFinding, threshold: SeverityLabel): 'block' | 'release' | 'unknown' {
-  if (finding.RecordState === 'ARCHIVED' || finding.Workflow?.Status === 'SUPPRESSED') return 'release';
-  const severity = highestSeverityOf(finding);
-  if (severity === undefined) return 'unknown';
-  return isAtOrAbove(severity, threshold) ? 'block' : 'release';
-}
+const releaseVerdict = (finding: ActionFinding, threshold: SeverityLabel) =>
+  verdict(finding, threshold, highestSeverityOf);
 
 /**
  * Use case "a finding changed, and no person is asked" (a "Security Hub Findings - Imported"
