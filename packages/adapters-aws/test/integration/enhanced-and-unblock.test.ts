@@ -78,6 +78,20 @@ async function policyOf(repository: string): Promise<{ Statement: Array<Record<s
   }
 }
 
+/** The three handlers, loaded with automatic remediation and automatic unblock on. */
+async function automaticHandlers(): Promise<
+  Record<'onImageScan' | 'onImageAction' | 'onCustomAction', Handler>
+> {
+  const env = handlerEnvironment(moto.endpoint, { AUTO_REMEDIATION: 'true', AUTO_UNBLOCK: 'true' });
+  const load = async (name: string) =>
+    (await loadHandler<{ handler: Handler }>(`../../src/handlers/${name}.js`, env)).handler;
+  // One at a time: each load resets the module registry and the stubbed environment.
+  const onImageScan = await load('on-image-scan');
+  const onImageAction = await load('on-image-action');
+  const onCustomAction = await load('on-custom-action');
+  return { onImageScan, onImageAction, onCustomAction };
+}
+
 /** Runs a handler with its structured logs kept off the test output. */
 async function quietly<T>(run: () => Promise<T>): Promise<T> {
   const logs = captureLogs();
@@ -266,13 +280,7 @@ describe('automatic remediation and unblock against the emulator', () => {
   let second: string;
 
   beforeAll(async () => {
-    const env = handlerEnvironment(moto.endpoint, { AUTO_REMEDIATION: 'true', AUTO_UNBLOCK: 'true' });
-    onImageScan = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-scan.js', env))
-      .handler;
-    onImageAction = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-action.js', env))
-      .handler;
-    onCustomAction = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-custom-action.js', env))
-      .handler;
+    ({ onImageScan, onImageAction, onCustomAction } = await automaticHandlers());
     first = await pushScannedImage(ecr, moto.endpoint, moto.region, {
       repository: REPOSITORY,
       tag: 'v1',
@@ -370,13 +378,7 @@ describe('automatic unblock never releases a repository with an image it cannot 
   let unscanned: string;
 
   beforeAll(async () => {
-    const env = handlerEnvironment(moto.endpoint, { AUTO_REMEDIATION: 'true', AUTO_UNBLOCK: 'true' });
-    onImageScan = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-scan.js', env))
-      .handler;
-    onImageAction = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-action.js', env))
-      .handler;
-    onCustomAction = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-custom-action.js', env))
-      .handler;
+    ({ onImageScan, onImageAction, onCustomAction } = await automaticHandlers());
     scanned = await pushScannedImage(ecr, moto.endpoint, moto.region, {
       repository: REPOSITORY,
       tag: 'scanned',
