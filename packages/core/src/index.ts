@@ -17,6 +17,7 @@ export { fromStoredFinding } from './asff/fromStoredFinding.js';
 export {
   type EcrArnParts,
   imageArn,
+  imageDigestIn,
   imageFindingId,
   imageGeneratorId,
   PRODUCT_PREFIX,

@@ -37,12 +37,18 @@ const logger = new Logger();
 const ecr = new ECRClient({ region: config.AWS_REGION });
 const deps = {
   policies: new EcrRepositoryPolicyStore({ client: ecr }),
-  images: new EcrRepositoryImages({ client: ecr }),
   audit: new SecurityHubAuditTrail({ client: new SecurityHubClient({ region: config.AWS_REGION }) }),
-  // The store owns its retries (quota-aware), so its client makes one attempt.
-  findings: new SecurityHubFindingsStore({
-    client: new SecurityHubClient({ region: config.AWS_REGION, maxAttempts: 1 }),
-  }),
+  // Only automatic unblock reads the repository's images and findings (and only it may: the
+  // construct grants ListImages and GetFindings with autoUnblock alone).
+  ...(config.AUTO_UNBLOCK
+    ? {
+        images: new EcrRepositoryImages({ client: ecr }),
+        // The store owns its retries (quota-aware), so its client makes one attempt.
+        findings: new SecurityHubFindingsStore({
+          client: new SecurityHubClient({ region: config.AWS_REGION, maxAttempts: 1 }),
+        }),
+      }
+    : {}),
 };
 const actionConfig = {
   accountId: config.ACCOUNT_ID,

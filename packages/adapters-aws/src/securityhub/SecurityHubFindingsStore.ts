@@ -10,9 +10,9 @@ import {
   type FindingsStore,
   type ImageIdentity,
   imageArn,
+  imageDigestIn,
   isAtOrAbove,
   PRODUCT_PREFIX,
-  parseEcrArn,
   partitionOf,
   productArn,
   type RepositoryFindings,
@@ -85,11 +85,7 @@ function repositoryResources(repository: RepositoryIdentity) {
   const arn = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
   return {
     prefix: `${arn}/`,
-    inRepository: (id: string | undefined) => {
-      if (id === undefined) return false;
-      const digest = parseEcrArn(id)?.imageDigest;
-      return digest !== undefined && id === `${arn}/${digest}`;
-    },
+    inRepository: (id: string | undefined) => id !== undefined && imageDigestIn(id, repository) !== undefined,
   };
 }
 

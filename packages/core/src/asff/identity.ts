@@ -52,6 +52,20 @@ export function parseEcrArn(arn: string): EcrArnParts | undefined {
     : { region, accountId, repositoryName, imageDigest };
 }
 
+/** The digest of `resourceId` when it is an image ARN of exactly this repository (not of `NAME/nested`); undefined otherwise. */
+export function imageDigestIn(
+  resourceId: string,
+  repository: { readonly accountId: string; readonly region: string; readonly repositoryName: string },
+): string | undefined {
+  const arn = parseEcrArn(resourceId);
+  return arn?.imageDigest !== undefined &&
+    arn.accountId === repository.accountId &&
+    arn.region === repository.region &&
+    arn.repositoryName === repository.repositoryName
+    ? arn.imageDigest
+    : undefined;
+}
+
 /** `arn:aws:ecr:REGION:ACCOUNT:repository/NAME/sha256:DIGEST`, the resource Id Inspector uses for an image. */
 export function imageArn(
   image: Pick<ScannedImage, 'region' | 'accountId' | 'repositoryName' | 'imageDigest'>,

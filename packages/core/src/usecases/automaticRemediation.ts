@@ -1,9 +1,10 @@
-import { parseEcrArn, productArn, repositoryArn } from '../asff/identity.js';
+import { imageDigestIn, productArn, repositoryArn } from '../asff/identity.js';
 import { ResourceNotFoundError } from '../errors.js';
 import { isBlocked, parsePolicy } from '../policy/denyPolicy.js';
 import type { RepositoryFindings, RepositoryIdentity, RepositoryImages, StoredFinding } from '../ports.js';
 import { type ActionFinding, ActionFindingSchema } from '../schemas.js';
 import { isAtOrAbove, type SeverityLabel } from '../severity.js';
+import { instant } from './reconcileScan.js';
 import {
   type ActionContext,
   audit,
@@ -226,18 +227,17 @@ export async function releaseRepository(
  * ProcessedAt at the same UpdatedAt. An event whose times cannot be read loses (fail closed).
  */
 function isNewer(stored: StoredFinding, event: StoredFinding): boolean {
-  const time = timeOf;
-  const [storedUpdate, eventUpdate] = [time(stored.UpdatedAt), time(event.UpdatedAt)];
+  const [storedUpdate, eventUpdate] = [timeOf(stored.UpdatedAt), timeOf(event.UpdatedAt)];
   if (Number.isNaN(eventUpdate)) return true;
   if (!Number.isNaN(storedUpdate) && storedUpdate !== eventUpdate) return storedUpdate > eventUpdate;
-  const [storedProcessed, eventProcessed] = [time(stored.ProcessedAt), time(event.ProcessedAt)];
+  const [storedProcessed, eventProcessed] = [timeOf(stored.ProcessedAt), timeOf(event.ProcessedAt)];
   if (Number.isNaN(eventProcessed)) return !Number.isNaN(storedProcessed);
   return storedProcessed > eventProcessed;
 }
 
 /** Milliseconds of an ISO timestamp; NaN for anything else. */
 function timeOf(value: unknown): number {
-  return typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return typeof value === 'string' ? instant(value) : Number.NaN;
 }
 
 const OUR_IMAGE_GENERATOR = /^ecr-compliance\/[^/]+\/image$/;
@@ -261,14 +261,8 @@ function digestOf(finding: StoredFinding, repository: RepositoryIdentity): strin
   if (!Array.isArray(resources)) return undefined;
   for (const resource of resources) {
     const id = (resource as { Id?: unknown } | null)?.Id;
-    const arn = typeof id === 'string' ? parseEcrArn(id) : undefined;
-    if (
-      arn?.imageDigest !== undefined &&
-      arn.accountId === repository.accountId &&
-      arn.region === repository.region &&
-      arn.repositoryName === repository.repositoryName
-    )
-      return arn.imageDigest;
+    const digest = typeof id === 'string' ? imageDigestIn(id, repository) : undefined;
+    if (digest !== undefined) return digest;
   }
   return undefined;
 }
