@@ -43,6 +43,24 @@ const partitionRegionAccount = (service: string, resource: string) => ({
   ],
 });
 
+/** What every function's role has: its own log group, the idempotency table, the failure queue. */
+function runtimeStatements(logGroup: string) {
+  const id = ids();
+  return [
+    {
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: arnOf(logGroup),
+    },
+    {
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Resource: arnOf(id.table),
+    },
+    { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(id.failedQueue) },
+  ];
+}
+
 /** Logical Ids of the resources the tests refer to, found through the construct (never pinned). */
 function ids() {
   const { stack } = synthesized;
@@ -455,17 +473,7 @@ describe('IAM', () => {
   it('gives on-image-scan exactly what it calls, on scoped resources', () => {
     const id = ids();
     expect(policyStatements(template, id.imageScanRole)).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: arnOf(id.imageScanLogs),
-      },
-      {
-        Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        Resource: arnOf(id.table),
-      },
-      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(id.failedQueue) },
+      ...runtimeStatements(id.imageScanLogs),
       {
         Effect: 'Allow',
         Action: 'ecr:DescribeImageScanFindings',
@@ -489,17 +497,7 @@ describe('IAM', () => {
   it('gives on-image-action exactly what it calls, on scoped resources, and no ECR access', () => {
     const id = ids();
     expect(policyStatements(template, id.imageActionRole)).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: arnOf(id.imageActionLogs),
-      },
-      {
-        Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        Resource: arnOf(id.table),
-      },
-      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(id.failedQueue) },
+      ...runtimeStatements(id.imageActionLogs),
       {
         Effect: 'Allow',
         Action: 'securityhub:BatchImportFindings',
@@ -516,17 +514,7 @@ describe('IAM', () => {
   it('gives on-custom-action exactly what it calls, on scoped resources', () => {
     const id = ids();
     expect(policyStatements(template, id.customActionRole)).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: arnOf(id.customActionLogs),
-      },
-      {
-        Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        Resource: arnOf(id.table),
-      },
-      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(id.failedQueue) },
+      ...runtimeStatements(id.customActionLogs),
       {
         Effect: 'Allow',
         Action: ['ecr:GetRepositoryPolicy', 'ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy'],
