@@ -62,6 +62,12 @@ export interface Vulnerability {
   readonly firstObservedAt?: string;
   /** The scanner's own finding id, e.g. Inspector's finding ARN. */
   readonly sourceFindingId?: string;
+  /**
+   * Scanner-specific facts that ASFF has no field for (Inspector's score and vector, a CISA KEV
+   * date, Trivy's status, ...). Each key is written to `ProductFields` as `ecr-compliance/<key>`;
+   * keys and values are plain text, blank values are dropped.
+   */
+  readonly details?: Readonly<Record<string, string>>;
 }
 
 /** One scanned image and its vulnerabilities. */
@@ -80,4 +86,9 @@ export interface ScannedImage {
   readonly scanCompletedAt: string;
   readonly vulnerabilitySourceUpdatedAt?: string;
   readonly vulnerabilities: readonly Vulnerability[];
+  /**
+   * Vulnerabilities the scanner reported as suppressed or ignored (VEX statements, ignore files).
+   * They are not imported as findings; the image finding counts them.
+   */
+  readonly suppressedCount?: number;
 }

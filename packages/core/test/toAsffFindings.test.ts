@@ -436,3 +436,30 @@ describe('enhanced scanning specifics', () => {
     expect(first?.UpdatedAt).toBe('2026-11-21T08:00:00.000Z');
   });
 });
+
+describe('toAsffFindings with scanner details and suppressed counts', () => {
+  const image = scannedImageFromEcr(page, { region });
+
+  it('writes each detail under our prefix and drops blank ones', () => {
+    const [first, ...rest] = image.vulnerabilities as Vulnerability[];
+    const withDetails: ScannedImage = {
+      ...image,
+      vulnerabilities: [
+        { ...(first as Vulnerability), details: { KnownExploitedSince: '2024-05-01', Blank: '  ' } },
+        ...rest,
+      ],
+    };
+    const [finding] = toAsffFindings(withDetails);
+    expect(finding?.ProductFields['ecr-compliance/KnownExploitedSince']).toBe('2024-05-01');
+    expect(finding?.ProductFields).not.toHaveProperty('ecr-compliance/Blank');
+    expectValid(toAsffFindings(withDetails));
+  });
+
+  it('counts suppressed vulnerabilities on the image finding only when the scanner reports them', () => {
+    expect(imageFinding(toAsffFindings(image)).ProductFields).not.toHaveProperty(
+      'ecr-compliance/Count/SUPPRESSED',
+    );
+    const found = imageFinding(toAsffFindings({ ...image, suppressedCount: 3 }));
+    expect(found.ProductFields['ecr-compliance/Count/SUPPRESSED']).toBe('3');
+  });
+});

@@ -247,6 +247,12 @@ function vulnerabilityFinding(context: ImageContext, v: Vulnerability): AsffFind
   const fields: Record<string, string> = Object.assign({}, context.fields);
   fields[PACKAGE_COUNT] = String(v.packages.length);
   if (v.sourceFindingId) fields[SOURCE_FINDING_ID] = truncate(v.sourceFindingId, LIMITS.productFieldValue);
+  if (v.details)
+    for (const key of Object.keys(v.details)) {
+      const value = v.details[key];
+      if (value !== undefined && /\S/.test(value) && /\S/.test(key))
+        fields[field(key)] = truncate(value, LIMITS.productFieldValue);
+    }
   const url = httpUrl(v.remediationUrl) ?? httpUrl(v.vendorUrl);
   const severity = severityOf(v.severity, v.originalSeverity);
   const { common } = context;
@@ -375,6 +381,7 @@ function imageFinding(context: ImageContext): AsffFinding {
   const fields = baseFields(image, 'image');
   for (const l of SEVERITY_LABELS) fields[field(`Count/${l}`)] = String(counts[l]);
   fields[field('Count/TOTAL')] = String(total);
+  if (image.suppressedCount !== undefined) fields[field('Count/SUPPRESSED')] = String(image.suppressedCount);
   const severity = severityOf(label, highest ? label : 'NONE');
   const repository: AsffResource = {
     Type: 'AwsEcrRepository',
