@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini';
 import { InvalidInputError } from './errors.js';
-import './zodConfig.js';
+import { PARSE_IN_ENGLISH } from './zodLocale.js';
 
 /** Formats a zod issue path as `a.b[3].c`. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -17,7 +17,7 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
  * first offending field path, prefixed by `what` (e.g. "scan findings").
  */
 export function parseWith<S extends z.ZodMiniType>(schema: S, data: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(data);
+  const result = schema.safeParse(data, PARSE_IN_ENGLISH);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue ? formatPath(issue.path) : '';

@@ -3,7 +3,6 @@
  * tolerated (stripped); errors name the field path through {@link parseWith}.
  */
 import * as z from 'zod/mini';
-import './zodConfig.js';
 
 /** A timestamp given as epoch seconds (ECR wire format), an ISO-8601 string or a Date (SDK v3); output: ISO string. */
 export const Timestamp = z.pipe(

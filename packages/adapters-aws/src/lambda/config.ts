@@ -10,6 +10,7 @@ import {
   SEVERITY_LABELS,
   validateExemptPrincipals,
 } from '@ecr-compliance/core';
+import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 
 /** The environment does not configure a handler correctly. */
@@ -103,7 +104,8 @@ function load<S extends z.ZodMiniType>(
   env: Record<string, string | undefined>,
   handler: string,
 ): z.output<S> {
-  const result = schema.safeParse(env);
+  // English messages per call: a library must not set zod's global locale.
+  const result = schema.safeParse(env, { error: en().localeError });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const name = issue ? formatPath(issue.path) : '';

@@ -7,9 +7,9 @@ import * as z from 'zod/mini';
 import { EcrComplianceError } from '../errors.js';
 import { formatPath } from '../parse.js';
 import { SEVERITY_LABELS } from '../severity.js';
+import { PARSE_IN_ENGLISH } from '../zodLocale.js';
 import type { AsffFinding } from './AsffFinding.js';
 import { jsonBytesUpperBound, utf8Length } from './text.js';
-import '../zodConfig.js';
 
 /** Limits of ASFF fields this project writes. */
 export const LIMITS = {
@@ -180,7 +180,7 @@ function fail(finding: AsffFinding, error: z.core.$ZodError): never {
  * a failure here is a bug: it throws with the field path instead of sending a doomed request.
  */
 export function assertAsffFinding(finding: AsffFinding): void {
-  const result = fullSchema().safeParse(finding);
+  const result = fullSchema().safeParse(finding, PARSE_IN_ENGLISH);
   if (!result.success) fail(finding, result.error);
   assertBeyondSchema(finding);
 }
@@ -251,7 +251,7 @@ export function assertAsffFindings(findings: readonly AsffFinding[]): void {
       reference ??= finding;
       continue;
     }
-    const result = varyingSchema().safeParse(finding);
+    const result = varyingSchema().safeParse(finding, PARSE_IN_ENGLISH);
     if (!result.success) fail(finding, result.error);
     assertBeyondSchema(finding);
   }

@@ -2,6 +2,7 @@ import { parseEcrArn } from '../asff/identity.js';
 import { InvalidInputError } from '../errors.js';
 import type { ImageReference } from '../ports.js';
 import { type EcrImageScanEvent, type Inspector2ScanEvent, RepositoryName } from '../schemas.js';
+import { PARSE_IN_ENGLISH } from '../zodLocale.js';
 
 /** A scan event of either kind: basic scanning ("ECR Image Scan") or enhanced scanning ("Inspector2 Scan"). */
 export type ScanEvent = EcrImageScanEvent | Inspector2ScanEvent;
@@ -58,7 +59,7 @@ function inspectorRepositoryName(event: Inspector2ScanEvent): string {
 }
 
 function checkedName(name: string, path: string): string {
-  const parsed = RepositoryName.safeParse(name);
+  const parsed = RepositoryName.safeParse(name, PARSE_IN_ENGLISH);
   if (!parsed.success) {
     throw new InvalidInputError(
       `${parsed.error.issues[0]?.message ?? 'invalid'}: ${JSON.stringify(name)}`,

@@ -4,6 +4,7 @@ import { isBlocked, parsePolicy } from '../policy/denyPolicy.js';
 import type { RepositoryFindings, RepositoryIdentity, RepositoryImages, StoredFinding } from '../ports.js';
 import { type ActionFinding, ActionFindingSchema } from '../schemas.js';
 import { isAtOrAbove, type SeverityLabel } from '../severity.js';
+import { PARSE_IN_ENGLISH } from '../zodLocale.js';
 import { instant } from './reconcileScan.js';
 import {
   type ActionContext,
@@ -268,7 +269,7 @@ function digestOf(finding: StoredFinding, repository: RepositoryIdentity): strin
 }
 
 function holdsBlock(stored: StoredFinding, threshold: SeverityLabel): boolean {
-  const parsed = ActionFindingSchema.safeParse(stored);
+  const parsed = ActionFindingSchema.safeParse(stored, PARSE_IN_ENGLISH);
   if (!parsed.success) return true;
   return releaseVerdict(parsed.data, threshold) !== 'release';
 }

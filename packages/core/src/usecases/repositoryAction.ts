@@ -9,6 +9,7 @@ import {
 import type { AuditTrail, RepositoryPolicyStore, RepositoryReference } from '../ports.js';
 import { type ActionFinding, ActionFindingSchema } from '../schemas.js';
 import { isAtOrAbove, maxSeverity, SEVERITY_LABELS, type SeverityLabel } from '../severity.js';
+import { PARSE_IN_ENGLISH } from '../zodLocale.js';
 
 /** Configuration of the block and unblock use cases. */
 export interface RepositoryActionConfig {
@@ -76,7 +77,7 @@ export function findingIdOf(raw: unknown): string | null {
 
 /** @internal The checks all actions share: valid, ours or Amazon Inspector's, this account, an ECR resource of this account. */
 export function check(raw: unknown, accountId: string, actingRegion: string | undefined): Checked {
-  const parsed = ActionFindingSchema.safeParse(raw);
+  const parsed = ActionFindingSchema.safeParse(raw, PARSE_IN_ENGLISH);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return {
