@@ -54,6 +54,7 @@ export {
   ScanNotCompleteError,
 } from './errors.js';
 export type { CvssScore, ScannedImage, Scanner, Vulnerability, VulnerablePackage } from './model.js';
+export { parseScannedImage, ScannedImageSchema } from './modelSchema.js';
 export { formatPath, parseWith } from './parse.js';
 export {
   BLOCK_STATEMENT_SID,
