@@ -53,6 +53,20 @@ export {
   ResourceNotFoundError,
   ScanNotCompleteError,
 } from './errors.js';
+export {
+  asSeverityLabel,
+  blockingSeverity,
+  defaultProductAccount,
+  type FindingOrigin,
+  type FindingSeverityFields,
+  highestSeverity,
+  inspectorProductArn,
+  isInspectorFinding,
+  isInspectorProductArn,
+  isOurFinding,
+  isOurImageFinding,
+  labelOfNormalized,
+} from './findings/rules.js';
 export type { CvssScore, ScannedImage, Scanner, Vulnerability, VulnerablePackage } from './model.js';
 export { parseScannedImage, ScannedImageSchema } from './modelSchema.js';
 export { formatPath, parseWith } from './parse.js';
