@@ -6,10 +6,12 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources, never a stale build.
-    alias: {
-      '@ecr-compliance/core': src('./packages/core/src/index.ts'),
-      '@ecr-compliance/adapters-aws': src('./packages/adapters-aws/src/index.ts'),
-    },
+    // Exact matches: a package's subpath export maps to its own entry point.
+    alias: [
+      { find: /^@ecr-compliance\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@ecr-compliance\/core\/ecr$/, replacement: src('./packages/core/src/ecr/index.ts') },
+      { find: /^@ecr-compliance\/adapters-aws$/, replacement: src('./packages/adapters-aws/src/index.ts') },
+    ],
   },
   test: {
     // The SDK's notice about Node.js 20 is not a test result.

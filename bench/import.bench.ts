@@ -12,7 +12,8 @@ import {
   startFaultProxy,
 } from '../packages/adapters-aws/test/support/fault-proxy.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, startMoto } from '../packages/adapters-aws/test/support/moto.js';
-import { scannedImageFromEcr, toAsffFindings } from '../packages/core/src/index.js';
+import { scannedImageFromEcr } from '../packages/core/src/ecr/index.js';
+import { toAsffFindings } from '../packages/core/src/index.js';
 import type { BenchContext, BenchResult } from './harness.js';
 import { syntheticScan } from './mapping.bench.js';
 

@@ -4,7 +4,8 @@
  * every finding) and compare with `JSON.stringify` of the same output, measured in the same run.
  * Goal: mapping plus validation costs at most 3x serializing the result.
  */
-import { scannedImageFromEcr, toAsffFindings } from '../packages/core/src/index.js';
+import { scannedImageFromEcr } from '../packages/core/src/ecr/index.js';
+import { toAsffFindings } from '../packages/core/src/index.js';
 import { type BenchContext, type BenchResult, formatInt, median, percentile, sample } from './harness.js';
 
 export const name = 'mapping';

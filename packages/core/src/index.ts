@@ -1,7 +1,8 @@
 /**
- * @ecr-compliance/core: the pure domain of ecr-compliance. It maps scan results to AWS
- * Security Finding Format findings and builds deny policies; it performs no I/O, reads no
- * clock and no environment, and depends on zod only.
+ * @ecr-compliance/core: the pure, scanner-neutral domain of ecr-compliance. It maps a scanned
+ * image (from any scanner) to AWS Security Finding Format findings, keeps their lifecycle, and
+ * builds deny policies; it performs no I/O, reads no clock and no environment, and depends on
+ * zod only. Scanner parsers sit behind subpaths (`@ecr-compliance/core/ecr`, ...).
  */
 export type {
   AsffFinding,
@@ -36,14 +37,6 @@ export {
   type FindingGranularity,
   toAsffFindings,
 } from './asff/toAsffFindings.js';
-export { imageOfScanEvent, type ScanEvent, type ScannedImageReference } from './ecr/scanEvents.js';
-export {
-  ECR_BASIC_SCANNER,
-  ECR_ENHANCED_SCANNER,
-  type FromEcrOptions,
-  mergeScanPages,
-  scannedImageFromEcr,
-} from './ecr/scannedImageFromEcr.js';
 export {
   EcrComplianceError,
   InvalidInputError,
@@ -103,20 +96,13 @@ export type {
   StoredFinding,
 } from './ports.js';
 export {
+  AccountId,
   type ActionFinding,
   ActionFindingSchema,
-  type CustomActionEvent,
-  CustomActionEventSchema,
-  type DescribeImageScanFindings,
-  DescribeImageScanFindingsSchema,
-  type EcrImageActionEvent,
-  EcrImageActionEventSchema,
-  type EcrImageScanEvent,
-  EcrImageScanEventSchema,
-  type FindingsImportedEvent,
-  FindingsImportedEventSchema,
-  type Inspector2ScanEvent,
-  Inspector2ScanEventSchema,
+  ImageDigest,
+  NonBlank,
+  RepositoryName,
+  Timestamp,
 } from './schemas.js';
 export {
   isAtOrAbove,

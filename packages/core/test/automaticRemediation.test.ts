@@ -12,10 +12,10 @@ import {
   releaseRepository,
   remediateAutomatically,
   type StoredFinding,
-  scannedImageFromEcr,
   toAsffFindings,
   unblockRepository,
 } from '@ecr-compliance/core';
+import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { describe, expect, it } from 'vitest';
 import { InMemoryAudit, InMemoryPolicies } from './support/fakes.js';
 import { asStoredBySecurityHub, clone, fixture } from './support/fixtures.js';

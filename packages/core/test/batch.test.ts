@@ -1,11 +1,5 @@
-import {
-  type AsffFinding,
-  BATCH_LIMITS,
-  scannedImageFromEcr,
-  toAsffFindings,
-  toBatches,
-  utf8Length,
-} from '@ecr-compliance/core';
+import { type AsffFinding, BATCH_LIMITS, toAsffFindings, toBatches, utf8Length } from '@ecr-compliance/core';
+import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { describe, expect, it } from 'vitest';
 import { clone, fixture } from './support/fixtures.js';
 

@@ -1,10 +1,5 @@
-import {
-  type AsffFinding,
-  AsffFindingSchema,
-  assertAsffFinding,
-  scannedImageFromEcr,
-  toAsffFindings,
-} from '@ecr-compliance/core';
+import { type AsffFinding, AsffFindingSchema, assertAsffFinding, toAsffFindings } from '@ecr-compliance/core';
+import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { describe, expect, it } from 'vitest';
 import { assertAsffFindings } from '../src/asff/constraints.js';
 import { fixture } from './support/fixtures.js';

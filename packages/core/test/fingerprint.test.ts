@@ -4,10 +4,10 @@ import {
   FINGERPRINT_FIELD,
   findingFingerprint,
   LIMITS,
-  scannedImageFromEcr,
   toAsffFindings,
   utf8Length,
 } from '@ecr-compliance/core';
+import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { withFingerprint } from '../src/asff/fingerprint.js';

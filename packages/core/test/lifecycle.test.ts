@@ -16,9 +16,9 @@ import {
   type ScanFindingsSource,
   type ScannedImage,
   type StoredFinding,
-  scannedImageFromEcr,
   type Vulnerability,
 } from '@ecr-compliance/core';
+import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { asStoredBySecurityHub, fixture } from './support/fixtures.js';

@@ -1,4 +1,5 @@
-import { parseScannedImage, type ScannedImage, scannedImageFromEcr } from '@ecr-compliance/core';
+import { parseScannedImage, type ScannedImage } from '@ecr-compliance/core';
+import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { example, fixture } from './support/fixtures.js';

@@ -3,12 +3,12 @@ import {
   AsffFindingSchema,
   LIMITS,
   type ScannedImage,
-  scannedImageFromEcr,
   TRUNCATION_MARKER,
   toAsffFindings,
   utf8Length,
   type Vulnerability,
 } from '@ecr-compliance/core';
+import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { clone, example, fixture } from './support/fixtures.js';

@@ -11,10 +11,10 @@ import {
   type PublishResult,
   reportScan,
   type ScanFindingsSource,
-  scannedImageFromEcr,
   toAsffFindings,
   unblockRepository,
 } from '@ecr-compliance/core';
+import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { describe, expect, it } from 'vitest';
 import { InMemoryAudit, InMemoryPolicies } from './support/fakes.js';
 import { asStoredBySecurityHub, clone, example, fixture } from './support/fixtures.js';

@@ -38,6 +38,7 @@ export const HANDLER_SOURCES: HandlerSources = {
   onImageAction: fromRoot('packages/adapters-aws/src/handlers/on-image-action.ts'),
   aliases: {
     '@ecr-compliance/core': fromRoot('packages/core/src/index.ts'),
+    '@ecr-compliance/core/ecr': fromRoot('packages/core/src/ecr/index.ts'),
     '@aws-sdk/credential-provider-node': fromRoot(
       'packages/adapters-aws/src/lambda/environmentCredentials.ts',
     ),

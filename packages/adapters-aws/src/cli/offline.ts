@@ -1,10 +1,5 @@
-import {
-  blockPolicy,
-  type FindingGranularity,
-  scannedImageFromEcr,
-  toAsffFindings,
-  unblockPolicy,
-} from '@ecr-compliance/core';
+import { blockPolicy, type FindingGranularity, toAsffFindings, unblockPolicy } from '@ecr-compliance/core';
+import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { type Io, parseJson, printJson, readInput, UsageError } from './io.js';
 
 const GRANULARITIES = ['vulnerability', 'image', 'both'] as const;

@@ -1,12 +1,11 @@
 import { type ECRClient, paginateDescribeImageScanFindings } from '@aws-sdk/client-ecr';
 import {
   type ImageReference,
-  mergeScanPages,
   ResourceNotFoundError,
   type ScanFindingsSource,
   type ScannedImage,
-  scannedImageFromEcr,
 } from '@ecr-compliance/core';
+import { mergeScanPages, scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { errorName } from '../awsErrors.js';
 
 /** Options of {@link EcrScanFindingsSource}. */

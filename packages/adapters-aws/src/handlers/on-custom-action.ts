@@ -15,11 +15,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import {
   blockRepository,
-  type CustomActionEvent,
-  CustomActionEventSchema,
   EcrComplianceError,
-  type FindingsImportedEvent,
-  FindingsImportedEventSchema,
   parseWith,
   type RepositoryActionOutcome,
   remediateAutomatically,
@@ -27,6 +23,12 @@ import {
 } from '@ecr-compliance/core';
 import { EcrRepositoryImages } from '../ecr/EcrRepositoryImages.js';
 import { EcrRepositoryPolicyStore } from '../ecr/EcrRepositoryPolicyStore.js';
+import {
+  type CustomActionEvent,
+  CustomActionEventSchema,
+  type FindingsImportedEvent,
+  FindingsImportedEventSchema,
+} from '../events/schemas.js';
 import { loadOnCustomActionConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { SecurityHubAuditTrail } from '../securityhub/SecurityHubAuditTrail.js';

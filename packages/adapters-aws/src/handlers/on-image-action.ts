@@ -9,13 +9,8 @@ import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import {
-  type ArchiveImageResult,
-  archiveImageFindings,
-  type EcrImageActionEvent,
-  EcrImageActionEventSchema,
-  parseWith,
-} from '@ecr-compliance/core';
+import { type ArchiveImageResult, archiveImageFindings, parseWith } from '@ecr-compliance/core';
+import { type EcrImageActionEvent, EcrImageActionEventSchema } from '../events/schemas.js';
 import { assertOwnEvent, loadOnImageActionConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';

@@ -13,15 +13,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import {
-  EcrImageScanEventSchema,
-  Inspector2ScanEventSchema,
-  imageOfScanEvent,
-  parseWith,
-  reconcileScan,
-  type ScanEvent,
-} from '@ecr-compliance/core';
+import { parseWith, reconcileScan } from '@ecr-compliance/core';
+import { imageOfScanEvent } from '@ecr-compliance/core/ecr';
 import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
+import {
+  type EcrImageScanEvent,
+  EcrImageScanEventSchema,
+  type Inspector2ScanEvent,
+  Inspector2ScanEventSchema,
+} from '../events/schemas.js';
 import { assertOwnEvent, loadOnImageScanConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
@@ -38,6 +38,9 @@ const idempotency = eventIdempotency(
   config.IDEMPOTENCY_TABLE_NAME,
   new DynamoDBClient({ region: config.AWS_REGION }),
 );
+
+/** A scan event of either kind, as parsed from EventBridge. */
+type ScanEvent = EcrImageScanEvent | Inspector2ScanEvent;
 
 const importScan = makeIdempotent(async (event: ScanEvent) => {
   const { scanning, ...image } = imageOfScanEvent(event);

@@ -12,10 +12,10 @@ import {
   PublishError,
   reconcileScan,
   reportScan,
-  scannedImageFromEcr,
   toAsffFindings,
   toBatches,
 } from '@ecr-compliance/core';
+import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EcrScanFindingsSource } from '../../src/ecr/EcrScanFindingsSource.js';
 import { SecurityHubFindingsPublisher } from '../../src/securityhub/SecurityHubFindingsPublisher.js';

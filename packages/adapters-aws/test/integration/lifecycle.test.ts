@@ -11,12 +11,8 @@
  */
 import { BatchDeleteImageCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { type AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import {
-  FINGERPRINT_FIELD,
-  reconcileScan,
-  type ScanFindingsSource,
-  scannedImageFromEcr,
-} from '@ecr-compliance/core';
+import { FINGERPRINT_FIELD, reconcileScan, type ScanFindingsSource } from '@ecr-compliance/core';
+import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecurityHubFindingsPublisher } from '../../src/securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../../src/securityhub/SecurityHubFindingsStore.js';

@@ -28,7 +28,8 @@ import {
   BatchUpdateFindingsCommand,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import { scannedImageFromEcr, toAsffFindings } from '@ecr-compliance/core';
+import { toAsffFindings } from '@ecr-compliance/core';
+import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';

@@ -20,12 +20,8 @@ import {
   InvalidAccessException,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import {
-  BLOCK_STATEMENT_SID,
-  DENIED_PULL_ACTIONS,
-  scannedImageFromEcr,
-  toAsffFindings,
-} from '@ecr-compliance/core';
+import { BLOCK_STATEMENT_SID, DENIED_PULL_ACTIONS, toAsffFindings } from '@ecr-compliance/core';
+import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureLogs, lambdaContext, loadHandler } from '../support/world.js';

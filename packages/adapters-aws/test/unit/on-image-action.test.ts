@@ -6,7 +6,8 @@ import {
   GetFindingsCommand,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import { type AsffFinding, scannedImageFromEcr, toAsffFindings } from '@ecr-compliance/core';
+import { type AsffFinding, toAsffFindings } from '@ecr-compliance/core';
+import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureLogs, lambdaContext, loadHandler } from '../support/world.js';

@@ -1,11 +1,27 @@
 import { parseEcrArn } from '../asff/identity.js';
 import { InvalidInputError } from '../errors.js';
 import type { ImageReference } from '../ports.js';
-import { type EcrImageScanEvent, type Inspector2ScanEvent, RepositoryName } from '../schemas.js';
+import { RepositoryName } from '../schemas.js';
 import { PARSE_IN_ENGLISH } from '../zodLocale.js';
 
-/** A scan event of either kind: basic scanning ("ECR Image Scan") or enhanced scanning ("Inspector2 Scan"). */
-export type ScanEvent = EcrImageScanEvent | Inspector2ScanEvent;
+/** What a scan event carries about its image, whatever envelope delivered it. */
+interface ScanEventDetail {
+  readonly 'repository-name': string;
+  readonly 'image-digest': string;
+  readonly 'image-tags': readonly string[];
+}
+
+/**
+ * A completed scan event of either kind, as the adapters parsed it from EventBridge: basic
+ * scanning ("ECR Image Scan", source `aws.ecr`) or enhanced scanning ("Inspector2 Scan", source
+ * `aws.inspector2`). Only the fields that name the image are read.
+ */
+export interface ScanEvent {
+  readonly source: 'aws.ecr' | 'aws.inspector2';
+  readonly account: string;
+  readonly region: string;
+  readonly detail: ScanEventDetail;
+}
 
 /** The image a scan event names, in the registry of the event's account. */
 export interface ScannedImageReference extends ImageReference {
@@ -36,7 +52,7 @@ export function imageOfScanEvent(event: ScanEvent): ScannedImageReference {
   return { ...base, repositoryName: inspectorRepositoryName(event), scanning: 'enhanced' };
 }
 
-function inspectorRepositoryName(event: Inspector2ScanEvent): string {
+function inspectorRepositoryName(event: ScanEvent): string {
   const value = event.detail['repository-name'];
   const path = 'detail.repository-name';
   if (value.startsWith('arn:')) {

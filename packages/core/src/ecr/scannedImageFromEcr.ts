@@ -2,13 +2,13 @@ import * as z from 'zod/mini';
 import { InvalidInputError, ScanNotCompleteError } from '../errors.js';
 import type { CvssScore, ScannedImage, Scanner, Vulnerability, VulnerablePackage } from '../model.js';
 import { parseWith } from '../parse.js';
+import { maxSeverity, toSeverityLabel } from '../severity.js';
 import {
   type BasicFinding,
   type DescribeImageScanFindings,
   DescribeImageScanFindingsSchema,
   type EnhancedFinding,
-} from '../schemas.js';
-import { maxSeverity, toSeverityLabel } from '../severity.js';
+} from './schemas.js';
 
 /** ECR basic scanning, as a {@link Scanner}. */
 export const ECR_BASIC_SCANNER: Scanner = { id: 'ecr-basic', name: 'Amazon ECR basic scanning' };

@@ -1,12 +1,10 @@
-import {
-  EcrImageScanEventSchema,
-  Inspector2ScanEventSchema,
-  InvalidInputError,
-  imageOfScanEvent,
-  parseWith,
-} from '@ecr-compliance/core';
+import { InvalidInputError, parseWith } from '@ecr-compliance/core';
+import { imageOfScanEvent } from '@ecr-compliance/core/ecr';
 import { describe, expect, it } from 'vitest';
-import { clone, fixture } from './support/fixtures.js';
+import { EcrImageScanEventSchema, Inspector2ScanEventSchema } from '../../src/events/schemas.js';
+import { coreFixture as fixture } from './helpers.js';
+
+const clone = <T>(value: T): T => structuredClone(value);
 
 const digest = 'sha256:9e8e9cd9d4031388e76ffd1f01c039d441df45180e70b83da6e4b3fa6a76ca85';
 /** "Inspector2 Scan" as published (AWS-FACTS §1.5): `repository-name` holds the repository ARN. */
