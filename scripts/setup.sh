@@ -20,4 +20,5 @@ echo "setup: building"
 pnpm run --silent build
 
 bash scripts/setup-emulator.sh
+bash scripts/setup-ruler.sh
 echo "setup: done"
