@@ -46,6 +46,8 @@ export {
 } from './ecr/scannedImageFromEcr.js';
 export {
   EcrComplianceError,
+  type FindingFailure,
+  FindingsNotHandledError,
   InvalidInputError,
   PolicyTooLargeError,
   PolicyUnreadableError,
@@ -112,6 +114,16 @@ export {
   severityRank,
   toSeverityLabel,
 } from './severity.js';
+export {
+  type ActionTarget,
+  type FindingOrigin,
+  isRepositoryName,
+  type OurFindingIdParts,
+  originOf,
+  parseOurFindingId,
+  productPlaceOf,
+  targetRepositoryOf,
+} from './usecases/actionTarget.js';
 export { type ArchiveImageResult, archiveImageFindings } from './usecases/archiveImageFindings.js';
 export {
   type AutomaticRemediationConfig,
@@ -119,6 +131,16 @@ export {
   releaseRepository,
   remediateAutomatically,
 } from './usecases/automaticRemediation.js';
+export {
+  actOnFindings,
+  type CustomActionChoice,
+  type CustomActionConfig,
+  type CustomActionRequest,
+  type CustomActionResult,
+  chooseCustomAction,
+  handleCustomAction,
+} from './usecases/handleCustomAction.js';
+export { decideImageAction, type ImageAction, type ImageActionDecision } from './usecases/imageAction.js';
 export {
   DEFAULT_KEEP_ALIVE_DAYS,
   type ReconcileScanOptions,

@@ -284,7 +284,7 @@ describe('on-custom-action: unreadable policy', () => {
       (e: unknown) => e,
     );
 
-    expect(error).toMatchObject({ name: 'CustomActionFailedError' });
+    expect(error).toMatchObject({ name: 'FindingsNotHandledError' });
     expect((error as Error).message).toMatch(
       /^1 of 2 findings not handled: PolicyUnreadableError: existing repository policy is unreadable, refusing to change it: not valid JSON/,
     );
@@ -309,7 +309,7 @@ describe('on-custom-action: unreadable policy', () => {
     ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: '"just a string"' });
 
     await expect(invoke(actionEvent('835b2b99-0011', UNBLOCK, [high]))).rejects.toMatchObject({
-      name: 'CustomActionFailedError',
+      name: 'FindingsNotHandledError',
     });
     expect(ecr).not.toHaveReceivedCommand(SetRepositoryPolicyCommand);
     expect(ecr).not.toHaveReceivedCommand(DeleteRepositoryPolicyCommand);
@@ -402,7 +402,11 @@ describe('on-custom-action: other actions and bad input', () => {
 
     const result = await invoke(actionEvent('835b2b99-0030', other, [high]));
 
-    expect(result).toEqual({ action: 'none', outcomes: [] });
+    expect(result).toEqual({
+      action: 'none',
+      reason: 'the event is for another custom action',
+      outcomes: [],
+    });
     expect(ecr).not.toHaveReceivedAnyCommand();
     expect(securityHub).not.toHaveReceivedAnyCommand();
     expect(
@@ -434,7 +438,7 @@ describe('on-custom-action: automatic remediation', () => {
   it('ignores findings-imported events while it is off (the default)', async () => {
     const result = await invoke(imported('7a1c0000-0001', [high]));
 
-    expect(result).toEqual({ action: 'none', outcomes: [] });
+    expect(result).toMatchObject({ action: 'none', outcomes: [] });
     expect(ecr).not.toHaveReceivedAnyCommand();
     expect(logs.lines().find((line) => line.level === 'WARN')?.message).toBe(
       'nothing done: a findings-imported event, and automatic remediation and unblock are off',
