@@ -189,6 +189,26 @@ describe('handleCustomAction', () => {
     expect(registry.writes).toEqual([{ repositoryName: 'team-b/web', op: 'set' }]);
   });
 
+  it('reports each outcome as soon as it is known, failures included, before it throws', async () => {
+    const registry = new InMemoryRegistry();
+    registry.policies.set('team-b/web', '"not a policy"');
+    const heard: Array<[string, number]> = [];
+
+    const error = await handleCustomAction(
+      { policies: registry },
+      click(BLOCK, [high, otherHigh, medium]),
+      config,
+      (outcome) => heard.push([outcome.status, registry.reads.length]),
+    ).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(FindingsNotHandledError);
+    expect(heard).toEqual([
+      ['blocked', 1],
+      ['failed', 2],
+      ['skipped', 2],
+    ]);
+  });
+
   it('skips, and does not fail, for a repository deleted since its finding was imported', async () => {
     const registry = new InMemoryRegistry({ missing: ['team-a/payments-api'] });
 
@@ -205,8 +225,16 @@ describe('handleCustomAction', () => {
 });
 
 describe('actOnFindings', () => {
-  it('returns every outcome in order when nothing failed', async () => {
-    expect(await actOnFindings([1, 2, 3], async (n) => Number(n) * 2)).toEqual([2, 4, 6]);
+  it('returns every outcome in order when nothing failed, and reports each one', async () => {
+    const heard: unknown[] = [];
+    expect(
+      await actOnFindings(
+        [1, 2, 3],
+        async (n) => Number(n) * 2,
+        (o) => heard.push(o),
+      ),
+    ).toEqual([2, 4, 6]);
+    expect(heard).toEqual([2, 4, 6]);
   });
 
   it('names a finding without an Id as null in the failure, and keeps non-Error throws as text', async () => {

@@ -21,7 +21,6 @@ import {
   type FindingFailure,
   type FindingsImportedEvent,
   FindingsImportedEventSchema,
-  FindingsNotHandledError,
   handleCustomAction,
   parseWith,
   type RepositoryActionOutcome,
@@ -106,36 +105,30 @@ async function remediate(event: FindingsImportedEvent): Promise<CustomActionResu
     };
   }
   const context = { actor: AUTOMATIC_ACTOR, now: new Date().toISOString() };
-  const outcomes = await actOnFindings(event.detail.findings, (finding) =>
-    remediateAutomatically(deps, finding, actionConfig, context),
+  const outcomes = await actOnFindings(
+    event.detail.findings,
+    (finding) => remediateAutomatically(deps, finding, actionConfig, context),
+    logOutcome,
   );
   return { action: 'automatic', outcomes };
 }
 
 const act = makeIdempotent(
   async (event: CustomActionEvent | FindingsImportedEvent): Promise<CustomActionResult> => {
-    try {
-      const result =
-        event['detail-type'] === IMPORTED
-          ? await remediate(event)
-          : await handleCustomAction(
-              deps,
-              { actionArns: event.resources, findings: event.detail.findings, now: new Date().toISOString() },
-              actionConfig,
-            );
-      if (result.action === 'none')
-        logger.warn(`nothing done: ${result.reason}`, { resources: event.resources });
-      for (const outcome of result.outcomes) logOutcome(outcome);
-      return result;
-    } catch (error) {
-      // Some findings failed: log every outcome, then fail the invocation so that the event
-      // reaches the failure destination (a retry is safe because both actions are idempotent).
-      if (error instanceof FindingsNotHandledError) {
-        for (const outcome of error.outcomes as ReadonlyArray<RepositoryActionOutcome | FindingFailure>)
-          logOutcome(outcome);
-      }
-      throw error;
-    }
+    // A failed finding makes the use case throw once the others are handled, so that the event
+    // reaches the failure destination (a retry is safe because both actions are idempotent).
+    const result =
+      event['detail-type'] === IMPORTED
+        ? await remediate(event)
+        : await handleCustomAction(
+            deps,
+            { actionArns: event.resources, findings: event.detail.findings, now: new Date().toISOString() },
+            actionConfig,
+            logOutcome,
+          );
+    if (result.action === 'none')
+      logger.warn(`nothing done: ${result.reason}`, { resources: event.resources });
+    return result;
   },
   idempotency,
 );

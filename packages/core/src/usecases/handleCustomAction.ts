@@ -69,24 +69,29 @@ function failure(finding: unknown, error: unknown): FindingFailure {
  * Acts on each finding in turn, one after the other: two findings of one repository must never
  * race on its policy. An error stops only its own finding; when any finding failed, the others
  * having been handled, one {@link FindingsNotHandledError} lists them all (a retry is safe, since
- * block and unblock are idempotent).
+ * block and unblock are idempotent). `onOutcome` hears of each outcome, failures included, as soon
+ * as it is known (a caller logs there, so that a timeout loses no line).
  *
  * @throws FindingsNotHandledError when at least one finding failed; it carries every outcome
  */
 export async function actOnFindings<Outcome>(
   findings: readonly unknown[],
   act: (finding: unknown) => Promise<Outcome>,
+  onOutcome: (outcome: Outcome | FindingFailure) => void = () => {},
 ): Promise<Outcome[]> {
   const outcomes: Array<Outcome | FindingFailure> = [];
   const failed: FindingFailure[] = [];
   for (const finding of findings) {
+    let outcome: Outcome | FindingFailure;
     try {
-      outcomes.push(await act(finding));
+      outcome = await act(finding);
     } catch (error) {
       const failedFinding = failure(finding, error);
-      outcomes.push(failedFinding);
       failed.push(failedFinding);
+      outcome = failedFinding;
     }
+    outcomes.push(outcome);
+    onOutcome(outcome);
   }
   if (failed.length > 0) throw new FindingsNotHandledError<Outcome>(outcomes, failed);
   return outcomes as Outcome[];
@@ -100,6 +105,8 @@ export async function actOnFindings<Outcome>(
  * Region, is a `skipped` outcome with the reason, and nothing is written for it. A repository
  * deleted since the finding was imported is skipped too.
  *
+ * `onOutcome` hears of each finding's outcome as soon as it is known, in order.
+ *
  * @throws FindingsNotHandledError when some findings failed (e.g. an unreadable policy, which is
  *   left untouched); the others were handled
  */
@@ -107,26 +114,31 @@ export async function handleCustomAction(
   deps: RepositoryActionDeps,
   request: CustomActionRequest,
   config: CustomActionConfig,
+  onOutcome?: (outcome: RepositoryActionOutcome | FindingFailure) => void,
 ): Promise<CustomActionResult> {
   const choice = chooseCustomAction(request.actionArns, config);
   if (choice.action === 'none') return { action: 'none', reason: choice.reason, outcomes: [] };
   const context = { actor: choice.actor, now: request.now };
-  const outcomes = await actOnFindings(request.findings, async (finding) => {
-    try {
-      return choice.action === 'block'
-        ? await blockRepository(deps, finding, config, context)
-        : await unblockRepository(deps, finding, config, context);
-    } catch (error) {
-      if (error instanceof ResourceNotFoundError && error.kind === 'repository') {
-        const skipped: RepositoryActionOutcome = {
-          status: 'skipped',
-          findingId: findingIdOf(finding),
-          reason: `the repository no longer exists (${error.message})`,
-        };
-        return skipped;
+  const outcomes = await actOnFindings(
+    request.findings,
+    async (finding) => {
+      try {
+        return choice.action === 'block'
+          ? await blockRepository(deps, finding, config, context)
+          : await unblockRepository(deps, finding, config, context);
+      } catch (error) {
+        if (error instanceof ResourceNotFoundError && error.kind === 'repository') {
+          const skipped: RepositoryActionOutcome = {
+            status: 'skipped',
+            findingId: findingIdOf(finding),
+            reason: `the repository no longer exists (${error.message})`,
+          };
+          return skipped;
+        }
+        throw error;
       }
-      throw error;
-    }
-  });
+    },
+    onOutcome,
+  );
   return { action: choice.action, outcomes };
 }
