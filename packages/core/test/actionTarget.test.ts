@@ -13,6 +13,7 @@ import {
   unblockRepository,
   vulnerabilityFindingId,
 } from '@ecr-compliance/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InMemoryRegistry } from './support/fakes.js';
 import { asStoredBySecurityHub, clone, fixture } from './support/fixtures.js';
@@ -289,5 +290,35 @@ describe('blockRepository and unblockRepository on a mismatched finding', () => 
     expect(unblocked.status).toBe('skipped');
     expect(registry.reads).toEqual([]);
     expect(registry.writes).toEqual([]);
+  });
+});
+
+describe('targetRepositoryOf, for any repository names', () => {
+  const segment = fc.stringMatching(/^[a-z0-9]{1,8}(?:[._-][a-z0-9]{1,8}){0,2}$/);
+  const name = fc
+    .array(segment, { minLength: 1, maxLength: 4 })
+    .map((parts) => parts.join('/'))
+    .filter((n) => n.length >= 2);
+
+  it('acts on the repository of a consistent finding, and never on a resource of another', async () => {
+    await fc.assert(
+      fc.asyncProperty(name, name, async (about, resource) => {
+        fc.pre(about !== resource);
+        const finding = parsed(highOf(about));
+        expect(targetRepositoryOf(finding, 'ecr-compliance', account, 'us-east-1')).toEqual({
+          ok: true,
+          repository: { registryId: account, region: 'us-east-1', repositoryName: about },
+        });
+        const registry = new InMemoryRegistry();
+        const forged = {
+          ...highOf(about),
+          Resources: [{ Type: 'AwsEcrContainerImage', Id: `${repoArn(resource)}/${digest}` }],
+        };
+        const outcome = await blockRepository({ policies: registry }, forged, config, context);
+        expect(outcome.status).toBe('skipped');
+        expect(registry.reads).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
