@@ -44,6 +44,33 @@ export class ResourceNotFoundError extends EcrComplianceError {
   }
 }
 
+/**
+ * Some findings of one event could not be handled (an unreadable policy, a failed call); the
+ * others were. `outcomes` holds every finding's outcome in event order, failures included, so
+ * that the caller can log them; the event should reach the failure destination.
+ */
+export class FindingsNotHandledError<Outcome = unknown> extends EcrComplianceError {
+  readonly outcomes: ReadonlyArray<Outcome | FindingFailure>;
+  readonly failed: readonly FindingFailure[];
+  constructor(outcomes: ReadonlyArray<Outcome | FindingFailure>, failed: readonly FindingFailure[]) {
+    super(
+      `${failed.length} of ${outcomes.length} findings not handled: ${failed.map((f) => f.error).join('; ')}`,
+      { cause: failed[0]?.cause },
+    );
+    this.name = 'FindingsNotHandledError';
+    this.outcomes = outcomes;
+    this.failed = failed;
+  }
+}
+
+/** One finding that an error stopped: its Id when it has one, the error as one line, and the error itself. */
+export interface FindingFailure {
+  readonly status: 'failed';
+  readonly findingId: string | null;
+  readonly error: string;
+  readonly cause: unknown;
+}
+
 /** The existing repository policy could not be read as a policy document; it must never be overwritten. */
 export class PolicyUnreadableError extends EcrComplianceError {
   constructor(message: string, options?: { cause?: unknown }) {

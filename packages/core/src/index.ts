@@ -39,6 +39,8 @@ export {
 } from './asff/toAsffFindings.js';
 export {
   EcrComplianceError,
+  type FindingFailure,
+  FindingsNotHandledError,
   InvalidInputError,
   PolicyTooLargeError,
   PolicyUnreadableError,
@@ -51,6 +53,7 @@ export {
   blockingSeverity,
   defaultProductAccount,
   type FindingOrigin,
+  type FindingProvenance,
   type FindingSeverityFields,
   highestSeverity,
   inspectorProductArn,
@@ -59,6 +62,8 @@ export {
   isOurFinding,
   isOurImageFinding,
   labelOfNormalized,
+  originOf,
+  productPlaceOf,
 } from './findings/rules.js';
 export type { CvssScore, ScannedImage, Scanner, Vulnerability, VulnerablePackage } from './model.js';
 export { parseScannedImage, ScannedImageSchema } from './modelSchema.js';
@@ -113,6 +118,13 @@ export {
   severityRank,
   toSeverityLabel,
 } from './severity.js';
+export {
+  type ActionTarget,
+  isRepositoryName,
+  type OurFindingIdParts,
+  parseOurFindingId,
+  targetRepositoryOf,
+} from './usecases/actionTarget.js';
 export { type ArchiveImageResult, archiveImageFindings } from './usecases/archiveImageFindings.js';
 export {
   type AutomaticRemediationConfig,
@@ -120,6 +132,16 @@ export {
   releaseRepository,
   remediateAutomatically,
 } from './usecases/automaticRemediation.js';
+export {
+  actOnFindings,
+  type CustomActionChoice,
+  type CustomActionConfig,
+  type CustomActionRequest,
+  type CustomActionResult,
+  chooseCustomAction,
+  handleCustomAction,
+} from './usecases/handleCustomAction.js';
+export { decideImageAction, type ImageAction, type ImageActionDecision } from './usecases/imageAction.js';
 export {
   DEFAULT_KEEP_ALIVE_DAYS,
   type ReconcileScanOptions,

@@ -63,6 +63,7 @@ export const ActionFindingSchema = z.object({
   FindingProviderFields: z.optional(z.object({ Severity: z.optional(SeverityField) })),
   RecordState: z.optional(z.string()),
   Workflow: z.optional(z.object({ Status: z.optional(z.string()) })),
+  ProductFields: z.optional(z.record(z.string(), z.string())),
   Resources: z
     .array(
       z.object({

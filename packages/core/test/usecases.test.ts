@@ -4,6 +4,7 @@ import {
   blockPolicy,
   blockRepository,
   changeRepositoryPolicy,
+  decideImageAction,
   type FindingsPublisher,
   type ImageReference,
   PolicyUnreadableError,
@@ -349,5 +350,37 @@ describe('blockRepository as automatic remediation', () => {
     expect(policies.writes).toEqual([]);
     const byPerson = await blockRepository({ policies }, suppressed, { accountId: account }, context);
     expect(byPerson.status).toBe('blocked');
+  });
+});
+
+describe('decideImageAction', () => {
+  const image = {
+    accountId: account,
+    region: 'us-east-1',
+    repositoryName: 'team-a/payments-api',
+    imageDigest: scanned.imageDigest,
+  };
+
+  it('archives the findings of an image whose deletion succeeded', () => {
+    expect(decideImageAction({ image, actionType: 'DELETE', result: 'SUCCESS' })).toEqual({
+      archive: true,
+      image,
+    });
+  });
+
+  it.each([
+    ['PUSH', 'SUCCESS'],
+    ['DELETE', 'FAILURE'],
+    ['delete', 'success'],
+  ])('archives nothing for %s with result %s, and says why', (actionType, result) => {
+    expect(decideImageAction({ image, actionType, result })).toEqual({
+      archive: false,
+      result: {
+        outcome: 'skipped',
+        repositoryName: image.repositoryName,
+        imageDigest: image.imageDigest,
+        reason: `action ${actionType} with result ${result}: only a successful DELETE archives findings`,
+      },
+    });
   });
 });

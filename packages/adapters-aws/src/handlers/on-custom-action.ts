@@ -14,12 +14,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import {
-  blockRepository,
-  EcrComplianceError,
+  actOnFindings,
+  type CustomActionResult as ClickResult,
+  type FindingFailure,
+  handleCustomAction,
   parseWith,
   type RepositoryActionOutcome,
   remediateAutomatically,
-  unblockRepository,
 } from '@ecr-compliance/core';
 import { EcrRepositoryImages } from '../ecr/EcrRepositoryImages.js';
 import { EcrRepositoryPolicyStore } from '../ecr/EcrRepositoryPolicyStore.js';
@@ -57,6 +58,8 @@ const actionConfig = {
   region: config.AWS_REGION,
   severityThreshold: config.SEVERITY_THRESHOLD,
   exemptPrincipalArns: config.EXEMPT_PRINCIPAL_ARNS,
+  blockActionArn: config.BLOCK_ACTION_ARN,
+  unblockActionArn: config.UNBLOCK_ACTION_ARN,
   block: config.AUTO_REMEDIATION,
   unblock: config.AUTO_UNBLOCK,
 };
@@ -65,103 +68,69 @@ const idempotency = eventIdempotency(
   new DynamoDBClient({ region: config.AWS_REGION }),
 );
 
-/** What one invocation did. */
-export interface CustomActionResult {
-  readonly action: 'block' | 'unblock' | 'automatic' | 'none';
-  readonly outcomes: ReadonlyArray<
-    RepositoryActionOutcome | { status: 'failed'; findingId: string | null; error: string }
-  >;
-}
-
-/** Some findings of the event could not be handled (e.g. an unreadable policy); the others were. */
-export class CustomActionFailedError extends EcrComplianceError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CustomActionFailedError';
-  }
-}
+/** What one invocation did: a click's result, or automatic remediation's outcomes. */
+export type CustomActionResult =
+  | ClickResult
+  | { readonly action: 'automatic'; readonly outcomes: readonly RepositoryActionOutcome[] };
 
 /** Who the audit trail names when a rule, not a person, blocked. */
 const AUTOMATIC_ACTOR = 'ecr-compliance automatic remediation';
 const IMPORTED = 'Security Hub Findings - Imported';
 
-type Decision =
-  | { action: 'none'; reason: string }
-  | { action: 'block' | 'unblock' | 'automatic'; actor: string };
+/** One log line per finding: refused (WARN), handled (INFO), or not handled (ERROR). */
+function logOutcome(outcome: RepositoryActionOutcome | FindingFailure): void {
+  if (outcome.status === 'failed') {
+    logger.error('finding not handled', { findingId: outcome.findingId, error: outcome.cause as Error });
+  } else if (outcome.status === 'skipped') {
+    logger.warn('finding refused', { findingId: outcome.findingId, reason: outcome.reason });
+  } else {
+    logger.info(`repository ${outcome.status}`, {
+      findingId: outcome.findingId,
+      repository: outcome.repositoryArn,
+      changed: outcome.changed,
+      policyDeleted: outcome.policyDeleted,
+      audit: outcome.audit,
+    });
+    if ('error' in outcome.audit)
+      logger.warn('audit trail not written', { findingId: outcome.findingId, error: outcome.audit.error });
+  }
+}
 
-function decide(event: CustomActionEvent | FindingsImportedEvent): Decision {
-  if (event['detail-type'] === IMPORTED) {
-    return config.AUTO_REMEDIATION || config.AUTO_UNBLOCK
-      ? { action: 'automatic', actor: AUTOMATIC_ACTOR }
-      : {
-          action: 'none',
-          reason: 'a findings-imported event, and automatic remediation and unblock are off',
-        };
+// Automatic remediation moves to a handler of its own (issue 10 §5); until then it shares the
+// sequential loop and the failure aggregation of the core.
+async function remediate(event: FindingsImportedEvent): Promise<CustomActionResult> {
+  if (!config.AUTO_REMEDIATION && !config.AUTO_UNBLOCK) {
+    return {
+      action: 'none',
+      reason: 'a findings-imported event, and automatic remediation and unblock are off',
+      outcomes: [],
+    };
   }
-  if (event.resources.includes(config.BLOCK_ACTION_ARN)) {
-    return { action: 'block', actor: config.BLOCK_ACTION_ARN };
-  }
-  if (event.resources.includes(config.UNBLOCK_ACTION_ARN)) {
-    return { action: 'unblock', actor: config.UNBLOCK_ACTION_ARN };
-  }
-  return { action: 'none', reason: 'the event is for another custom action' };
+  const context = { actor: AUTOMATIC_ACTOR, now: new Date().toISOString() };
+  const outcomes = await actOnFindings(
+    event.detail.findings,
+    (finding) => remediateAutomatically(deps, finding, actionConfig, context),
+    logOutcome,
+  );
+  return { action: 'automatic', outcomes };
 }
 
 const act = makeIdempotent(
   async (event: CustomActionEvent | FindingsImportedEvent): Promise<CustomActionResult> => {
-    const decision = decide(event);
-    if (decision.action === 'none') {
-      logger.warn(`nothing done: ${decision.reason}`, { resources: event.resources });
-      return { action: 'none', outcomes: [] };
-    }
-    const { action } = decision;
-    const context = { actor: decision.actor, now: new Date().toISOString() };
-    const outcomes: CustomActionResult['outcomes'][number][] = [];
-    // Sequential on purpose: two findings of one repository must not race on its policy.
-    for (const finding of event.detail.findings) {
-      try {
-        const outcome =
-          action === 'automatic'
-            ? await remediateAutomatically(deps, finding, actionConfig, context)
-            : action === 'block'
-              ? await blockRepository(deps, finding, actionConfig, context)
-              : await unblockRepository(deps, finding, actionConfig, context);
-        outcomes.push(outcome);
-        if (outcome.status === 'skipped')
-          logger.warn('finding refused', { findingId: outcome.findingId, reason: outcome.reason });
-        else {
-          logger.info(`repository ${outcome.status}`, {
-            findingId: outcome.findingId,
-            repository: outcome.repositoryArn,
-            changed: outcome.changed,
-            policyDeleted: outcome.policyDeleted,
-            audit: outcome.audit,
-          });
-          if ('error' in outcome.audit)
-            logger.warn('audit trail not written', {
-              findingId: outcome.findingId,
-              error: outcome.audit.error,
-            });
-        }
-      } catch (error) {
-        const findingId =
-          typeof (finding as { Id?: unknown })?.Id === 'string' ? (finding as { Id: string }).Id : null;
-        logger.error('finding not handled', { findingId, error: error as Error });
-        outcomes.push({
-          status: 'failed',
-          findingId,
-          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-        });
-      }
-    }
-    const failed = outcomes.filter((o) => o.status === 'failed');
-    if (failed.length > 0) {
-      // Reach the failure destination; a retry is safe because both actions are idempotent.
-      throw new CustomActionFailedError(
-        `${failed.length} of ${outcomes.length} findings not handled: ${failed.map((f) => ('error' in f ? f.error : '')).join('; ')}`,
-      );
-    }
-    return { action, outcomes };
+    // A failed finding makes the use case throw once the others are handled, so that the event
+    // reaches the failure destination (a retry is safe because both actions are idempotent).
+    const result =
+      event['detail-type'] === IMPORTED
+        ? await remediate(event)
+        : await handleCustomAction(
+            deps,
+            { actionArns: event.resources, findings: event.detail.findings, now: new Date().toISOString() },
+            actionConfig,
+            logOutcome,
+          );
+    if (result.action === 'none')
+      logger.warn(`nothing done: ${result.reason}`, { resources: event.resources });
+    return result;
   },
   idempotency,
 );

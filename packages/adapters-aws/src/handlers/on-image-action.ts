@@ -1,16 +1,22 @@
 /**
  * Lambda handler of the EventBridge "ECR Image Action" event: when an image is deleted, every
  * active finding of this tool on it is archived in Security Hub. Pushes and failed actions are
- * not for it (the rule does not send them) and are skipped with a reason. The module scope is
- * the composition root.
+ * not for it (the rule does not send them) and are skipped with a reason, as the core's
+ * `decideImageAction` decides. The module scope is the composition root.
  */
 
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { type ArchiveImageResult, archiveImageFindings, parseWith } from '@ecr-compliance/core';
-import { type EcrImageActionEvent, EcrImageActionEventSchema } from '../events/schemas.js';
+import {
+  type ArchiveImageResult,
+  archiveImageFindings,
+  decideImageAction,
+  type ImageIdentity,
+  parseWith,
+} from '@ecr-compliance/core';
+import { EcrImageActionEventSchema } from '../events/schemas.js';
 import { assertOwnEvent, loadOnImageActionConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
@@ -27,19 +33,10 @@ const idempotency = eventIdempotency(
   new DynamoDBClient({ region: config.AWS_REGION }),
 );
 
+// Keyed on the event's `id`, as every handler: one deletion, one record.
 const archiveDeleted = makeIdempotent(
-  async (event: EcrImageActionEvent) =>
-    archiveImageFindings(
-      { store, publisher },
-      {
-        accountId: event.account,
-        region: event.region,
-        repositoryName: event.detail['repository-name'],
-        imageDigest: event.detail['image-digest'],
-      },
-      // EventBridge writes whole seconds ("...T10:15:00Z"); the findings carry milliseconds.
-      new Date(event.time).toISOString(),
-    ),
+  async (deletion: { readonly id: string; readonly image: ImageIdentity; readonly at: string }) =>
+    archiveImageFindings({ store, publisher }, deletion.image, deletion.at),
   idempotency,
 );
 
@@ -54,19 +51,22 @@ export async function handler(event: unknown, context: LambdaContext): Promise<A
       repositoryName: parsed.detail['repository-name'],
       imageDigest: parsed.detail['image-digest'],
     };
-    const action = parsed.detail['action-type'];
-    const outcome = parsed.detail.result;
-    if (action !== 'DELETE' || outcome !== 'SUCCESS') {
-      const result: ArchiveImageResult = {
-        outcome: 'skipped',
-        ...names,
-        reason: `action ${action} with result ${outcome}: only a successful DELETE archives findings`,
-      };
-      logger.info('image action skipped', { ...names, reason: result.reason });
-      return result;
+    const decision = decideImageAction({
+      image: { accountId: parsed.account, region: parsed.region, ...names },
+      actionType: parsed.detail['action-type'],
+      result: parsed.detail.result,
+    });
+    if (!decision.archive) {
+      logger.info('image action skipped', { ...names, reason: decision.result.reason });
+      return decision.result;
     }
     idempotency.config.registerLambdaContext(context as never);
-    const result = await archiveDeleted(parsed);
+    // EventBridge writes whole seconds ("...T10:15:00Z"); the findings carry milliseconds.
+    const result = await archiveDeleted({
+      id: parsed.id,
+      image: decision.image,
+      at: new Date(parsed.time).toISOString(),
+    });
     if (result.outcome === 'skipped')
       logger.info('image action skipped', { ...names, reason: result.reason });
     else

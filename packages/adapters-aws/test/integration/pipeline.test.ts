@@ -309,20 +309,24 @@ describe('on-custom-action against the emulator', () => {
 
   it('block then unblock on a repository without a policy leaves it without one', async () => {
     const other = 'team-b/web';
-    await pushScannedImage(ecr, moto.endpoint, moto.region, {
+    const otherDigest = await pushScannedImage(ecr, moto.endpoint, moto.region, {
       repository: other,
       tag: '2.4.0',
       findings: SCAN_FINDINGS,
     });
-    const event = {
-      ...high,
-      Id: `${high.Id}-other`,
-      Resources: [
-        { Type: 'AwsEcrRepository', Id: `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${other}` },
-      ],
-    };
     const logs = captureLogs();
     try {
+      await onImageScan(
+        imageScanEvent({ id: '1308b246-0005', repository: other, digest: otherDigest, tags: ['2.4.0'] }),
+        lambdaContext('on-image-scan'),
+      );
+      const event = (await ourFindings()).find(
+        (f) =>
+          f.Vulnerabilities?.[0]?.Id === 'CVE-2024-6119' &&
+          f.Resources?.[0]?.Id ===
+            `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${other}/${otherDigest}`,
+      );
+      expect(event?.Id).toContain(`/${other}/`);
       await onCustomAction(actionEvent('835b2b99-0005', BLOCK, [event]), lambdaContext('on-custom-action'));
       const blocked = await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: other }));
       expect(JSON.parse(blocked.policyText ?? '').Statement).toHaveLength(1);

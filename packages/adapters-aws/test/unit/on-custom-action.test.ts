@@ -280,7 +280,7 @@ describe('on-custom-action: unreadable policy', () => {
       (e: unknown) => e,
     );
 
-    expect(error).toMatchObject({ name: 'CustomActionFailedError' });
+    expect(error).toMatchObject({ name: 'FindingsNotHandledError' });
     expect((error as Error).message).toMatch(
       /^1 of 2 findings not handled: PolicyUnreadableError: existing repository policy is unreadable, refusing to change it: not valid JSON/,
     );
@@ -305,7 +305,7 @@ describe('on-custom-action: unreadable policy', () => {
     ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: '"just a string"' });
 
     await expect(invoke(actionEvent('835b2b99-0011', UNBLOCK, [high]))).rejects.toMatchObject({
-      name: 'CustomActionFailedError',
+      name: 'FindingsNotHandledError',
     });
     expect(ecr).not.toHaveReceivedCommand(SetRepositoryPolicyCommand);
     expect(ecr).not.toHaveReceivedCommand(DeleteRepositoryPolicyCommand);
@@ -392,13 +392,123 @@ describe('on-custom-action: Amazon Inspector findings (enhanced scanning)', () =
   });
 });
 
+describe('on-custom-action: what a click may act on', () => {
+  it('refuses a finding whose Id is about one repository and whose resource is another, calling nothing', async () => {
+    const forged = {
+      ...high,
+      Resources: [{ Type: 'AwsEcrContainerImage', Id: `${repositoryArn('prod/db')}/${digestOf(high)}` }],
+    };
+
+    const result = await invoke(actionEvent('835b2b99-0060', BLOCK, [forged]));
+
+    expect(result.outcomes).toEqual([
+      {
+        status: 'skipped',
+        findingId: high.Id,
+        reason: `finding Id is about repository ${REPOSITORY}, but its resources name prod/db`,
+      },
+    ]);
+    expect(ecr).not.toHaveReceivedAnyCommand();
+    expect(securityHub).not.toHaveReceivedAnyCommand();
+    expect(logs.lines().find((line) => line.message === 'finding refused')).toMatchObject({
+      level: 'WARN',
+      findingId: high.Id,
+      reason: expect.stringContaining('prod/db'),
+    });
+  });
+
+  it('refuses a finding of another product that claims our GeneratorId and Id', async () => {
+    const foreign = {
+      ...high,
+      ProductArn: 'arn:aws:securityhub:us-east-1::product/aquasecurity/aquasecurity',
+    };
+
+    const result = await invoke(actionEvent('835b2b99-0061', UNBLOCK, [foreign]));
+
+    expect(result.outcomes[0]).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(
+        /^not a finding of ecr-compliance or Amazon Inspector \(ProductArn .*aquasecurity/,
+      ),
+    });
+    expect(ecr).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each([
+    ['a/../b', 'a/../b'],
+    ['a trailing slash', 'team-a/'],
+    ['uppercase', 'Team-A/api'],
+  ])(
+    'refuses a repository name with %s without a call and without failing the invocation',
+    async (_, name) => {
+      const finding = JSON.parse(JSON.stringify(high).replaceAll(REPOSITORY, name));
+
+      const result = await invoke(actionEvent(`835b2b99-0062-${name.length}`, BLOCK, [finding]));
+
+      expect(result.outcomes[0]).toMatchObject({
+        status: 'skipped',
+        reason: expect.stringContaining(
+          `names ${JSON.stringify(name)}, which is not a valid ECR repository name`,
+        ),
+      });
+      expect(ecr).not.toHaveReceivedAnyCommand();
+      expect(logs.lines().filter((line) => line.level === 'ERROR')).toEqual([]);
+      expect(dynamodb).toHaveReceivedCommandOnce(UpdateItemCommand);
+    },
+  );
+
+  it('does nothing for an event that names both the block and the unblock action', async () => {
+    const both = { ...actionEvent('835b2b99-0063', BLOCK, [high]), resources: [BLOCK, UNBLOCK] };
+
+    const result = await invoke(both);
+
+    expect(result).toEqual({
+      action: 'none',
+      reason: 'the event names both the block and the unblock action',
+      outcomes: [],
+    });
+    expect(ecr).not.toHaveReceivedAnyCommand();
+  });
+
+  it('logs each finding of a failed invocation once, in order, before failing it', async () => {
+    ecr
+      .on(GetRepositoryPolicyCommand, { repositoryName: REPOSITORY })
+      .resolves({ policyText: '{"Version": "2012-10-17", "Statement": [' });
+    ecr.on(GetRepositoryPolicyCommand, { repositoryName: OTHER_REPOSITORY }).rejects(noPolicy());
+
+    await expect(
+      invoke(actionEvent('835b2b99-0064', BLOCK, [medium, high, otherHigh])),
+    ).rejects.toMatchObject({
+      name: 'FindingsNotHandledError',
+      message: expect.stringMatching(/^1 of 3 findings not handled: PolicyUnreadableError/),
+    });
+
+    const perFinding = logs
+      .lines()
+      .filter((line) =>
+        ['finding refused', 'finding not handled', 'repository blocked'].includes(String(line.message)),
+      )
+      .map((line) => [line.message, line.findingId]);
+    expect(perFinding).toEqual([
+      ['finding refused', medium.Id],
+      ['finding not handled', high.Id],
+      ['repository blocked', otherHigh.Id],
+    ]);
+    expect(logs.lines().at(-1)).toMatchObject({ level: 'ERROR', message: 'custom action failed' });
+  });
+});
+
 describe('on-custom-action: other actions and bad input', () => {
   it('does nothing for an event of another custom action, and says so', async () => {
     const other = `arn:aws:securityhub:us-east-1:${ACCOUNT}:action/custom/SendToJira`;
 
     const result = await invoke(actionEvent('835b2b99-0030', other, [high]));
 
-    expect(result).toEqual({ action: 'none', outcomes: [] });
+    expect(result).toEqual({
+      action: 'none',
+      reason: 'the event is for another custom action',
+      outcomes: [],
+    });
     expect(ecr).not.toHaveReceivedAnyCommand();
     expect(securityHub).not.toHaveReceivedAnyCommand();
     expect(
@@ -430,7 +540,7 @@ describe('on-custom-action: automatic remediation', () => {
   it('ignores findings-imported events while it is off (the default)', async () => {
     const result = await invoke(imported('7a1c0000-0001', [high]));
 
-    expect(result).toEqual({ action: 'none', outcomes: [] });
+    expect(result).toMatchObject({ action: 'none', outcomes: [] });
     expect(ecr).not.toHaveReceivedAnyCommand();
     expect(logs.lines().find((line) => line.level === 'WARN')?.message).toBe(
       'nothing done: a findings-imported event, and automatic remediation and unblock are off',

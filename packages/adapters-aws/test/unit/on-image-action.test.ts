@@ -126,6 +126,17 @@ describe('on-image-action handler', () => {
     expect(dynamodb).not.toHaveReceivedCommand(UpdateItemCommand);
   });
 
+  it('keys its idempotency record on the event id alone', async () => {
+    await invoke(actionEvent('7c1e-0007'));
+    await invoke(actionEvent('7c1e-0007', {}, '2026-11-25T09:00:00Z'), 'second');
+    await invoke(actionEvent('7c1e-0008'), 'third');
+
+    const keys = dynamodb.commandCalls(PutItemCommand).map((call) => call.args[0].input.Item?.id?.S);
+    expect(keys).toHaveLength(3);
+    expect(keys[0]).toBe(keys[1]);
+    expect(keys[2]).not.toBe(keys[0]);
+  });
+
   it('refuses a malformed event and one of another account, naming the field', async () => {
     await expect(invoke({ ...actionEvent('7c1e-0005'), detail: {} })).rejects.toMatchObject({
       name: 'InvalidInputError',

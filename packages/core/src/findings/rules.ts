@@ -7,7 +7,7 @@ import { PRODUCT_PREFIX, partitionOf } from '../asff/identity.js';
 import { maxSeverity, SEVERITY_LABELS, type SeverityLabel } from '../severity.js';
 
 /** The fields of a finding that say who wrote it. */
-export interface FindingOrigin {
+export interface FindingProvenance {
   readonly Id: string;
   readonly ProductArn: string;
   readonly GeneratorId: string;
@@ -21,8 +21,9 @@ export interface FindingSeverityFields {
     | undefined;
 }
 
-const OUR_PRODUCT = /^arn:aws(?:-cn|-us-gov)?:securityhub:[a-z0-9-]+:(\d{12}):product\/(\d{12})\/default$/;
-const INSPECTOR_PRODUCT = /^arn:aws(?:-cn|-us-gov)?:securityhub:[a-z0-9-]+::product\/aws\/inspector$/;
+const OUR_PRODUCT = /^arn:aws(?:-cn|-us-gov)?:securityhub:([a-z0-9-]+):(\d{12}):product\/(\d{12})\/default$/;
+// Amazon Inspector's own findings (enhanced scanning); only AWS can import with this product.
+const INSPECTOR_PRODUCT = /^arn:aws(?:-cn|-us-gov)?:securityhub:([a-z0-9-]+)::product\/aws\/inspector$/;
 const OUR_PREFIX = `${PRODUCT_PREFIX}/`;
 
 /** The product ARN of Amazon Inspector's findings in Security Hub in `region`. */
@@ -42,7 +43,7 @@ export function isInspectorProductArn(arn: string): boolean {
  */
 export function defaultProductAccount(arn: string): string | undefined {
   const match = OUR_PRODUCT.exec(arn);
-  return match && match[1] === match[2] ? match[1] : undefined;
+  return match && match[2] === match[3] ? match[2] : undefined;
 }
 
 /**
@@ -50,7 +51,7 @@ export function defaultProductAccount(arn: string): string | undefined {
  * and an Id under `ecr-compliance/`. Any principal that may import into the default product can
  * write such a finding, so this is a claim, never evidence (see docs/security.md).
  */
-export function isOurFinding(finding: FindingOrigin, accountId?: string): boolean {
+export function isOurFinding(finding: FindingProvenance, accountId?: string): boolean {
   const account = defaultProductAccount(finding.ProductArn);
   return (
     account !== undefined &&
@@ -61,13 +62,38 @@ export function isOurFinding(finding: FindingOrigin, accountId?: string): boolea
 }
 
 /** True for this tool's image-level finding (GeneratorId `ecr-compliance/<scanner>/image`). */
-export function isOurImageFinding(finding: FindingOrigin, accountId?: string): boolean {
+export function isOurImageFinding(finding: FindingProvenance, accountId?: string): boolean {
   return isOurFinding(finding, accountId) && finding.GeneratorId.endsWith('/image');
 }
 
 /** True for Amazon Inspector's own finding (product `aws/inspector`, written only by AWS). */
-export function isInspectorFinding(finding: Pick<FindingOrigin, 'ProductArn'>): boolean {
+export function isInspectorFinding(finding: Pick<FindingProvenance, 'ProductArn'>): boolean {
   return isInspectorProductArn(finding.ProductArn);
+}
+
+/** Who wrote a finding, as far as its fields tell: this tool, or Amazon Inspector. */
+export type FindingOrigin = 'ecr-compliance' | 'amazon-inspector';
+
+/**
+ * The origin of a finding: `ecr-compliance` when {@link isOurFinding} holds, `amazon-inspector`
+ * for the product `aws/inspector`, undefined for anything else. The first is a claim, not a proof.
+ */
+export function originOf(finding: FindingProvenance): FindingOrigin | undefined {
+  if (isOurFinding(finding)) return 'ecr-compliance';
+  return isInspectorFinding(finding) ? 'amazon-inspector' : undefined;
+}
+
+/**
+ * The Region (and, for a custom integration's default product, the account) of a product ARN of
+ * this tool or Amazon Inspector; undefined for another product.
+ */
+export function productPlaceOf(
+  productArn: string,
+): { readonly region: string; readonly accountId?: string } | undefined {
+  const ours = OUR_PRODUCT.exec(productArn);
+  if (ours && ours[2] === ours[3]) return { region: ours[1] as string, accountId: ours[2] as string };
+  const inspector = INSPECTOR_PRODUCT.exec(productArn);
+  return inspector ? { region: inspector[1] as string } : undefined;
 }
 
 /** An ASFF severity label as written, or undefined for anything else (no guessing). */

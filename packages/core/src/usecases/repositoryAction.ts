@@ -1,4 +1,5 @@
-import { PRODUCT_PREFIX, parseEcrArn, repositoryArn } from '../asff/identity.js';
+import { PRODUCT_PREFIX, repositoryArn } from '../asff/identity.js';
+import { originOf, productPlaceOf } from '../findings/rules.js';
 import { formatPath } from '../parse.js';
 import {
   blockPolicy,
@@ -10,6 +11,7 @@ import type { AuditTrail, RepositoryPolicyStore, RepositoryReference } from '../
 import { type ActionFinding, ActionFindingSchema } from '../schemas.js';
 import { isAtOrAbove, maxSeverity, SEVERITY_LABELS, type SeverityLabel } from '../severity.js';
 import { PARSE_IN_ENGLISH } from '../zodLocale.js';
+import { targetRepositoryOf } from './actionTarget.js';
 
 /** Configuration of the block and unblock use cases. */
 export interface RepositoryActionConfig {
@@ -59,11 +61,6 @@ export type RepositoryActionOutcome =
     }
   | { readonly status: 'skipped'; readonly findingId: string | null; readonly reason: string };
 
-const OUR_PRODUCT = /^arn:aws(?:-cn|-us-gov)?:securityhub:[a-z0-9-]+:(\d{12}):product\/(\d{12})\/default$/;
-// Amazon Inspector's own findings (enhanced scanning): their resource is the image ARN.
-const INSPECTOR_PRODUCT = /^arn:aws(?:-cn|-us-gov)?:securityhub:[a-z0-9-]+::product\/aws\/inspector$/;
-const ECR_RESOURCE_TYPES = new Set(['AwsEcrContainerImage', 'AwsEcrRepository']);
-
 /** @internal */
 export type Checked =
   | { ok: true; finding: ActionFinding; repository: RepositoryReference & { readonly registryId: string } }
@@ -75,7 +72,11 @@ export function findingIdOf(raw: unknown): string | null {
   return typeof id === 'string' ? id : null;
 }
 
-/** @internal The checks all actions share: valid, ours or Amazon Inspector's, this account, an ECR resource of this account. */
+/**
+ * @internal The checks all actions share: valid, ours or Amazon Inspector's ({@link originOf}),
+ * of this account, and about one repository of this account and region with a valid name
+ * ({@link targetRepositoryOf}). No port is called before these pass.
+ */
 export function check(raw: unknown, accountId: string, actingRegion: string | undefined): Checked {
   const parsed = ActionFindingSchema.safeParse(raw, PARSE_IN_ENGLISH);
   if (!parsed.success) {
@@ -86,48 +87,22 @@ export function check(raw: unknown, accountId: string, actingRegion: string | un
     };
   }
   const finding = parsed.data;
-  const product = OUR_PRODUCT.exec(finding.ProductArn);
-  const ours =
-    product !== null &&
-    product[1] === product[2] &&
-    finding.GeneratorId.startsWith(`${PRODUCT_PREFIX}/`) &&
-    finding.Id.startsWith(`${PRODUCT_PREFIX}/`);
-  if (!ours && !INSPECTOR_PRODUCT.test(finding.ProductArn)) {
+  const origin = originOf(finding);
+  if (!origin) {
     return {
       ok: false,
       reason: `not a finding of ${PRODUCT_PREFIX} or Amazon Inspector (ProductArn ${finding.ProductArn}, GeneratorId ${finding.GeneratorId})`,
     };
   }
-  if (finding.AwsAccountId !== accountId || (product !== null && product[1] !== accountId)) {
+  const productAccount = productPlaceOf(finding.ProductArn)?.accountId;
+  if (finding.AwsAccountId !== accountId || (productAccount !== undefined && productAccount !== accountId)) {
     return {
       ok: false,
       reason: `finding belongs to account ${finding.AwsAccountId}, not to this account ${accountId}`,
     };
   }
-  for (const resource of finding.Resources) {
-    if (!ECR_RESOURCE_TYPES.has(resource.Type)) continue;
-    const arn = parseEcrArn(resource.Id);
-    if (!arn) continue;
-    const { region, accountId: account, repositoryName: name } = arn;
-    if (account !== accountId) {
-      return {
-        ok: false,
-        reason: `repository ${resource.Id} is in account ${account}, not in this account ${accountId}`,
-      };
-    }
-    if (actingRegion && region !== actingRegion) {
-      return {
-        ok: false,
-        reason: `repository ${resource.Id} is in region ${region}, not in this region ${actingRegion}`,
-      };
-    }
-    return { ok: true, finding, repository: { registryId: account, region, repositoryName: name } };
-  }
-  return {
-    ok: false,
-    reason:
-      'finding has no ECR image or repository resource (AwsEcrContainerImage or AwsEcrRepository with an ECR ARN)',
-  };
+  const target = targetRepositoryOf(finding, origin, accountId, actingRegion);
+  return target.ok ? { ok: true, finding, repository: target.repository } : target;
 }
 
 /** An ASFF severity label as written, or undefined for anything else (no guessing). */
