@@ -36,6 +36,7 @@ export {
   type FindingGranularity,
   toAsffFindings,
 } from './asff/toAsffFindings.js';
+export type { CustomActionRef } from './asff/wording.js';
 export { imageOfScanEvent, type ScanEvent, type ScannedImageReference } from './ecr/scanEvents.js';
 export {
   ECR_BASIC_SCANNER,

@@ -258,7 +258,7 @@ const enhancedRecord = fc.record({
   description: fc.option(fc.constantFrom('A flaw.', 'Another flaw.'), { nil: undefined }),
 });
 
-const key = (c: { Version?: string; BaseScore?: number; BaseVector?: string; Source?: string }) =>
+const key = (c: { Version?: string; BaseScore?: number; BaseVector?: string | undefined; Source?: string }) =>
   `${c.Version}|${c.BaseScore}|${c.BaseVector ?? ''}|${c.Source ?? ''}`;
 
 describe('property: repeated vulnerabilities across packages', () => {
