@@ -1,26 +1,14 @@
 import type { ScannedImage, Vulnerability, VulnerablePackage } from '../model.js';
-import { maxSeverity, SEVERITY_LABELS, type SeverityLabel, severityRank } from '../severity.js';
-import type { AsffFinding, AsffResource, AsffVulnerability, AsffVulnerablePackage } from './AsffFinding.js';
+import type { AsffFinding, AsffVulnerability, AsffVulnerablePackage } from './AsffFinding.js';
 import { assertAsffFindings, LIMITS } from './constraints.js';
 import { compact, field } from './fields.js';
 import { fitSize } from './fitSize.js';
-import {
-  imageArn,
-  imageFindingId,
-  imageGeneratorId,
-  PRODUCT_PREFIX,
-  partitionOf,
-  productArn,
-  repositoryArn,
-  vulnerabilityFindingId,
-  vulnerabilityGeneratorId,
-} from './identity.js';
+import { vulnerabilityFindingId } from './identity.js';
+import { type ImageContext, imageContext, severityOf } from './imageContext.js';
+import { imageFinding } from './imageFinding.js';
 import { orElse, truncate } from './text.js';
 import {
   type CustomActionRef,
-  imageRecommendation,
-  imageReference,
-  imageTitle,
   missingDescription,
   packageNames,
   vulnerabilityRecommendation,
@@ -30,8 +18,7 @@ import {
 /** Which findings to produce for a scan. */
 export type FindingGranularity = 'vulnerability' | 'image' | 'both';
 
-/** The ASFF finding type of every finding this project writes. */
-export const CVE_FINDING_TYPE = 'Software and Configuration Checks/Vulnerabilities/CVE';
+export { CVE_FINDING_TYPE, FINDING_TYPE_FIELD } from './imageContext.js';
 
 /** Options of {@link toAsffFindings}. */
 export interface AsffMappingOptions {
@@ -65,105 +52,11 @@ export function toAsffFindings(image: ScannedImage, options: AsffMappingOptions 
   return out;
 }
 
-/**
- * What every finding of one image shares, built once. The findings hold the same (readonly)
- * objects, which saves allocations and lets the validator check them once.
- */
-interface ImageContext {
-  readonly image: ScannedImage;
-  readonly common: Pick<
-    AsffFinding,
-    | 'SchemaVersion'
-    | 'ProductArn'
-    | 'ProductName'
-    | 'CompanyName'
-    | 'AwsAccountId'
-    | 'Region'
-    | 'Types'
-    | 'LastObservedAt'
-    | 'UpdatedAt'
-    | 'RecordState'
-  >;
-  readonly generatorId: string;
-  readonly resources: readonly AsffResource[];
-  readonly fields: Readonly<Record<string, string>>;
-}
-
-function imageContext(image: ScannedImage): ImageContext {
-  return {
-    image,
-    common: {
-      SchemaVersion: '2018-10-08',
-      ProductArn: productArn(image.region, image.accountId),
-      ProductName: PRODUCT_PREFIX,
-      CompanyName: PRODUCT_PREFIX,
-      AwsAccountId: image.accountId,
-      Region: image.region,
-      Types: [CVE_FINDING_TYPE],
-      LastObservedAt: image.scanCompletedAt,
-      UpdatedAt: image.scanCompletedAt,
-      RecordState: 'ACTIVE',
-    },
-    generatorId: vulnerabilityGeneratorId(image.scanner.id),
-    resources: [imageResource(image)],
-    fields: baseFields(image, 'vulnerability'),
-  };
-}
-
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type EcrImageDetails = NonNullable<NonNullable<AsffResource['Details']>['AwsEcrContainerImage']>;
 type CvssEntry = NonNullable<AsffVulnerability['Cvss']>[number];
 
 const PACKAGE_COUNT = field('PackageCount');
-/** ProductFields key that says which kind of finding this is: `vulnerability` or `image`. */
-export const FINDING_TYPE_FIELD = field('FindingType');
 const SOURCE_FINDING_ID = field('SourceFindingId');
-
-/** Tags listed in the image resource; the rest are left out (ProductFields lists them, truncated). */
-const MAX_LISTED_TAGS = 100;
-
-/** Tags worth showing: Security Hub rejects blank strings. */
-function tagsOf(image: ScannedImage): string[] {
-  return image.imageTags.filter((t) => /\S/.test(t));
-}
-
-function imageResource(image: ScannedImage): AsffResource {
-  return {
-    Type: 'AwsEcrContainerImage',
-    Id: imageArn(image),
-    Partition: partitionOf(image.region),
-    Region: image.region,
-    Details: {
-      AwsEcrContainerImage: compact<EcrImageDetails>({
-        RegistryId: image.accountId,
-        RepositoryName: image.repositoryName,
-        ImageDigest: image.imageDigest,
-        // A finding has to stay under 240 KB whatever the number of tags.
-        ImageTags: tagsOf(image).slice(0, MAX_LISTED_TAGS),
-        ImagePublishedAt: image.imagePushedAt,
-        Architecture: image.architecture,
-      }),
-    },
-  };
-}
-
-function baseFields(image: ScannedImage, kind: 'vulnerability' | 'image'): Record<string, string> {
-  const fields: Record<string, string> = {
-    [FINDING_TYPE_FIELD]: kind,
-    [field('Scanner')]: image.scanner.id,
-    [field('RepositoryName')]: image.repositoryName,
-    [field('ImageDigest')]: image.imageDigest,
-  };
-  const tags = tagsOf(image);
-  if (tags.length > 0) fields[field('ImageTags')] = truncate(tags.join(','), LIMITS.productFieldValue);
-  if (image.vulnerabilitySourceUpdatedAt)
-    fields[field('VulnerabilitySourceUpdatedAt')] = image.vulnerabilitySourceUpdatedAt;
-  return fields;
-}
-
-function severityOf(label: SeverityLabel, original: string) {
-  return { Label: label, Original: truncate(orElse(original, label), LIMITS.severityOriginal) };
-}
 
 function toAsffPackage(p: VulnerablePackage): AsffVulnerablePackage {
   return compact<AsffVulnerablePackage>({
@@ -290,67 +183,4 @@ function addDetails(fields: Record<string, string>, details: Readonly<Record<str
     fields[name] = truncate(value, LIMITS.productFieldValue);
     count += 1;
   }
-}
-
-function imageFinding(context: ImageContext, blockAction: CustomActionRef | undefined): AsffFinding {
-  const { image } = context;
-  const counts = Object.fromEntries(SEVERITY_LABELS.map((l) => [l, 0])) as Record<SeverityLabel, number>;
-  let highest: SeverityLabel | undefined;
-  for (const v of image.vulnerabilities) {
-    counts[v.severity] += 1;
-    highest = highest ? maxSeverity(highest, v.severity) : v.severity;
-  }
-  const total = image.vulnerabilities.length;
-  const label = highest ?? 'INFORMATIONAL';
-  const breakdown = [...SEVERITY_LABELS]
-    .reverse()
-    .map((l) => `${counts[l]} ${l.toLowerCase()}`)
-    .join(', ');
-  const worst = highest
-    ? image.vulnerabilities
-        .filter((v) => severityRank(v.severity) === severityRank(highest))
-        .map((v) => v.id)
-        .slice(0, 10)
-    : [];
-  const ref = imageReference(image);
-  const tags = tagsOf(image).length > 0 ? ` (tags: ${tagsOf(image).join(', ')})` : ' (untagged)';
-  const description =
-    total === 0
-      ? `${image.scanner.name} found no vulnerabilities in image ${ref}${tags}.`
-      : `${image.scanner.name} found ${total} distinct ${total === 1 ? 'vulnerability' : 'vulnerabilities'} in image ${ref}${tags}: ${breakdown}. Highest severity ${label}: ${worst.join(', ')}${worst.length < counts[label] ? ', ...' : ''}.`;
-  const fields = baseFields(image, 'image');
-  for (const l of SEVERITY_LABELS) fields[field(`Count/${l}`)] = String(counts[l]);
-  fields[field('Count/TOTAL')] = String(total);
-  if (image.suppressedCount !== undefined) fields[field('Count/SUPPRESSED')] = String(image.suppressedCount);
-  const severity = severityOf(label, highest ? label : 'NONE');
-  const repository: AsffResource = {
-    Type: 'AwsEcrRepository',
-    Id: repositoryArn(image.region, image.accountId, image.repositoryName),
-    Partition: partitionOf(image.region),
-    Region: image.region,
-    Details: {
-      AwsEcrRepository: {
-        RepositoryName: image.repositoryName,
-        Arn: repositoryArn(image.region, image.accountId, image.repositoryName),
-      },
-    },
-  };
-  return {
-    ...context.common,
-    Id: imageFindingId(image),
-    GeneratorId: imageGeneratorId(image.scanner.id),
-    FirstObservedAt: image.scanCompletedAt,
-    CreatedAt: image.scanCompletedAt,
-    Severity: severity,
-    Title: truncate(imageTitle(image, { total, critical: counts.CRITICAL, high: counts.HIGH }), LIMITS.title),
-    Description: truncate(description, LIMITS.description),
-    Remediation: {
-      Recommendation: {
-        Text: truncate(imageRecommendation(total, blockAction), LIMITS.recommendationText),
-      },
-    },
-    ProductFields: fields,
-    Resources: [...context.resources, repository],
-    FindingProviderFields: { Severity: severity, Types: context.common.Types },
-  };
 }
