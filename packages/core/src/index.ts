@@ -37,6 +37,7 @@ export {
   type FindingGranularity,
   toAsffFindings,
 } from './asff/toAsffFindings.js';
+export type { CustomActionRef } from './asff/wording.js';
 export {
   EcrComplianceError,
   type FindingFailure,

@@ -463,3 +463,92 @@ describe('toAsffFindings with scanner details and suppressed counts', () => {
     expect(found.ProductFields['ecr-compliance/Count/SUPPRESSED']).toBe('3');
   });
 });
+
+describe('the wording of the findings', () => {
+  const image = scannedImageFromEcr(clone(page), { region });
+  const trivy: ScannedImage = { ...image, scanner: { id: 'trivy', name: 'Trivy' } };
+  const ref = 'team-a/payments-api@sha256:9e8e9cd9d4031388e76ffd1f01c039d441df45180e70b83da6e4b3fa6a76ca85';
+
+  it('names the scanner and the image in the image finding, without "ECR" for another scanner', () => {
+    expect(imageFinding(toAsffFindings(image)).Title).toBe(
+      `2 vulnerabilities (0 critical, 1 high) found by Amazon ECR basic scanning in image ${ref}`,
+    );
+    const found = imageFinding(toAsffFindings(trivy));
+    expect(found.Title).toBe(`2 vulnerabilities (0 critical, 1 high) found by Trivy in image ${ref}`);
+    expect(found.Description).toMatch(
+      /^Trivy found 2 distinct vulnerabilities in image team-a\/payments-api@/,
+    );
+    for (const text of [found.Title, found.Description, found.Remediation?.Recommendation.Text])
+      expect(text).not.toMatch(/ECR/);
+  });
+
+  it('speaks of the block action of ecr-compliance when the mapping is not told its Id', () => {
+    const text = imageFinding(toAsffFindings(trivy)).Remediation?.Recommendation.Text;
+    expect(text).toContain('run the block action of ecr-compliance.');
+    expect(text).not.toContain('ECR1');
+  });
+
+  it('names the block action as configured', () => {
+    const options = { blockAction: { id: 'StopPulls7', name: 'Stop image pulls' } };
+    const found = imageFinding(toAsffFindings(image, options));
+    expect(found.Remediation?.Recommendation.Text).toContain(
+      'select this finding and run the custom action "Stop image pulls" (StopPulls7).',
+    );
+    expect(found.Remediation?.Recommendation.Text).not.toContain('ECR1');
+    const blank = imageFinding(toAsffFindings(image, { blockAction: { id: ' ', name: 'Stop image pulls' } }));
+    expect(blank.Remediation?.Recommendation.Text).toContain('the block action of ecr-compliance');
+  });
+
+  it('needs no recommendation of the block action for an image without vulnerabilities', () => {
+    const clean = imageFinding(
+      toAsffFindings(
+        { ...image, vulnerabilities: [] },
+        { blockAction: { id: 'ECR1', name: 'Block ECR pulls' } },
+      ),
+    );
+    expect(clean.Remediation?.Recommendation.Text).toBe('No action needed.');
+  });
+
+  it('titles an advisory over several packages the way Inspector does', () => {
+    const enhanced = map(enhancedExample, 'vulnerability');
+    const twin = enhanced.find((f) => f.Vulnerabilities?.[0]?.Id === 'CVE-2025-20001');
+    expect(twin?.Title).toBe('CVE-2025-20001 - libssl3, zlib1g and 1 more');
+    const [first] = image.vulnerabilities as Vulnerability[];
+    const five: Vulnerability = {
+      ...(first as Vulnerability),
+      packages: ['a', 'b', 'c', 'd', 'e', 'a'].map((name) => ({ name })),
+    };
+    const [finding] = toAsffFindings({ ...image, vulnerabilities: [five] }, { granularity: 'vulnerability' });
+    expect(finding?.Title).toBe('CVE-2024-6119 - a, b and 3 more');
+    expect(finding?.Vulnerabilities?.[0]?.VulnerablePackages).toHaveLength(6);
+  });
+});
+
+describe('scanner details in ProductFields', () => {
+  const image = scannedImageFromEcr(clone(page), { region });
+  const [first] = image.vulnerabilities as Vulnerability[];
+  const withDetails = (details: Record<string, string>): AsffFinding => {
+    const [finding] = toAsffFindings(
+      { ...image, vulnerabilities: [{ ...(first as Vulnerability), details }] },
+      { granularity: 'vulnerability' },
+    );
+    if (!finding) throw new Error('no finding');
+    return finding;
+  };
+
+  it('stay within the 50 pairs Security Hub allows, with room for the fingerprint', () => {
+    const many = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`Detail${i}`, `value ${i}`]));
+    const finding = withDetails(many);
+    expect(Object.keys(finding.ProductFields).length).toBe(LIMITS.productFields - 2);
+    expect(finding.ProductFields['ecr-compliance/Detail0']).toBe('value 0');
+    expectValid([finding]);
+  });
+
+  it('leave out a key that is too long and never overwrite a field of the mapping', () => {
+    const finding = withDetails({ ['K'.repeat(200)]: 'long', PackageCount: '99', Scanner: 'other' });
+    expect(finding.ProductFields['ecr-compliance/PackageCount']).toBe('1');
+    expect(finding.ProductFields['ecr-compliance/Scanner']).toBe('ecr-basic');
+    expect(Object.keys(finding.ProductFields).some((k) => k.length > LIMITS.productFieldKey)).toBe(false);
+    expectValid([finding]);
+  });
+});

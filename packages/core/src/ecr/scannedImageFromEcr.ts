@@ -1,10 +1,9 @@
 import * as z from 'zod/mini';
 import { InvalidInputError, ScanNotCompleteError } from '../errors.js';
-import type { CvssScore, ScannedImage, Scanner, Vulnerability, VulnerablePackage } from '../model.js';
+import type { ScannedImage, Scanner } from '../model.js';
 import { parseWith } from '../parse.js';
-import { maxSeverity, toSeverityLabel } from '../severity.js';
+import { groupBasic, groupEnhanced } from './groupFindings.js';
 import {
-  type BasicFinding,
   type DescribeImageScanFindings,
   DescribeImageScanFindingsSchema,
   type EnhancedFinding,
@@ -35,22 +34,27 @@ export interface FromEcrOptions {
 }
 
 /**
- * Turns what DescribeImageScanFindings returns (all pages merged, or one page) into a
- * {@link ScannedImage}. A CVE reported for several packages becomes one vulnerability with
- * several packages.
+ * Turns what DescribeImageScanFindings returns (every page: one complete response, or all pages
+ * merged with {@link mergeScanPages}) into a {@link ScannedImage}. A CVE reported for several
+ * packages becomes one vulnerability with several packages, and the union of their scores and
+ * references. A single page of several (one that carries a next-page token) is refused: it would
+ * count only part of the image's vulnerabilities.
  *
- * @throws InvalidInputError when the data does not match the API's shape (names the field path)
+ * @throws InvalidInputError when the data does not match the API's shape (names the field path),
+ *   or when it is one page of several (`nextToken`, or the AWS CLI's `NextToken`)
  * @throws ScanNotCompleteError when the status carries no findings (IN_PROGRESS, FAILED, ...)
  */
 export function scannedImageFromEcr(response: unknown, options: FromEcrOptions): ScannedImage {
   const data = parseWith(compiledSchema(), response, 'DescribeImageScanFindings response');
+  refuseOnePageOfSeveral(data);
   const status = data.imageScanStatus.status;
   if (!FINDING_STATUSES.has(status)) throw new ScanNotCompleteError(status, data.imageScanStatus.description);
   const scan = data.imageScanFindings ?? {};
   const enhanced = scan.enhancedFindings ?? [];
   const basic = scan.findings ?? [];
   const isEnhanced = enhanced.length > 0 || (basic.length === 0 && status === 'ACTIVE');
-  const vulnerabilities = isEnhanced ? groupEnhanced(enhanced) : groupBasic(basic);
+  const grouped = isEnhanced ? groupEnhanced(enhanced) : undefined;
+  const vulnerabilities = grouped ? grouped.vulnerabilities : groupBasic(basic);
   // Enhanced scanning re-evaluates images continuously: a finding can change after the image's
   // last scan completed, so the latest of both dates the findings (UpdatedAt must move forward).
   const latest = isEnhanced ? latestObservation(enhanced) : undefined;
@@ -82,12 +86,40 @@ export function scannedImageFromEcr(response: unknown, options: FromEcrOptions):
       ? { vulnerabilitySourceUpdatedAt: scan.vulnerabilitySourceUpdatedAt }
       : {}),
     vulnerabilities,
+    ...(grouped ? { suppressedCount: grouped.suppressedCount } : {}),
   };
 }
 
 /**
+ * How to get a whole scan, for the refusal of a single page. `--max-items` makes the AWS CLI
+ * print `NextToken`; `--no-paginate` (or one SDK call) leaves the service's `nextToken`.
+ */
+const ALL_PAGES_HINT =
+  'run `aws ecr describe-image-scan-findings` without --max-items and --no-paginate (the CLI then fetches every page), or merge all pages into one response';
+
+function refuseOnePageOfSeveral(data: DescribeImageScanFindings): void {
+  for (const key of ['nextToken', 'NextToken'] as const) {
+    const token = data[key];
+    if (typeof token === 'string' && /\S/.test(token)) {
+      throw new InvalidInputError(
+        `the input is one page of several DescribeImageScanFindings pages, not the whole scan; ${ALL_PAGES_HINT}`,
+        key,
+      );
+    }
+  }
+}
+
+/**
  * Merges the pages of a paginated DescribeImageScanFindings into one response: findings and
- * enhanced findings are concatenated, everything else is taken from the first page.
+ * enhanced findings are concatenated, everything else is taken from the first page, except the
+ * next-page token, which is the last page's. A complete set of pages (as a paginator returns)
+ * ends with a page without one; a set that stops early keeps its token, so that
+ * {@link scannedImageFromEcr} refuses it as incomplete.
+ *
+ * @example
+ * const pages = [];
+ * for await (const page of paginateDescribeImageScanFindings(config, input)) pages.push(page);
+ * const image = scannedImageFromEcr(mergeScanPages(pages), { region: 'us-east-1' });
  */
 export function mergeScanPages(pages: readonly unknown[]): unknown {
   const [first, ...rest] = pages;
@@ -101,160 +133,17 @@ export function mergeScanPages(pages: readonly unknown[]): unknown {
     if (Array.isArray(f?.findings)) findings.push(...f.findings);
     if (Array.isArray(f?.enhancedFindings)) enhancedFindings.push(...f.enhancedFindings);
   }
-  const { nextToken: _ignored, ...rest0 } = head as Record<string, unknown>;
-  return { ...rest0, imageScanFindings: { ...(head.imageScanFindings ?? {}), findings, enhancedFindings } };
-}
-
-function attribute(finding: BasicFinding, key: string): string | undefined {
-  const value = finding.attributes?.find((a) => a.key === key)?.value?.trim();
-  return value ? value : undefined;
-}
-
-function basicCvss(finding: BasicFinding): CvssScore[] {
-  const out: CvssScore[] = [];
-  for (const [version, prefix] of [
-    ['3.1', 'CVSS3'],
-    ['2.0', 'CVSS2'],
-  ] as const) {
-    const score = Number(attribute(finding, `${prefix}_SCORE`));
-    const vector = attribute(finding, `${prefix}_VECTOR`);
-    if (attribute(finding, `${prefix}_SCORE`) !== undefined && Number.isFinite(score)) {
-      const v = prefix === 'CVSS3' && vector?.startsWith('CVSS:3.0') ? '3.0' : version;
-      out.push({
-        version: v,
-        baseScore: score,
-        ...(vector ? { baseVector: vector } : {}),
-        source: 'ECR basic scan',
-      });
-    }
+  const { nextToken: _first, NextToken: _firstCli, ...common } = head as Record<string, unknown>;
+  const last = pages.at(-1) as Record<string, unknown> | null | undefined;
+  const tokens: Record<string, unknown> = {};
+  if (last && typeof last === 'object') {
+    if (last.nextToken !== undefined) tokens.nextToken = last.nextToken;
+    if (last.NextToken !== undefined) tokens.NextToken = last.NextToken;
   }
-  return out;
-}
-
-function addPackage(list: VulnerablePackage[], pkg: VulnerablePackage): void {
-  if (!list.some((p) => p.name === pkg.name && p.version === pkg.version && p.filePath === pkg.filePath)) {
-    list.push(pkg);
-  }
-}
-
-function groupBasic(findings: readonly BasicFinding[]): Vulnerability[] {
-  const byId = new Map<string, { v: Vulnerability; packages: VulnerablePackage[]; urls: string[] }>();
-  for (const finding of findings) {
-    const id = finding.name.trim();
-    const original = finding.severity?.trim() || 'UNDEFINED';
-    const name = attribute(finding, 'package_name');
-    const version = attribute(finding, 'package_version');
-    const existing = byId.get(id);
-    const entry = existing ?? {
-      v: {
-        id,
-        severity: toSeverityLabel(original),
-        originalSeverity: original,
-        packages: [],
-        cvss: basicCvss(finding),
-        referenceUrls: [],
-        relatedVulnerabilities: [],
-        ...(finding.description?.trim() ? { description: finding.description.trim() } : {}),
-        ...(finding.uri?.trim() ? { vendorUrl: finding.uri.trim(), remediationUrl: finding.uri.trim() } : {}),
-        vendorSeverity: original,
-      },
-      packages: [],
-      urls: [],
-    };
-    const label = toSeverityLabel(original);
-    if (existing && maxSeverity(existing.v.severity, label) !== existing.v.severity) {
-      entry.v = { ...entry.v, severity: label, originalSeverity: original, vendorSeverity: original };
-    }
-    if (name) addPackage(entry.packages, { name, ...(version ? { version } : {}) });
-    const uri = finding.uri?.trim();
-    if (uri && !entry.urls.includes(uri)) entry.urls.push(uri);
-    byId.set(id, entry);
-  }
-  return [...byId.values()].map(({ v, packages, urls }) => ({ ...v, packages, referenceUrls: urls }));
-}
-
-const FIX = new Set(['YES', 'NO', 'PARTIAL']);
-const EXPLOIT = new Set(['YES', 'NO']);
-
-function groupEnhanced(findings: readonly EnhancedFinding[]): Vulnerability[] {
-  const byId = new Map<string, Vulnerability>();
-  for (const f of findings) {
-    // SUPPRESSED and CLOSED Inspector findings are not current vulnerabilities of the image.
-    if (f.status !== undefined && f.status.toUpperCase() !== 'ACTIVE') continue;
-    const details = f.packageVulnerabilityDetails;
-    const id = (details?.vulnerabilityId ?? f.title ?? '').trim();
-    const original = f.severity?.trim() || 'UNTRIAGED';
-    const packages: VulnerablePackage[] = (details?.vulnerablePackages ?? []).map((p) => ({
-      name: p.name,
-      ...(p.version ? { version: p.version } : {}),
-      ...(p.epoch !== undefined ? { epoch: String(p.epoch) } : {}),
-      ...(p.release ? { release: p.release } : {}),
-      ...(p.arch ? { architecture: p.arch } : {}),
-      ...(p.packageManager ? { packageManager: p.packageManager } : {}),
-      ...(p.filePath ? { filePath: p.filePath } : {}),
-      ...(p.fixedInVersion ? { fixedInVersion: p.fixedInVersion } : {}),
-      ...(p.remediation ? { remediation: p.remediation } : {}),
-      ...(p.sourceLayerHash ? { sourceLayerHash: p.sourceLayerHash } : {}),
-    }));
-    const cvss: CvssScore[] = (details?.cvss ?? [])
-      .filter((c) => c.baseScore !== undefined && Number.isFinite(c.baseScore))
-      .map((c) => ({
-        version: c.version ?? 'unknown',
-        baseScore: c.baseScore as number,
-        ...(c.scoringVector ? { baseVector: c.scoringVector } : {}),
-        ...(c.source ? { source: c.source } : {}),
-      }));
-    const fix = f.fixAvailable?.toUpperCase();
-    const exploit = f.exploitAvailable?.toUpperCase();
-    const recommendation = f.remediation?.recommendation;
-    const current: Vulnerability = {
-      id,
-      ...(f.title?.trim() ? { title: f.title.trim() } : {}),
-      ...(f.description?.trim() ? { description: f.description.trim() } : {}),
-      severity: toSeverityLabel(original),
-      originalSeverity: original,
-      packages,
-      cvss,
-      referenceUrls: details?.referenceUrls ?? [],
-      relatedVulnerabilities: details?.relatedVulnerabilities ?? [],
-      ...(details?.source ? { vendorName: details.source } : {}),
-      ...(details?.sourceUrl ? { vendorUrl: details.sourceUrl } : {}),
-      ...(details?.vendorSeverity ? { vendorSeverity: details.vendorSeverity } : {}),
-      ...(details?.vendorCreatedAt ? { vendorCreatedAt: details.vendorCreatedAt } : {}),
-      ...(details?.vendorUpdatedAt ? { vendorUpdatedAt: details.vendorUpdatedAt } : {}),
-      ...(fix && FIX.has(fix) ? { fixAvailable: fix as 'YES' | 'NO' | 'PARTIAL' } : {}),
-      ...(exploit && EXPLOIT.has(exploit) ? { exploitAvailable: exploit as 'YES' | 'NO' } : {}),
-      ...(f.epss?.score !== undefined ? { epssScore: f.epss.score } : {}),
-      ...(recommendation?.text?.trim() ? { remediationText: recommendation.text.trim() } : {}),
-      ...(recommendation?.url?.trim() ? { remediationUrl: recommendation.url.trim() } : {}),
-      ...(f.firstObservedAt ? { firstObservedAt: f.firstObservedAt } : {}),
-      ...(f.findingArn ? { sourceFindingId: f.findingArn } : {}),
-    };
-    const previous = byId.get(id);
-    byId.set(id, previous ? mergeVulnerability(previous, current) : current);
-  }
-  return [...byId.values()];
-}
-
-/** Two Inspector findings for one advisory (one per package): one vulnerability, all packages. */
-function mergeVulnerability(a: Vulnerability, b: Vulnerability): Vulnerability {
-  const packages = [...a.packages];
-  for (const p of b.packages) addPackage(packages, p);
-  const higher = maxSeverity(a.severity, b.severity) === a.severity ? a : b;
-  const union = (x: readonly string[], y: readonly string[]) => [...new Set([...x, ...y])];
-  const first = [a.firstObservedAt, b.firstObservedAt].filter((t): t is string => !!t).sort()[0];
   return {
-    ...a,
-    severity: higher.severity,
-    originalSeverity: higher.originalSeverity,
-    packages,
-    cvss: a.cvss.length > 0 ? a.cvss : b.cvss,
-    referenceUrls: union(a.referenceUrls, b.referenceUrls),
-    relatedVulnerabilities: union(a.relatedVulnerabilities, b.relatedVulnerabilities),
-    ...(a.fixAvailable && b.fixAvailable && a.fixAvailable !== b.fixAvailable
-      ? { fixAvailable: 'PARTIAL' }
-      : {}),
-    ...(first ? { firstObservedAt: first } : {}),
+    ...common,
+    imageScanFindings: { ...(head.imageScanFindings ?? {}), findings, enhancedFindings },
+    ...tokens,
   };
 }
 

@@ -119,7 +119,10 @@ export const DescribeImageScanFindingsSchema = z.object({
       enhancedFindings: z.optional(z.array(EnhancedFindingSchema)),
     }),
   ),
-  nextToken: z.optional(z.string()),
+  /** Next-page token of the service: set on every page but the last (null or absent there). */
+  nextToken: z.optional(z.nullable(z.string())),
+  /** Next-page token that the AWS CLI prints under `--max-items` when items remain. */
+  NextToken: z.optional(z.nullable(z.string())),
 });
 /** A validated DescribeImageScanFindings response. */
 export type DescribeImageScanFindings = z.output<typeof DescribeImageScanFindingsSchema>;
