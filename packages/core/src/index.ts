@@ -47,6 +47,7 @@ export {
 export {
   EcrComplianceError,
   InvalidInputError,
+  PolicyConflictError,
   PolicyTooLargeError,
   PolicyUnreadableError,
   PublishError,
@@ -56,21 +57,29 @@ export {
 export type { CvssScore, ScannedImage, Scanner, Vulnerability, VulnerablePackage } from './model.js';
 export { formatPath, parseWith } from './parse.js';
 export {
-  BLOCK_STATEMENT_SID,
   type BlockOptions,
   blockPolicy,
+  isBlocked,
+  type PolicyChange,
+  unblockPolicy,
+} from './policy/denyPolicy.js';
+export { type ExemptionOptions, validateExemptPrincipals } from './policy/exemptPrincipals.js';
+export {
+  BLOCK_STATEMENT_SID,
   blockStatement,
   DENIED_PULL_ACTIONS,
-  isBlocked,
+  findOurStatement,
+  isOurStatement,
+  whyNotOurs,
+} from './policy/ourStatement.js';
+export {
   MAX_POLICY_LENGTH,
-  type PolicyChange,
   type PolicyDocument,
   type PolicyStatement,
   parsePolicy,
+  policyLength,
   serializePolicy,
-  unblockPolicy,
-  validateExemptPrincipals,
-} from './policy/denyPolicy.js';
+} from './policy/policyDocument.js';
 export type {
   AuditEntry,
   AuditTrail,
