@@ -55,6 +55,7 @@ const actionConfig = {
   region: config.AWS_REGION,
   severityThreshold: config.SEVERITY_THRESHOLD,
   exemptPrincipalArns: config.EXEMPT_PRINCIPAL_ARNS,
+  allowBroadExemptions: config.ALLOW_BROAD_EXEMPTIONS,
   block: config.AUTO_REMEDIATION,
   unblock: config.AUTO_UNBLOCK,
 };
