@@ -79,8 +79,29 @@ export class PolicyUnreadableError extends EcrComplianceError {
   }
 }
 
-/** The policy that would be written exceeds ECR's 10,240-character limit. */
+/**
+ * The existing repository policy holds a statement with this tool's Sid that is not this tool's
+ * statement (other content, or two statements with that Sid). Blocking or unblocking would
+ * replace or delete someone else's statement, so the policy is left untouched.
+ */
+export class PolicyConflictError extends EcrComplianceError {
+  /** Indexes (in `Statement`) of the statements that carry this tool's Sid. */
+  readonly statements: readonly number[];
+  constructor(message: string, statements: readonly number[]) {
+    super(
+      `existing repository policy conflicts with this tool's statement, refusing to change it: ${message}`,
+    );
+    this.name = 'PolicyConflictError';
+    this.statements = statements;
+  }
+}
+
+/**
+ * The policy that would be written exceeds ECR's limit of 10,240 characters (Unicode code points,
+ * as the API model's length constraint counts a string).
+ */
 export class PolicyTooLargeError extends EcrComplianceError {
+  /** The length of the compact policy text, in Unicode code points. */
   readonly length: number;
   constructor(length: number, limit: number) {
     super(`resulting repository policy would be ${length} characters, over ECR's limit of ${limit}`);

@@ -43,6 +43,7 @@ export {
   type FindingFailure,
   FindingsNotHandledError,
   InvalidInputError,
+  PolicyConflictError,
   PolicyTooLargeError,
   PolicyUnreadableError,
   PublishError,
@@ -70,21 +71,29 @@ export type { CvssScore, ScannedImage, Scanner, Vulnerability, VulnerablePackage
 export { parseScannedImage, ScannedImageSchema } from './modelSchema.js';
 export { formatPath, parseWith } from './parse.js';
 export {
-  BLOCK_STATEMENT_SID,
   type BlockOptions,
   blockPolicy,
+  isBlocked,
+  type PolicyChange,
+  unblockPolicy,
+} from './policy/denyPolicy.js';
+export { type ExemptionOptions, validateExemptPrincipals } from './policy/exemptPrincipals.js';
+export {
+  BLOCK_STATEMENT_SID,
   blockStatement,
   DENIED_PULL_ACTIONS,
-  isBlocked,
+  findOurStatement,
+  isOurStatement,
+  whyNotOurs,
+} from './policy/ourStatement.js';
+export {
   MAX_POLICY_LENGTH,
-  type PolicyChange,
   type PolicyDocument,
   type PolicyStatement,
   parsePolicy,
+  policyLength,
   serializePolicy,
-  unblockPolicy,
-  validateExemptPrincipals,
-} from './policy/denyPolicy.js';
+} from './policy/policyDocument.js';
 export type {
   AuditEntry,
   AuditTrail,

@@ -1,4 +1,4 @@
-import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
@@ -99,9 +99,18 @@ export class EcrContinuousCompliance extends Construct {
 
   constructor(scope: Construct, id: string, props: EcrContinuousComplianceProps = {}) {
     // Checked before the construct joins the tree, so a refused setting leaves nothing half-built.
-    const settings = resolveProps(props);
+    const settings = resolveProps(props, { region: Stack.of(scope).region });
     super(scope, id);
     this.settings = settings;
+    if (settings.allowBroadExemptions) {
+      const broad = settings.exemptPrincipalArns.filter((arn) => /[*?]/.test(arn));
+      Annotations.of(this).addWarningV2(
+        'ecr-compliance:broadExemptions',
+        broad.length > 0
+          ? `allowBroadExemptions is on: every role matching ${broad.join(', ')} keeps pull access to blocked repositories`
+          : 'allowBroadExemptions is on, but no exempt principal has a wildcard; turn it off',
+      );
+    }
 
     this.idempotencyTable = new Table(this, 'IdempotencyTable', {
       partitionKey: { name: IDEMPOTENCY_KEY, type: AttributeType.STRING },
@@ -208,6 +217,7 @@ export class EcrContinuousCompliance extends Construct {
         UNBLOCK_ACTION_ARN: this.unblockAction.attrActionTargetArn,
         SEVERITY_THRESHOLD: settings.severityThreshold,
         EXEMPT_PRINCIPAL_ARNS: settings.exemptPrincipalArns.join(','),
+        ...(settings.allowBroadExemptions ? { ALLOW_BROAD_EXEMPTIONS: 'true' } : {}),
         AUTO_REMEDIATION: String(settings.autoRemediation),
         AUTO_UNBLOCK: String(settings.autoUnblock),
       },

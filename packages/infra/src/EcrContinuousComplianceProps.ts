@@ -46,13 +46,24 @@ export interface EcrContinuousComplianceProps {
    */
   readonly severityThreshold?: SeverityThreshold;
   /**
-   * IAM principal ARNs (roles, users, `root`; wildcards allowed) that can still pull from a
-   * blocked repository, such as a break-glass role. Unresolved tokens (e.g. `role.roleArn`) are
-   * accepted unchecked.
+   * IAM principal ARNs that can still pull from a blocked repository, such as a break-glass role.
+   * Each names one account (12 digits) and one principal of it: `root`, `role/[PATH/]NAME` or
+   * `user/[PATH/]NAME`, in the stack's partition. Wildcards only with `allowBroadExemptions`.
+   * Unresolved tokens (e.g. `role.roleArn`) are accepted here and checked by the function at
+   * cold start.
    *
    * @default [] - nobody is exempt
    */
   readonly exemptPrincipalArns?: readonly string[];
+  /**
+   * Accept `*` and `?` in an exempt role's path or name after a non-empty prefix, such as
+   * `arn:aws:iam::111122223333:role/breakglass-*`: every role that matches keeps pull access to
+   * blocked repositories, so the synthesis warns. Catch-alls (`*`, an account `*`, `role/*`,
+   * `user/*`) are refused even so.
+   *
+   * @default false
+   */
+  readonly allowBroadExemptions?: boolean;
   /**
    * Which findings `on-image-scan` imports: one per vulnerability, one per image, or both.
    *
@@ -138,6 +149,7 @@ export interface EcrContinuousComplianceProps {
 export interface ResolvedEcrContinuousComplianceProps {
   readonly severityThreshold: SeverityThreshold;
   readonly exemptPrincipalArns: readonly string[];
+  readonly allowBroadExemptions: boolean;
   readonly findingGranularity: FindingGranularity;
   readonly enhancedFindingGranularity: FindingGranularity;
   readonly keepAliveDays: number;
@@ -217,7 +229,10 @@ function resolveAction(
   return { id, name, description };
 }
 
-function resolveExemptPrincipals(arns: readonly string[] | undefined): readonly string[] {
+function resolveExemptPrincipals(
+  arns: readonly string[] | undefined,
+  options: { readonly region?: string; readonly allowBroadExemptions: boolean },
+): readonly string[] {
   const unique = [...new Set(arns ?? [])];
   for (const [index, arn] of unique.entries()) {
     if (Token.isUnresolved(arn)) continue;
@@ -229,7 +244,7 @@ function resolveExemptPrincipals(arns: readonly string[] | undefined): readonly 
     }
     // The function checks the same way at cold start; failing here fails the synthesis instead.
     try {
-      validateExemptPrincipals([arn]);
+      validateExemptPrincipals([arn], options);
     } catch (error) {
       throw new InvalidPropsError(
         `exemptPrincipalArns[${index}]`,
@@ -252,11 +267,15 @@ function resolveExemptPrincipals(arns: readonly string[] | undefined): readonly 
  * combination, so that a setting AWS would refuse at deploy time (or a combination that cannot work)
  * fails the synthesis with a message that names the property.
  *
+ * @param context the stack's Region, when known: exempt principals must be of its partition
  * @throws InvalidPropsError for the first property that cannot be used
  * @example
  * resolveProps({ severityThreshold: 'CRITICAL' }).blockAction.id; // 'ECR1'
  */
-export function resolveProps(props: EcrContinuousComplianceProps = {}): ResolvedEcrContinuousComplianceProps {
+export function resolveProps(
+  props: EcrContinuousComplianceProps = {},
+  context: { readonly region?: string } = {},
+): ResolvedEcrContinuousComplianceProps {
   const blockAction = resolveAction('blockAction', props.blockAction, DEFAULT_BLOCK_ACTION);
   const unblockAction = resolveAction('unblockAction', props.unblockAction, DEFAULT_UNBLOCK_ACTION);
   if (
@@ -315,7 +334,13 @@ export function resolveProps(props: EcrContinuousComplianceProps = {}): Resolved
   }
   return {
     severityThreshold: oneOf('severityThreshold', props.severityThreshold, SEVERITY_THRESHOLDS, 'HIGH'),
-    exemptPrincipalArns: resolveExemptPrincipals(props.exemptPrincipalArns),
+    exemptPrincipalArns: resolveExemptPrincipals(props.exemptPrincipalArns, {
+      ...(context.region !== undefined && !Token.isUnresolved(context.region)
+        ? { region: context.region }
+        : {}),
+      allowBroadExemptions: props.allowBroadExemptions ?? false,
+    }),
+    allowBroadExemptions: props.allowBroadExemptions ?? false,
     findingGranularity,
     enhancedFindingGranularity,
     keepAliveDays,

@@ -30,6 +30,7 @@ describe('resolveProps', () => {
     expect(resolveProps()).toEqual({
       severityThreshold: 'HIGH',
       exemptPrincipalArns: [],
+      allowBroadExemptions: false,
       findingGranularity: 'both',
       enhancedFindingGranularity: 'image',
       keepAliveDays: 30,
@@ -50,6 +51,7 @@ describe('resolveProps', () => {
       findingGranularity: 'image',
       logLevel: 'DEBUG',
       blockAction: { id: 'BlockPulls', name: 'Block pulls now' },
+      allowBroadExemptions: true,
       exemptPrincipalArns: [
         'arn:aws:iam::111122223333:role/break-glass',
         'arn:aws:iam::111122223333:role/break-glass',

@@ -31,7 +31,7 @@ Example:
   aws ecr describe-image-scan-findings --repository-name app --image-id imageTag=1.0 \\
     | ecr-compliance findings --region us-east-1
 `,
-  policy: `Usage: ecr-compliance policy block [--policy FILE] [--exempt-principal ARN]...
+  policy: `Usage: ecr-compliance policy block [--policy FILE] [--exempt-principal ARN]... [--allow-broad-exemptions]
        ecr-compliance policy unblock [--policy FILE]
 
 Reads a repository policy (the document, or what 'aws ecr get-repository-policy' prints;
@@ -39,7 +39,10 @@ no --policy: the repository has none) and prints {"changed": <boolean>, "policy"
 A null policy means the repository should have no policy at all.
 
   --policy FILE            current policy; - for standard input (default: the repository has none)
-  --exempt-principal ARN   IAM principal that keeps pull access (repeatable, wildcards allowed)
+  --exempt-principal ARN   IAM role, user or root of one account that keeps pull access (repeatable)
+  --allow-broad-exemptions accept a wildcard after a role path or name prefix (role/ci-*)
+  --region R               exempt principals must be of its partition (default: $AWS_REGION)
+A statement with the Sid EcrComplianceDenyPull that is not this tool's stops both commands.
 `,
   import: `Usage: ecr-compliance import --repository R (--image-digest D | --image-tag T) [options]
 
@@ -64,7 +67,8 @@ Adds (or updates) the Deny statement for ecr:BatchGetImage and ecr:GetDownloadUr
 repository policy; every other statement is kept. Prints a JSON summary.
 
   --repository R            repository name
-  --exempt-principal ARN    IAM principal that keeps pull access (repeatable)
+  --exempt-principal ARN    IAM role, user or root of one account that keeps pull access (repeatable)
+  --allow-broad-exemptions  accept a wildcard after a role path or name prefix (role/ci-*)
   --registry-id ID          registry (account) id (default: the caller's)
   --dry-run                 print the policy before and after, change nothing
   --region R, --endpoint-url URL   as for import

@@ -24,7 +24,13 @@ const OPTIONS = {
     region: { type: 'string' },
     granularity: { type: 'string' },
   },
-  policy: { ...COMMON, policy: { type: 'string' }, 'exempt-principal': { type: 'string', multiple: true } },
+  policy: {
+    ...COMMON,
+    policy: { type: 'string' },
+    region: { type: 'string' },
+    'exempt-principal': { type: 'string', multiple: true },
+    'allow-broad-exemptions': { type: 'boolean' },
+  },
   import: {
     ...COMMON,
     ...AWS,
@@ -41,6 +47,7 @@ const OPTIONS = {
     repository: { type: 'string' },
     'registry-id': { type: 'string' },
     'exempt-principal': { type: 'string', multiple: true },
+    'allow-broad-exemptions': { type: 'boolean' },
     'dry-run': { type: 'boolean' },
   },
   unblock: {

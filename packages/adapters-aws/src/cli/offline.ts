@@ -42,7 +42,12 @@ function policyTextOf(text: string, source: string): string {
 export async function policyCommand(
   io: Io,
   action: string | undefined,
-  options: { policy?: string; 'exempt-principal'?: string[] },
+  options: {
+    policy?: string;
+    region?: string;
+    'exempt-principal'?: string[];
+    'allow-broad-exemptions'?: boolean;
+  },
 ): Promise<void> {
   if (action !== 'block' && action !== 'unblock') {
     throw new UsageError(`policy needs block or unblock${action ? `, not ${JSON.stringify(action)}` : ''}`);
@@ -50,6 +55,8 @@ export async function policyCommand(
   if (action === 'unblock' && options['exempt-principal']?.length) {
     throw new UsageError('--exempt-principal applies to policy block only');
   }
+  // Exempt principals must be of the Region's partition, when a Region is known.
+  const region = options.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
   let current: string | null = null;
   if (options.policy) {
     const { text, source } = await readInput(io, options.policy, 'policy');
@@ -57,7 +64,11 @@ export async function policyCommand(
   }
   const change =
     action === 'block'
-      ? blockPolicy(current, { exemptPrincipalArns: options['exempt-principal'] ?? [] })
+      ? blockPolicy(current, {
+          exemptPrincipalArns: options['exempt-principal'] ?? [],
+          allowBroadExemptions: options['allow-broad-exemptions'] ?? false,
+          ...(region ? { region } : {}),
+        })
       : unblockPolicy(current);
   printJson(io, { changed: change.changed, policy: change.policy });
 }

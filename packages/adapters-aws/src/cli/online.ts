@@ -121,6 +121,7 @@ export async function repositoryCommand(
     repository?: string;
     'registry-id'?: string;
     'exempt-principal'?: string[];
+    'allow-broad-exemptions'?: boolean;
     'dry-run'?: boolean;
   },
 ): Promise<void> {
@@ -137,6 +138,7 @@ export async function repositoryCommand(
   const dryRun = options['dry-run'] ?? false;
   const change = await changeRepositoryPolicy(new EcrRepositoryPolicyStore({ client }), repository, action, {
     exemptPrincipalArns: options['exempt-principal'] ?? [],
+    allowBroadExemptions: options['allow-broad-exemptions'] ?? false,
     dryRun,
   });
   printJson(io, {

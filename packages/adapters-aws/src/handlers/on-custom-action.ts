@@ -60,6 +60,7 @@ const actionConfig = {
   exemptPrincipalArns: config.EXEMPT_PRINCIPAL_ARNS,
   blockActionArn: config.BLOCK_ACTION_ARN,
   unblockActionArn: config.UNBLOCK_ACTION_ARN,
+  allowBroadExemptions: config.ALLOW_BROAD_EXEMPTIONS,
   block: config.AUTO_REMEDIATION,
   unblock: config.AUTO_UNBLOCK,
 };

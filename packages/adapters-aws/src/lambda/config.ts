@@ -84,6 +84,9 @@ const OnCustomActionEnv = z.object({
         .filter((arn) => arn.length > 0),
     ),
   ),
+  // "true": exempt principals may hold a wildcard in a role's path or name prefix (the construct's
+  // allowBroadExemptions); catch-alls such as role/* are refused even so.
+  ALLOW_BROAD_EXEMPTIONS: flag('ALLOW_BROAD_EXEMPTIONS'),
   // "true": the function also blocks, without a person, on "Security Hub Findings - Imported"
   // events of image findings at or above the threshold (the construct's autoRemediation).
   AUTO_REMEDIATION: flag('AUTO_REMEDIATION'),
@@ -132,7 +135,10 @@ export function loadOnCustomActionConfig(env: Record<string, string | undefined>
     );
   }
   try {
-    validateExemptPrincipals(config.EXEMPT_PRINCIPAL_ARNS);
+    validateExemptPrincipals(config.EXEMPT_PRINCIPAL_ARNS, {
+      region: config.AWS_REGION,
+      allowBroadExemptions: config.ALLOW_BROAD_EXEMPTIONS,
+    });
   } catch (error) {
     throw new ConfigurationError(
       `invalid configuration of on-custom-action: EXEMPT_PRINCIPAL_ARNS: ${(error as Error).message.replace(/^exemptPrincipalArns/, 'entry ')}`,

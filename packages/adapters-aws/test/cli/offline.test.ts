@@ -153,6 +153,53 @@ describe('ecr-compliance policy', () => {
     expect(await run(['policy', 'block', '--exempt-principal', '*'], io)).toBe(1);
     expect(stderr()).toMatch(/^ecr-compliance: exemptPrincipalArns\[0\]: not an IAM principal ARN: "\*"/);
   });
+
+  it.each(['block', 'unblock'])(
+    '%s refuses a policy whose statement borrows our Sid with exit 1 and one line',
+    async (action) => {
+      const perimeter = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: BLOCK_STATEMENT_SID,
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'ecr:*',
+            Condition: { StringNotEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+          },
+        ],
+      });
+      const { io, stderr, stdout } = memoryIo({ stdin: perimeter });
+      expect(await run(['policy', action, '--policy', '-'], io)).toBe(1);
+      expect(stderr()).toMatch(
+        /^ecr-compliance: existing repository policy conflicts with this tool's statement, refusing to change it: Statement\[0\] has the Sid EcrComplianceDenyPull but is not this tool's statement \(its Action is "ecr:\*"[^\n]*\n$/,
+      );
+      expect(stdout()).toBe('');
+    },
+  );
+
+  it('accepts a wildcard role prefix only with --allow-broad-exemptions', async () => {
+    const prefix = ['policy', 'block', '--exempt-principal', 'arn:aws:iam::111122223333:role/breakglass-*'];
+    const refused = memoryIo();
+    expect(await run(prefix, refused.io)).toBe(1);
+    expect(refused.stderr()).toMatch(/has a wildcard.*allowBroadExemptions/);
+    const allowed = memoryIo();
+    expect(await run([...prefix, '--allow-broad-exemptions'], allowed.io)).toBe(0);
+    expect(JSON.parse(allowed.stdout()).policy.Statement[0].Condition).toEqual({
+      ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/breakglass-*'] },
+    });
+  });
+
+  it("refuses an exempt principal of another partition than --region's or $AWS_REGION's", async () => {
+    const china = ['policy', 'block', '--exempt-principal', 'arn:aws-cn:iam::111122223333:role/breakglass'];
+    const byOption = memoryIo();
+    expect(await run([...china, '--region', 'eu-west-1'], byOption.io)).toBe(1);
+    expect(byOption.stderr()).toMatch(/is in the partition aws-cn, but the Region eu-west-1 is in aws/);
+    const byEnv = memoryIo({ env: { AWS_REGION: 'us-east-1' } });
+    expect(await run(china, byEnv.io)).toBe(1);
+    const inChina = memoryIo({ env: { AWS_REGION: 'cn-north-1' } });
+    expect(await run(china, inChina.io)).toBe(0);
+  });
 });
 
 describe('help', () => {

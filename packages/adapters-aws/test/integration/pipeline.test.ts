@@ -343,7 +343,7 @@ describe('on-custom-action against the emulator', () => {
     );
   });
 
-  it('replaces a statement that carries our Sid in place instead of adding a second one', async () => {
+  it('refuses a statement that carries our Sid but is not ours, leaving the policy as it was', async () => {
     const tricky = JSON.stringify({
       Version: '2012-10-17',
       Statement: [
@@ -358,13 +358,14 @@ describe('on-custom-action against the emulator', () => {
     await ecr.send(new SetRepositoryPolicyCommand({ repositoryName: REPOSITORY, policyText: tricky }));
     const logs = captureLogs();
     try {
-      await onCustomAction(actionEvent('835b2b99-0007', BLOCK, [high]), lambdaContext('on-custom-action'));
+      await expect(
+        onCustomAction(actionEvent('835b2b99-0007', BLOCK, [high]), lambdaContext('on-custom-action')),
+      ).rejects.toThrow(/PolicyConflictError: .*Statement\[0\] has the Sid EcrComplianceDenyPull/);
     } finally {
       logs.restore();
     }
-    const doc = await policy();
-    expect(doc?.Statement).toHaveLength(1);
-    expect(doc?.Statement[0]).toMatchObject({ Sid: BLOCK_STATEMENT_SID, Effect: 'Deny', Principal: '*' });
+    const stored = await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: REPOSITORY }));
+    expect(stored.policyText).toBe(tricky);
   });
 });
 

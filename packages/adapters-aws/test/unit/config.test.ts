@@ -117,6 +117,7 @@ describe('loadOnCustomActionConfig', () => {
       ...customActionEnv,
       SEVERITY_THRESHOLD: 'HIGH',
       EXEMPT_PRINCIPAL_ARNS: [],
+      ALLOW_BROAD_EXEMPTIONS: false,
       AUTO_REMEDIATION: false,
       AUTO_UNBLOCK: false,
     });
@@ -207,5 +208,38 @@ describe('loadOnCustomActionConfig', () => {
 
     expect(message).toMatch(/^invalid configuration of on-custom-action: EXEMPT_PRINCIPAL_ARNS: entry \[1\]/);
     expect(message).toContain('"breakglass"');
+  });
+
+  it('refuses a wildcard role prefix unless ALLOW_BROAD_EXEMPTIONS is "true", and role/* even then', () => {
+    const prefix = {
+      ...customActionEnv,
+      EXEMPT_PRINCIPAL_ARNS: 'arn:aws:iam::111122223333:role/breakglass-*',
+    };
+    expect(failure(loadOnCustomActionConfig, prefix)).toMatch(
+      /^invalid configuration of on-custom-action: EXEMPT_PRINCIPAL_ARNS: entry \[0\]: .*has a wildcard.*allowBroadExemptions/,
+    );
+    expect(
+      loadOnCustomActionConfig({ ...prefix, ALLOW_BROAD_EXEMPTIONS: 'true' }).EXEMPT_PRINCIPAL_ARNS,
+    ).toEqual(['arn:aws:iam::111122223333:role/breakglass-*']);
+    expect(
+      failure(loadOnCustomActionConfig, {
+        ...customActionEnv,
+        ALLOW_BROAD_EXEMPTIONS: 'true',
+        EXEMPT_PRINCIPAL_ARNS: 'arn:aws:iam::111122223333:role/*',
+      }),
+    ).toMatch(/EXEMPT_PRINCIPAL_ARNS: entry \[0\]: .*role\/\* is every role/);
+  });
+
+  it('refuses an exempt principal of another partition than AWS_REGION', () => {
+    expect(
+      failure(loadOnCustomActionConfig, {
+        ...customActionEnv,
+        EXEMPT_PRINCIPAL_ARNS: 'arn:aws-cn:iam::111122223333:role/breakglass',
+      }),
+    ).toMatch(
+      new RegExp(
+        `EXEMPT_PRINCIPAL_ARNS: entry \\[0\\]: .*is in the partition aws-cn, but the Region ${customActionEnv.AWS_REGION} is in aws`,
+      ),
+    );
   });
 });

@@ -23,6 +23,8 @@ export interface RepositoryActionConfig {
   readonly severityThreshold?: SeverityLabel;
   /** Principals that keep pull access when blocked. @default [] */
   readonly exemptPrincipalArns?: readonly string[];
+  /** Accept wildcards in a role's path or name prefix among `exemptPrincipalArns`. @default false */
+  readonly allowBroadExemptions?: boolean;
 }
 
 /** Per-call context: who acts, and when (the core has no clock). */
@@ -180,17 +182,27 @@ export interface RepositoryPolicyChange {
  * deny-policy engine, write it back only when it changed. With `dryRun` nothing is written.
  *
  * @throws PolicyUnreadableError when the current policy cannot be read (it is left untouched)
+ * @throws PolicyConflictError when a statement only borrows our Sid (it is left untouched)
  */
 export async function changeRepositoryPolicy(
   policies: RepositoryPolicyStore,
   repository: RepositoryReference,
   action: 'block' | 'unblock',
-  options: { readonly exemptPrincipalArns?: readonly string[]; readonly dryRun?: boolean } = {},
+  options: {
+    readonly exemptPrincipalArns?: readonly string[];
+    readonly allowBroadExemptions?: boolean;
+    readonly dryRun?: boolean;
+  } = {},
 ): Promise<RepositoryPolicyChange> {
   const before = await policies.get(repository);
+  // Exempt principals must be of the repository's partition.
   const change =
     action === 'block'
-      ? blockPolicy(before, { exemptPrincipalArns: options.exemptPrincipalArns ?? [] })
+      ? blockPolicy(before, {
+          exemptPrincipalArns: options.exemptPrincipalArns ?? [],
+          region: repository.region,
+          allowBroadExemptions: options.allowBroadExemptions ?? false,
+        })
       : unblockPolicy(before);
   const deleted = change.changed && change.policy === null;
   if (change.changed && !options.dryRun) {
@@ -219,7 +231,11 @@ export async function blockRepository(
   config: RepositoryActionConfig,
   context: ActionContext,
 ): Promise<RepositoryActionOutcome> {
-  const exempt = validateExemptPrincipals(config.exemptPrincipalArns ?? []);
+  const exemption = {
+    ...(config.region !== undefined ? { region: config.region } : {}),
+    allowBroadExemptions: config.allowBroadExemptions ?? false,
+  };
+  const exempt = validateExemptPrincipals(config.exemptPrincipalArns ?? [], exemption);
   const checked = check(rawFinding, config.accountId, config.region);
   if (!checked.ok) return { status: 'skipped', findingId: findingIdOf(rawFinding), reason: checked.reason };
   const { finding, repository } = checked;
@@ -244,6 +260,7 @@ export async function blockRepository(
   }
   const change = await changeRepositoryPolicy(deps.policies, repository, 'block', {
     exemptPrincipalArns: exempt,
+    allowBroadExemptions: exemption.allowBroadExemptions,
   });
   const arn = repositoryArn(repository.region, repository.registryId, repository.repositoryName);
   return {
