@@ -8,6 +8,8 @@ export default defineConfig({
     // Tests run against the TypeScript sources, never a stale build.
     alias: {
       '@ecr-compliance/core': src('./packages/core/src/index.ts'),
+      // Before the package itself: an alias also matches the subpaths of its name.
+      '@ecr-compliance/adapters-aws/environment': src('./packages/adapters-aws/src/lambda/environment.ts'),
       '@ecr-compliance/adapters-aws': src('./packages/adapters-aws/src/index.ts'),
     },
   },
