@@ -10,6 +10,10 @@ export default defineConfig({
     alias: [
       { find: /^@ecr-compliance\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@ecr-compliance\/core\/ecr$/, replacement: src('./packages/core/src/ecr/index.ts') },
+      {
+        find: /^@ecr-compliance\/adapters-aws\/environment$/,
+        replacement: src('./packages/adapters-aws/src/lambda/environment.ts'),
+      },
       { find: /^@ecr-compliance\/adapters-aws$/, replacement: src('./packages/adapters-aws/src/index.ts') },
     ],
   },

@@ -16,9 +16,9 @@ import {
   startFaultProxy,
 } from '../packages/adapters-aws/test/support/fault-proxy.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, startMoto } from '../packages/adapters-aws/test/support/moto.js';
+import { DEFAULT_KEEP_ALIVE_DAYS } from '../packages/core/src/config.js';
 import { scannedImageFromEcr } from '../packages/core/src/ecr/index.js';
 import { reconcileScan, type ScanFindingsSource, type ScannedImage } from '../packages/core/src/index.js';
-import { DEFAULT_KEEP_ALIVE_DAYS } from '../packages/core/src/usecases/reconcileScan.js';
 import type { BenchContext, BenchResult } from './harness.js';
 import { syntheticScan } from './mapping.bench.js';
 

@@ -15,6 +15,21 @@ export {
   type OnImageActionConfig,
   type OnImageScanConfig,
 } from './lambda/config.js';
+export {
+  type CommonSettings,
+  ON_CUSTOM_ACTION_VARIABLES,
+  ON_IMAGE_ACTION_VARIABLES,
+  ON_IMAGE_SCAN_VARIABLES,
+  type OnCustomActionEnvironment,
+  type OnCustomActionSettings,
+  type OnImageActionEnvironment,
+  type OnImageActionSettings,
+  type OnImageScanEnvironment,
+  type OnImageScanSettings,
+  onCustomActionEnvironment,
+  onImageActionEnvironment,
+  onImageScanEnvironment,
+} from './lambda/environment.js';
 export { SecurityHubAuditTrail } from './securityhub/SecurityHubAuditTrail.js';
 export {
   SecurityHubFindingsPublisher,

@@ -34,10 +34,25 @@ export {
   type AsffMappingOptions,
   CVE_FINDING_TYPE,
   FINDING_TYPE_FIELD,
-  type FindingGranularity,
   toAsffFindings,
 } from './asff/toAsffFindings.js';
-export type { CustomActionRef } from './asff/wording.js';
+export {
+  type CustomActionReference,
+  DEFAULT_BLOCK_ACTION,
+  DEFAULT_ENHANCED_FINDING_GRANULARITY,
+  DEFAULT_FINDING_GRANULARITY,
+  DEFAULT_KEEP_ALIVE_DAYS,
+  DEFAULT_SEVERITY_THRESHOLD,
+  FINDING_GRANULARITIES,
+  FINDING_RETENTION_DAYS,
+  type FindingGranularity,
+  MAX_ACTION_NAME_LENGTH,
+  MAX_KEEP_ALIVE_DAYS,
+  resolveCustomActionReference,
+  resolveFindingGranularity,
+  resolveKeepAliveDays,
+  resolveSeverityThreshold,
+} from './config.js';
 export {
   EcrComplianceError,
   type FindingFailure,
@@ -153,7 +168,6 @@ export {
 } from './usecases/handleCustomAction.js';
 export { decideImageAction, type ImageAction, type ImageActionDecision } from './usecases/imageAction.js';
 export {
-  DEFAULT_KEEP_ALIVE_DAYS,
   type ReconcileScanOptions,
   type ReconcileScanResult,
   type Reconciliation,

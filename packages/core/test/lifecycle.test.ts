@@ -378,7 +378,7 @@ describe('reconcileScan: what a re-scan imports', () => {
     expect(await always.scan(scanAt(T2))).toMatchObject({ unchanged: 0, publish: { sent: 3 } });
   });
 
-  it.each([-1, 90, 365, Number.NaN, Number.POSITIVE_INFINITY])(
+  it.each([-1, 12.5, 90, 365, Number.NaN, Number.POSITIVE_INFINITY])(
     'refuses a keep-alive age of %s days before any call',
     async (keepAliveDays) => {
       const hub = new InMemorySecurityHub();
@@ -391,7 +391,7 @@ describe('reconcileScan: what a re-scan imports', () => {
       };
       const run = reconcileScan({ source, store: hub, publisher: hub }, base, { keepAliveDays });
       await expect(run).rejects.toThrow(InvalidInputError);
-      await expect(run).rejects.toThrow(/^keepAliveDays: must be a number of days from 0 to less than 90/);
+      await expect(run).rejects.toThrow(/^keepAliveDays: must be a whole number of days from 0 to 89 /);
       expect([scans, hub.reads, hub.imports.length]).toEqual([0, 0, 0]);
     },
   );

@@ -1,3 +1,8 @@
+import {
+  onCustomActionEnvironment,
+  onImageActionEnvironment,
+  onImageScanEnvironment,
+} from '@ecr-compliance/adapters-aws/environment';
 import { Annotations, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -16,6 +21,7 @@ import {
   resolveProps,
   SEVERITY_THRESHOLDS,
 } from './EcrContinuousComplianceProps.js';
+import { auditTrailStatements, repositoryPolicyStatements } from './grants.js';
 import { HANDLER_BUNDLING, HANDLER_SOURCES } from './handlerSources.js';
 
 /** Powertools service name of the functions. */
@@ -153,13 +159,14 @@ export class EcrContinuousCompliance extends Construct {
       actions: ['securityhub:GetFindings'],
       resources: [arn('securityhub', 'hub/default')],
     });
-    const common = {
+    // What Powertools and Node read; the handlers' own settings come from the environment contract
+    // (adapters-aws `environment.ts`), which their loaders read back.
+    const runtime = {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_LOG_LEVEL: settings.logLevel,
-      IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
-      ACCOUNT_ID: Aws.ACCOUNT_ID,
       NODE_OPTIONS: '--enable-source-maps',
     };
+    const common = { accountId: Aws.ACCOUNT_ID, idempotencyTableName: this.idempotencyTable.tableName };
 
     this.onImageScanLogGroup = this.logGroup('OnImageScanLogGroup', settings);
     this.onImageScanFunction = this.nodejsFunction('OnImageScan', {
@@ -174,10 +181,14 @@ export class EcrContinuousCompliance extends Construct {
       reservedConcurrentExecutions: 1,
       logGroup: this.onImageScanLogGroup,
       environment: {
-        ...common,
-        FINDING_GRANULARITY: settings.findingGranularity,
-        ENHANCED_FINDING_GRANULARITY: settings.enhancedFindingGranularity,
-        KEEP_ALIVE_DAYS: String(settings.keepAliveDays),
+        ...runtime,
+        ...onImageScanEnvironment({
+          ...common,
+          findingGranularity: settings.findingGranularity,
+          enhancedFindingGranularity: settings.enhancedFindingGranularity,
+          keepAliveDays: settings.keepAliveDays,
+          blockAction: { id: settings.blockAction.id, name: settings.blockAction.name },
+        }),
       },
       statements: [
         idempotency,
@@ -212,26 +223,26 @@ export class EcrContinuousCompliance extends Construct {
       reservedConcurrentExecutions: 1,
       logGroup: this.onCustomActionLogGroup,
       environment: {
-        ...common,
-        BLOCK_ACTION_ARN: this.blockAction.attrActionTargetArn,
-        UNBLOCK_ACTION_ARN: this.unblockAction.attrActionTargetArn,
-        SEVERITY_THRESHOLD: settings.severityThreshold,
-        EXEMPT_PRINCIPAL_ARNS: settings.exemptPrincipalArns.join(','),
-        ...(settings.allowBroadExemptions ? { ALLOW_BROAD_EXEMPTIONS: 'true' } : {}),
-        AUTO_REMEDIATION: String(settings.autoRemediation),
-        AUTO_UNBLOCK: String(settings.autoUnblock),
+        ...runtime,
+        ...onCustomActionEnvironment({
+          ...common,
+          blockActionArn: this.blockAction.attrActionTargetArn,
+          unblockActionArn: this.unblockAction.attrActionTargetArn,
+          severityThreshold: settings.severityThreshold,
+          exemptPrincipalArns: settings.exemptPrincipalArns,
+          allowBroadExemptions: settings.allowBroadExemptions,
+          autoRemediation: settings.autoRemediation,
+          autoUnblock: settings.autoUnblock,
+        }),
       },
       statements: [
         idempotency,
         sendFailures,
-        new PolicyStatement({
-          actions: ['ecr:GetRepositoryPolicy', 'ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy'],
-          resources: [repositories],
-        }),
-        new PolicyStatement({
-          actions: ['securityhub:BatchUpdateFindings'],
-          resources: [arn('securityhub', 'hub/default')],
-        }),
+        ...repositoryPolicyStatements(
+          (name) => arn('ecr', `repository/${name}`),
+          settings.blockableRepositories,
+        ),
+        ...auditTrailStatements(arn('securityhub', 'hub/default')),
         // Automatic unblock reads what else holds the repository's block: its images, and the
         // findings about them.
         ...(settings.autoUnblock
@@ -245,6 +256,16 @@ export class EcrContinuousCompliance extends Construct {
       maxEventAge: Duration.hours(1),
     });
 
+    const blockable = settings.blockableRepositories;
+    if (blockable.kind === 'namePrefixes') {
+      for (const prefix of blockable.prefixes)
+        Validations.of(this.onCustomActionFunction.role as Role).acknowledge({
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/${prefix}*]`,
+          reason:
+            'blockableRepositories.namePrefixes: the repository policy may be written only for repositories whose name begins with this prefix, the narrowest scope the setting asks for.',
+        });
+    }
+
     this.onImageActionLogGroup = this.logGroup('OnImageActionLogGroup', settings);
     this.onImageActionFunction = this.nodejsFunction('OnImageAction', {
       entry: HANDLER_SOURCES.onImageAction,
@@ -255,7 +276,7 @@ export class EcrContinuousCompliance extends Construct {
       // BatchImportFindings quotas for the function (a batch delete sends one event per image).
       reservedConcurrentExecutions: 1,
       logGroup: this.onImageActionLogGroup,
-      environment: common,
+      environment: { ...runtime, ...onImageActionEnvironment(common) },
       statements: [idempotency, sendFailures, importFindings, readFindings],
       anyRepository: false,
       onFailure,

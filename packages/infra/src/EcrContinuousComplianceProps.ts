@@ -1,17 +1,29 @@
-import { validateExemptPrincipals } from '@ecr-compliance/core';
+import {
+  DEFAULT_BLOCK_ACTION as DEFAULT_BLOCK_ACTION_REFERENCE,
+  DEFAULT_ENHANCED_FINDING_GRANULARITY,
+  DEFAULT_FINDING_GRANULARITY,
+  FINDING_GRANULARITIES,
+  type FindingGranularity,
+  InvalidInputError,
+  resolveCustomActionReference,
+  resolveFindingGranularity,
+  resolveKeepAliveDays,
+  resolveSeverityThreshold,
+  SEVERITY_LABELS,
+  type SeverityLabel,
+  validateExemptPrincipals,
+} from '@ecr-compliance/core';
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { InvalidPropsError } from './errors.js';
 
-/** Security Hub severity labels, lowest first. */
-export const SEVERITY_THRESHOLDS = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+/** Security Hub severity labels, lowest first (the core's {@link SEVERITY_LABELS}). */
+export const SEVERITY_THRESHOLDS = SEVERITY_LABELS;
 /** A Security Hub severity label used as the lowest severity that may be blocked. */
-export type SeverityThreshold = (typeof SEVERITY_THRESHOLDS)[number];
+export type SeverityThreshold = SeverityLabel;
 
-/** What `on-image-scan` imports: one finding per vulnerability, one per image, or both. */
-export const FINDING_GRANULARITIES = ['vulnerability', 'image', 'both'] as const;
-/** See {@link FINDING_GRANULARITIES}. */
-export type FindingGranularity = (typeof FINDING_GRANULARITIES)[number];
+/** What `on-image-scan` imports: one finding per vulnerability, one per image, or both (the core's list). */
+export { FINDING_GRANULARITIES, type FindingGranularity };
 
 /** Log levels understood by Powertools for AWS Lambda (`POWERTOOLS_LOG_LEVEL`). */
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -34,6 +46,25 @@ export interface CustomActionOptions {
    * @default - the default action's description, a sentence that says what it does
    */
   readonly description?: string;
+}
+
+/**
+ * Which repositories the block and unblock actions may write the policy of. Give one of the two;
+ * leave the property out for every repository of the account and Region.
+ */
+export interface BlockableRepositories {
+  /**
+   * Only repositories that carry this tag: the function's `ecr:SetRepositoryPolicy` and
+   * `ecr:DeleteRepositoryPolicy` are allowed under the condition `aws:ResourceTag/<key>` equals
+   * `<value>` (compared exactly). Whoever may tag a repository can then make it blockable.
+   */
+  readonly tag?: { readonly key: string; readonly value: string };
+  /**
+   * Only repositories whose name begins with one of these prefixes (`team-a/`, `prod-`): the two
+   * actions are allowed on `repository/<prefix>*` only. Lowercase letters, digits, `.`, `_`, `-`
+   * and `/`, as ECR repository names.
+   */
+  readonly namePrefixes?: readonly string[];
 }
 
 /** Properties of {@link EcrContinuousCompliance}. Every property is optional. */
@@ -101,6 +132,13 @@ export interface EcrContinuousComplianceProps {
    */
   readonly unblockAction?: CustomActionOptions;
   /**
+   * Which repositories blocking may change the policy of. Blocking a repository outside the scope
+   * fails with AccessDenied from ECR and changes nothing.
+   *
+   * @default - every repository of the account and Region
+   */
+  readonly blockableRepositories?: BlockableRepositories;
+  /**
    * How long the functions' logs are kept.
    *
    * @default RetentionDays.ONE_YEAR
@@ -145,6 +183,12 @@ export interface EcrContinuousComplianceProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** {@link BlockableRepositories} checked: every repository, a tag, or name prefixes. */
+export type ResolvedBlockableRepositories =
+  | { readonly kind: 'any' }
+  | { readonly kind: 'tag'; readonly key: string; readonly value: string }
+  | { readonly kind: 'namePrefixes'; readonly prefixes: readonly string[] };
+
 /** {@link EcrContinuousComplianceProps} with every default applied and every value checked. */
 export interface ResolvedEcrContinuousComplianceProps {
   readonly severityThreshold: SeverityThreshold;
@@ -155,6 +199,7 @@ export interface ResolvedEcrContinuousComplianceProps {
   readonly keepAliveDays: number;
   readonly blockAction: Required<CustomActionOptions>;
   readonly unblockAction: Required<CustomActionOptions>;
+  readonly blockableRepositories: ResolvedBlockableRepositories;
   readonly logRetention: RetentionDays;
   readonly logLevel: LogLevel;
   readonly autoRemediation: boolean;
@@ -162,10 +207,9 @@ export interface ResolvedEcrContinuousComplianceProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** Default block action, as in the original AWS sample (Id `ECR1`). */
+/** Default block action, as in the original AWS sample (Id `ECR1`): the core's, with a description. */
 export const DEFAULT_BLOCK_ACTION: Required<CustomActionOptions> = {
-  id: 'ECR1',
-  name: 'Block ECR pulls',
+  ...DEFAULT_BLOCK_ACTION_REFERENCE,
   description: "Adds a Deny statement for image pulls to the policy of the finding's ECR repository",
 };
 
@@ -176,10 +220,8 @@ export const DEFAULT_UNBLOCK_ACTION: Required<CustomActionOptions> = {
   description: "Removes this tool's Deny statement from the policy of the finding's ECR repository",
 };
 
-// CreateActionTarget: Id "up to 20 alphanumeric characters"; Name "up to 20" (API) vs "fewer than 20"
-// (console guide), so at most 19; Description is required (AWS-FACTS §5.1).
-const ACTION_ID = /^[A-Za-z0-9]{1,20}$/;
-const MAX_ACTION_NAME = 19;
+// CreateActionTarget: Description is required, 1 to 256 characters (AWS-FACTS §5.1); the Id and
+// name rules are the core's.
 const MAX_ACTION_DESCRIPTION = 256;
 // Lambda limits all environment variables of a function to 4 KB together.
 const MAX_EXEMPT_LIST_LENGTH = 2048;
@@ -197,6 +239,22 @@ function oneOf<T extends string>(
   return value;
 }
 
+/** The core's resolver, its refusal as an InvalidPropsError that names the property. */
+function fromCore<T>(resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (error instanceof InvalidInputError) {
+      const prefix = `${error.path}: `;
+      throw new InvalidPropsError(
+        error.path,
+        error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message,
+      );
+    }
+    throw error;
+  }
+}
+
 function resolveAction(
   property: string,
   options: CustomActionOptions | undefined,
@@ -205,18 +263,17 @@ function resolveAction(
   if (options === undefined) return fallback;
   const { id, name } = options;
   const description = options.description ?? fallback.description;
-  if (!Token.isUnresolved(id) && !ACTION_ID.test(id)) {
-    throw new InvalidPropsError(
-      `${property}.id`,
-      `'${id}' must be 1 to 20 letters or digits (Security Hub action Ids are alphanumeric)`,
-    );
-  }
-  if (!Token.isUnresolved(name) && (name.trim().length === 0 || name.length > MAX_ACTION_NAME)) {
-    throw new InvalidPropsError(
-      `${property}.name`,
-      `'${name}' must be 1 to ${MAX_ACTION_NAME} characters (Security Hub refuses longer names), it has ${name.length}`,
-    );
-  }
+  // A token is checked by CloudFormation at deployment; a literal here, by the core's rule.
+  fromCore(() =>
+    resolveCustomActionReference(
+      {
+        id: Token.isUnresolved(id) ? fallback.id : id,
+        name: Token.isUnresolved(name) ? fallback.name : name,
+      },
+      fallback,
+      property,
+    ),
+  );
   if (
     !Token.isUnresolved(description) &&
     (description.trim().length === 0 || description.length > MAX_ACTION_DESCRIPTION)
@@ -227,6 +284,73 @@ function resolveAction(
     );
   }
   return { id, name, description };
+}
+
+// ECR tags (TagResource): key 1 to 128 characters, value 0 to 256, of letters, digits, spaces and
+// + - = . _ : / @; keys that begin with "aws:" are reserved for AWS.
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}+\-=._:/@]*$/u;
+const MAX_TAG_KEY = 128;
+const MAX_TAG_VALUE = 256;
+// ECR repository names: (?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*, 2 to 256
+// characters. A prefix is the start of one, so it may end in a separator ("team-a/", "prod-").
+const NAME_PREFIX = /^[a-z0-9](?:[a-z0-9._/-]*)$/;
+const MAX_NAME_PREFIX = 255;
+const MAX_NAME_PREFIXES = 20;
+
+function resolveBlockableRepositories(
+  scope: BlockableRepositories | undefined,
+): ResolvedBlockableRepositories {
+  if (scope === undefined) return { kind: 'any' };
+  const { tag, namePrefixes } = scope;
+  if ((tag === undefined) === (namePrefixes === undefined)) {
+    throw new InvalidPropsError(
+      'blockableRepositories',
+      'give either tag or namePrefixes (leave the property out to allow every repository)',
+    );
+  }
+  if (tag !== undefined) {
+    const { key, value } = tag;
+    if (Token.isUnresolved(key)) {
+      throw new InvalidPropsError(
+        'blockableRepositories.tag.key',
+        'must be a literal: it becomes part of an IAM condition key',
+      );
+    }
+    if (key.length === 0 || key.length > MAX_TAG_KEY || !TAG_TEXT.test(key) || /^aws:/i.test(key)) {
+      throw new InvalidPropsError(
+        'blockableRepositories.tag.key',
+        `'${key}' must be 1 to ${MAX_TAG_KEY} letters, digits, spaces or + - = . _ : / @, and not begin with aws:`,
+      );
+    }
+    if (!Token.isUnresolved(value) && (value.length > MAX_TAG_VALUE || !TAG_TEXT.test(value))) {
+      throw new InvalidPropsError(
+        'blockableRepositories.tag.value',
+        `'${value}' must be 0 to ${MAX_TAG_VALUE} letters, digits, spaces or + - = . _ : / @`,
+      );
+    }
+    return { kind: 'tag', key, value };
+  }
+  const prefixes = [...new Set(namePrefixes)];
+  if (prefixes.length === 0 || prefixes.length > MAX_NAME_PREFIXES) {
+    throw new InvalidPropsError(
+      'blockableRepositories.namePrefixes',
+      `must list 1 to ${MAX_NAME_PREFIXES} prefixes, it lists ${prefixes.length}`,
+    );
+  }
+  for (const [index, prefix] of prefixes.entries()) {
+    if (
+      Token.isUnresolved(prefix) ||
+      prefix.length > MAX_NAME_PREFIX ||
+      !NAME_PREFIX.test(prefix) ||
+      /[._/-]{2}/.test(prefix)
+    ) {
+      throw new InvalidPropsError(
+        `blockableRepositories.namePrefixes[${index}]`,
+        `'${prefix}' must be the literal start of an ECR repository name: lowercase letters and digits, single . _ - or / between them, no wildcard`,
+      );
+    }
+  }
+  return { kind: 'namePrefixes', prefixes };
 }
 
 function resolveExemptPrincipals(
@@ -293,26 +417,18 @@ export function resolveProps(
       `'${unblockAction.name}' is also the block action's name; the console would show two identical actions`,
     );
   }
-  const findingGranularity = oneOf(
-    'findingGranularity',
-    props.findingGranularity,
-    FINDING_GRANULARITIES,
-    'both',
+  const findingGranularity = fromCore(() =>
+    resolveFindingGranularity(props.findingGranularity, DEFAULT_FINDING_GRANULARITY, 'findingGranularity'),
   );
-  const enhancedFindingGranularity = oneOf(
-    'enhancedFindingGranularity',
-    props.enhancedFindingGranularity,
-    FINDING_GRANULARITIES,
-    'image',
+  const enhancedFindingGranularity = fromCore(() =>
+    resolveFindingGranularity(
+      props.enhancedFindingGranularity,
+      DEFAULT_ENHANCED_FINDING_GRANULARITY,
+      'enhancedFindingGranularity',
+    ),
   );
-  const keepAliveDays = props.keepAliveDays ?? 30;
-  // A plain number: a token could not be checked here, and the function would stop at cold start.
-  if (!(Number.isInteger(keepAliveDays) && keepAliveDays >= 0 && keepAliveDays < 90)) {
-    throw new InvalidPropsError(
-      'keepAliveDays',
-      `${String(keepAliveDays)} must be a whole number of days from 0 to 89 (Security Hub deletes a finding 90 days after its last update)`,
-    );
-  }
+  // A plain number (a token is refused): the function checks the same rule at cold start.
+  const keepAliveDays = fromCore(() => resolveKeepAliveDays(props.keepAliveDays, 'keepAliveDays'));
   const autoRemediation = props.autoRemediation ?? false;
   const autoUnblock = props.autoUnblock ?? false;
   for (const [property, on] of [
@@ -333,7 +449,7 @@ export function resolveProps(
     }
   }
   return {
-    severityThreshold: oneOf('severityThreshold', props.severityThreshold, SEVERITY_THRESHOLDS, 'HIGH'),
+    severityThreshold: fromCore(() => resolveSeverityThreshold(props.severityThreshold, 'severityThreshold')),
     exemptPrincipalArns: resolveExemptPrincipals(props.exemptPrincipalArns, {
       ...(context.region !== undefined && !Token.isUnresolved(context.region)
         ? { region: context.region }
@@ -346,6 +462,7 @@ export function resolveProps(
     keepAliveDays,
     blockAction,
     unblockAction,
+    blockableRepositories: resolveBlockableRepositories(props.blockableRepositories),
     logRetention: props.logRetention ?? RetentionDays.ONE_YEAR,
     logLevel: oneOf('logLevel', props.logLevel, LOG_LEVELS, 'INFO'),
     autoRemediation,

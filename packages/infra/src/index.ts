@@ -1,6 +1,7 @@
 export { EcrComplianceStack, type EcrComplianceStackProps } from './EcrComplianceStack.js';
 export { EcrContinuousCompliance, SERVICE_NAME } from './EcrContinuousCompliance.js';
 export {
+  type BlockableRepositories,
   type CustomActionOptions,
   DEFAULT_BLOCK_ACTION,
   DEFAULT_UNBLOCK_ACTION,
@@ -9,6 +10,7 @@ export {
   type FindingGranularity,
   LOG_LEVELS,
   type LogLevel,
+  type ResolvedBlockableRepositories,
   type ResolvedEcrContinuousComplianceProps,
   resolveProps,
   SEVERITY_THRESHOLDS,

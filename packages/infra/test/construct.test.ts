@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CfnElement } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DENIED_FINDING_FIELDS } from '../src/grants.js';
 import { DEFAULT_BLOCK_ACTION, DEFAULT_UNBLOCK_ACTION } from '../src/index.js';
 import { type Synthesized, synthesize } from './support/synth.js';
 import { policyStatements, resourceOfType, resourcesOfType } from './support/template.js';
@@ -353,6 +354,8 @@ describe('functions', () => {
           FINDING_GRANULARITY: 'both',
           ENHANCED_FINDING_GRANULARITY: 'image',
           KEEP_ALIVE_DAYS: '30',
+          BLOCK_ACTION_ID: 'ECR1',
+          BLOCK_ACTION_NAME: 'Block ECR pulls',
         },
       },
     });
@@ -525,6 +528,13 @@ describe('IAM', () => {
         Action: 'securityhub:BatchUpdateFindings',
         Resource: partitionRegionAccount('securityhub', ':hub/default'),
       },
+      // The audit trail writes a Note and UserDefinedFields; every other field is denied.
+      ...DENIED_FINDING_FIELDS.map((field) => ({
+        Effect: 'Deny',
+        Action: 'securityhub:BatchUpdateFindings',
+        Resource: '*',
+        Condition: { Null: { [`securityhub:ASFFSyntaxPath/${field}`]: 'false' } },
+      })),
     ]);
   });
 
@@ -558,8 +568,11 @@ describe('IAM', () => {
         // its only possible resource; nothing else may use it.
         if ([statement.Resource].flat().includes('*'))
           expect(actions, JSON.stringify(statement)).toEqual(['inspector2:ListFindings']);
+      } else if (statement.Action === 'securityhub:BatchUpdateFindings') {
+        // The audit trail's field guard: a Deny of one field each.
+        expect(Object.keys(statement.Condition?.Null ?? {})).toHaveLength(1);
       } else {
-        // The only Deny is SQS's "no plain HTTP" guard, which must cover every action.
+        // The other Deny is SQS's "no plain HTTP" guard, which must cover every action.
         expect(statement).toMatchObject({
           Effect: 'Deny',
           Action: 'sqs:*',
@@ -677,7 +690,7 @@ interface Statement {
   readonly Action?: unknown;
   readonly NotAction?: unknown;
   readonly Resource?: unknown;
-  readonly Condition?: unknown;
+  readonly Condition?: { readonly Null?: Record<string, unknown> };
 }
 
 /** Every policy statement anywhere in the template (IAM, queue, trust policies). */

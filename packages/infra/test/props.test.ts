@@ -36,6 +36,7 @@ describe('resolveProps', () => {
       keepAliveDays: 30,
       blockAction: DEFAULT_BLOCK_ACTION,
       unblockAction: DEFAULT_UNBLOCK_ACTION,
+      blockableRepositories: { kind: 'any' },
       logRetention: RetentionDays.ONE_YEAR,
       logLevel: 'INFO',
       autoRemediation: false,
@@ -94,7 +95,7 @@ describe('resolveProps', () => {
       'an action name of 21 characters',
       { blockAction: { id: 'ECR1', name: 'Block ECR image pulls' } },
       'blockAction.name',
-      'it has 21',
+      'got "Block ECR image pulls"',
     ],
     ['a blank action name', { blockAction: { id: 'ECR1', name: '   ' } }, 'blockAction.name', '1 to 19'],
     [
@@ -179,24 +180,30 @@ describe('resolveProps', () => {
     ],
     ['a keep-alive at the retention', { keepAliveDays: 90 }, 'keepAliveDays', 'from 0 to 89'],
     ['a fractional keep-alive', { keepAliveDays: 1.5 }, 'keepAliveDays', 'whole number'],
+    [
+      'a keep-alive of 12.5 days, as the core and the environment refuse it',
+      { keepAliveDays: 12.5 },
+      'keepAliveDays',
+      'must be a whole number of days from 0 to 89 (Security Hub deletes a finding 90 days after its last update), got 12.5',
+    ],
     ['a negative keep-alive', { keepAliveDays: -1 }, 'keepAliveDays', 'from 0 to 89'],
     [
       'an unknown enhanced finding granularity',
       { enhancedFindingGranularity: 'all' as never },
       'enhancedFindingGranularity',
-      'not one of vulnerability, image, both',
+      'must be one of vulnerability, image, both, got "all"',
     ],
     [
       'an unknown severity threshold',
       { severityThreshold: 'SEVERE' as never },
       'severityThreshold',
-      'not one of INFORMATIONAL, LOW',
+      'must be one of INFORMATIONAL, LOW',
     ],
     [
       'an unknown finding granularity',
       { findingGranularity: 'finding' as never },
       'findingGranularity',
-      'not one of vulnerability, image, both',
+      'must be one of vulnerability, image, both',
     ],
     ['an unknown log level', { logLevel: 'TRACE' as never }, 'logLevel', 'not one of DEBUG'],
   ] satisfies [string, EcrContinuousComplianceProps, string, string][])(
@@ -242,7 +249,7 @@ describe('EcrContinuousCompliance with invalid props', () => {
         new EcrContinuousCompliance(stack, 'EcrCompliance', {
           blockAction: { id: 'ECR1', name: 'x'.repeat(20) },
         }),
-    ).toThrow(/invalid blockAction\.name: 'x{20}' must be 1 to 19 characters/);
+    ).toThrow(/invalid blockAction\.name: must be 1 to 19 characters .*got "x{20}"$/);
     expect(stack.node.tryFindChild('EcrCompliance')).toBeUndefined();
   });
 });

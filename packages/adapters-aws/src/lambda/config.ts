@@ -1,17 +1,33 @@
 /**
  * The handlers' configuration, read once from the environment at cold start and validated:
- * a missing or invalid value stops the cold start with a message that names it.
+ * a missing or invalid value stops the cold start with a one-line message that names it (a set
+ * but blank variable is invalid, not "the default"). The variables and how the construct writes
+ * them are in `environment.ts`; every setting that has a default is checked by the core's
+ * resolver for it, the same rule the construct's props apply.
  */
 import {
-  DEFAULT_KEEP_ALIVE_DAYS,
+  type CustomActionReference,
+  DEFAULT_BLOCK_ACTION,
+  DEFAULT_ENHANCED_FINDING_GRANULARITY,
+  DEFAULT_FINDING_GRANULARITY,
   EcrComplianceError,
+  type FindingGranularity,
   formatPath,
   InvalidInputError,
-  SEVERITY_LABELS,
+  resolveCustomActionReference,
+  resolveFindingGranularity,
+  resolveKeepAliveDays,
+  resolveSeverityThreshold,
+  type SeverityLabel,
   validateExemptPrincipals,
 } from '@ecr-compliance/core';
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import type {
+  ON_CUSTOM_ACTION_VARIABLES,
+  ON_IMAGE_ACTION_VARIABLES,
+  ON_IMAGE_SCAN_VARIABLES,
+} from './environment.js';
 
 /** The environment does not configure a handler correctly. */
 export class ConfigurationError extends EcrComplianceError {
@@ -23,6 +39,7 @@ export class ConfigurationError extends EcrComplianceError {
 
 const required = (name: string) =>
   z.string({ error: `${name} is required` }).check(z.trim(), z.minLength(1, `${name} is required`));
+const optional = () => z.optional(z.string());
 const actionArn = (name: string) =>
   required(name).check(
     z.regex(/^arn:aws(-cn|-us-gov)?:securityhub:[a-z0-9-]+:\d{12}:action\/custom\/[A-Za-z0-9]{1,20}$/, {
@@ -35,8 +52,8 @@ const flag = (name: string) =>
     z._default(z.enum(['true', 'false'], { error: `${name} must be "true" or "false"` }), 'false'),
     z.transform((value: 'true' | 'false') => value === 'true'),
   );
-const granularity = (fallback: 'vulnerability' | 'image' | 'both') =>
-  z._default(z.enum(['vulnerability', 'image', 'both']), fallback);
+
+type Variables<T extends readonly string[]> = Record<T[number] | 'AWS_REGION', z.ZodMiniType>;
 
 const common = {
   AWS_REGION: required('AWS_REGION'),
@@ -46,35 +63,21 @@ const common = {
 
 const OnImageScanEnv = z.object({
   ...common,
-  // Basic scanning ("ECR Image Scan"): this tool is the only source of the findings.
-  FINDING_GRANULARITY: granularity('both'),
-  // Enhanced scanning ("Inspector2 Scan"): Amazon Inspector already sends one finding per
-  // vulnerability to Security Hub, so only the image finding by default, to avoid duplicates.
-  ENHANCED_FINDING_GRANULARITY: granularity('image'),
-  // An unchanged finding is imported again once its last import is this many days old, so that
-  // Security Hub (which deletes a finding 90 days after its last update) keeps it.
-  KEEP_ALIVE_DAYS: z.pipe(
-    z._default(
-      z.string().check(
-        z.regex(/^\d{1,2}$/, 'KEEP_ALIVE_DAYS must be a whole number of days from 0 to 89'),
-        z.refine(
-          (value) => Number(value) < 90,
-          'KEEP_ALIVE_DAYS must be a whole number of days from 0 to 89',
-        ),
-      ),
-      String(DEFAULT_KEEP_ALIVE_DAYS),
-    ),
-    z.transform((value: string) => Number(value)),
-  ),
-});
+  // Checked below with the core's resolvers, so that the construct and the handler share one rule.
+  FINDING_GRANULARITY: optional(),
+  ENHANCED_FINDING_GRANULARITY: optional(),
+  KEEP_ALIVE_DAYS: optional(),
+  BLOCK_ACTION_ID: optional(),
+  BLOCK_ACTION_NAME: optional(),
+} satisfies Variables<typeof ON_IMAGE_SCAN_VARIABLES>);
 
-const OnImageActionEnv = z.object(common);
+const OnImageActionEnv = z.object(common satisfies Variables<typeof ON_IMAGE_ACTION_VARIABLES>);
 
 const OnCustomActionEnv = z.object({
   ...common,
   BLOCK_ACTION_ARN: actionArn('BLOCK_ACTION_ARN'),
   UNBLOCK_ACTION_ARN: actionArn('UNBLOCK_ACTION_ARN'),
-  SEVERITY_THRESHOLD: z._default(z.enum(SEVERITY_LABELS), 'HIGH'),
+  SEVERITY_THRESHOLD: optional(),
   EXEMPT_PRINCIPAL_ARNS: z.pipe(
     z._default(z.string(), ''),
     z.transform((value: string) =>
@@ -93,14 +96,53 @@ const OnCustomActionEnv = z.object({
   // "true": on the same events, an image finding that no longer asks for a block (archived,
   // suppressed, below the threshold) removes our block when nothing else in its repository does.
   AUTO_UNBLOCK: flag('AUTO_UNBLOCK'),
-});
+} satisfies Variables<typeof ON_CUSTOM_ACTION_VARIABLES>);
+
+/** What every handler reads. */
+interface CommonConfig {
+  /** Set by Lambda. */
+  readonly AWS_REGION: string;
+  readonly ACCOUNT_ID: string;
+  readonly IDEMPOTENCY_TABLE_NAME: string;
+}
 
 /** Configuration of the on-image-scan handler. */
-export type OnImageScanConfig = z.output<typeof OnImageScanEnv>;
+export interface OnImageScanConfig extends CommonConfig {
+  /** Findings of a basic scan ("ECR Image Scan"). @default 'both' */
+  readonly FINDING_GRANULARITY: FindingGranularity;
+  /** Findings of an enhanced scan ("Inspector2 Scan"): Inspector sends its own per vulnerability. @default 'image' */
+  readonly ENHANCED_FINDING_GRANULARITY: FindingGranularity;
+  /**
+   * An unchanged finding is imported again once its last import is this many whole days old (0 to
+   * 89), so that Security Hub, which deletes a finding 90 days after its last update, keeps it.
+   * @default 30
+   */
+  readonly KEEP_ALIVE_DAYS: number;
+  /**
+   * The block action the image finding's recommendation names, from `BLOCK_ACTION_ID` and
+   * `BLOCK_ACTION_NAME` (each optional). @default { id: 'ECR1', name: 'Block ECR pulls' }
+   */
+  readonly BLOCK_ACTION: CustomActionReference;
+}
+
 /** Configuration of the on-image-action handler. */
-export type OnImageActionConfig = z.output<typeof OnImageActionEnv>;
+export type OnImageActionConfig = CommonConfig;
+
 /** Configuration of the on-custom-action handler. */
-export type OnCustomActionConfig = z.output<typeof OnCustomActionEnv>;
+export interface OnCustomActionConfig extends CommonConfig {
+  readonly BLOCK_ACTION_ARN: string;
+  readonly UNBLOCK_ACTION_ARN: string;
+  /** @default 'HIGH' */
+  readonly SEVERITY_THRESHOLD: SeverityLabel;
+  /** @default [] */
+  readonly EXEMPT_PRINCIPAL_ARNS: string[];
+  /** Exempt principals may hold a wildcard in a role's path or name prefix. @default false */
+  readonly ALLOW_BROAD_EXEMPTIONS: boolean;
+  /** @default false */
+  readonly AUTO_REMEDIATION: boolean;
+  /** @default false */
+  readonly AUTO_UNBLOCK: boolean;
+}
 
 function load<S extends z.ZodMiniType>(
   schema: S,
@@ -116,9 +158,56 @@ function load<S extends z.ZodMiniType>(
   throw new ConfigurationError(`invalid configuration of ${handler}: ${message}`);
 }
 
+/** Runs the core's resolvers, turning their refusal into the handler's one-line ConfigurationError. */
+function resolved<T>(handler: string, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (error instanceof InvalidInputError) {
+      throw new ConfigurationError(`invalid configuration of ${handler}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** A decimal number becomes a number, for the core to judge (12.5 is a number it refuses); other text stays text. */
+const numberIn = (value: string | undefined): unknown =>
+  value !== undefined && /^\s*[-+]?(?:\d+\.?\d*|\.\d+)\s*$/.test(value) ? Number(value) : value;
+
 /** Reads and validates the on-image-scan handler's environment. */
 export function loadOnImageScanConfig(env: Record<string, string | undefined>): OnImageScanConfig {
-  return load(OnImageScanEnv, env, 'on-image-scan');
+  const handler = 'on-image-scan';
+  const raw = load(OnImageScanEnv, env, handler);
+  return resolved(handler, () => ({
+    AWS_REGION: raw.AWS_REGION,
+    ACCOUNT_ID: raw.ACCOUNT_ID,
+    IDEMPOTENCY_TABLE_NAME: raw.IDEMPOTENCY_TABLE_NAME,
+    FINDING_GRANULARITY: resolveFindingGranularity(
+      raw.FINDING_GRANULARITY,
+      DEFAULT_FINDING_GRANULARITY,
+      'FINDING_GRANULARITY',
+    ),
+    ENHANCED_FINDING_GRANULARITY: resolveFindingGranularity(
+      raw.ENHANCED_FINDING_GRANULARITY,
+      DEFAULT_ENHANCED_FINDING_GRANULARITY,
+      'ENHANCED_FINDING_GRANULARITY',
+    ),
+    KEEP_ALIVE_DAYS: resolveKeepAliveDays(numberIn(raw.KEEP_ALIVE_DAYS), 'KEEP_ALIVE_DAYS'),
+    BLOCK_ACTION: blockAction(raw.BLOCK_ACTION_ID, raw.BLOCK_ACTION_NAME),
+  }));
+}
+
+/** The block action from its two variables; the error names the variable, not the object. */
+function blockAction(id: string | undefined, name: string | undefined): CustomActionReference {
+  try {
+    return resolveCustomActionReference({ id, name }, DEFAULT_BLOCK_ACTION, 'BLOCK_ACTION');
+  } catch (error) {
+    if (error instanceof InvalidInputError) {
+      const variable = error.path === 'BLOCK_ACTION.id' ? 'BLOCK_ACTION_ID' : 'BLOCK_ACTION_NAME';
+      throw new InvalidInputError(error.message.slice(error.path.length + 2), variable);
+    }
+    throw error;
+  }
 }
 
 /** Reads and validates the on-image-action handler's environment. */
@@ -128,10 +217,17 @@ export function loadOnImageActionConfig(env: Record<string, string | undefined>)
 
 /** Reads and validates the on-custom-action handler's environment. */
 export function loadOnCustomActionConfig(env: Record<string, string | undefined>): OnCustomActionConfig {
-  const config = load(OnCustomActionEnv, env, 'on-custom-action');
+  const handler = 'on-custom-action';
+  const raw = load(OnCustomActionEnv, env, handler);
+  const config: OnCustomActionConfig = {
+    ...raw,
+    SEVERITY_THRESHOLD: resolved(handler, () =>
+      resolveSeverityThreshold(raw.SEVERITY_THRESHOLD, 'SEVERITY_THRESHOLD'),
+    ),
+  };
   if (config.BLOCK_ACTION_ARN === config.UNBLOCK_ACTION_ARN) {
     throw new ConfigurationError(
-      'invalid configuration of on-custom-action: BLOCK_ACTION_ARN and UNBLOCK_ACTION_ARN must differ',
+      `invalid configuration of ${handler}: BLOCK_ACTION_ARN and UNBLOCK_ACTION_ARN must differ`,
     );
   }
   try {
@@ -141,7 +237,7 @@ export function loadOnCustomActionConfig(env: Record<string, string | undefined>
     });
   } catch (error) {
     throw new ConfigurationError(
-      `invalid configuration of on-custom-action: EXEMPT_PRINCIPAL_ARNS: ${(error as Error).message.replace(/^exemptPrincipalArns/, 'entry ')}`,
+      `invalid configuration of ${handler}: EXEMPT_PRINCIPAL_ARNS: ${(error as Error).message.replace(/^exemptPrincipalArns/, 'entry ')}`,
     );
   }
   return config;

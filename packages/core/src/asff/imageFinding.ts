@@ -1,3 +1,4 @@
+import type { CustomActionReference } from '../config.js';
 import type { SeverityLabel } from '../severity.js';
 import { maxSeverity, SEVERITY_LABELS, severityRank } from '../severity.js';
 import type { AsffFinding, AsffResource } from './AsffFinding.js';
@@ -6,13 +7,16 @@ import { field } from './fields.js';
 import { imageFindingId, imageGeneratorId, partitionOf, repositoryArn } from './identity.js';
 import { baseFields, type ImageContext, severityOf, tagsOf } from './imageContext.js';
 import { truncate } from './text.js';
-import { type CustomActionRef, imageRecommendation, imageReference, imageTitle } from './wording.js';
+import { imageRecommendation, imageReference, imageTitle } from './wording.js';
 
 /**
  * The image-level finding: counts by severity, the highest severity and its advisories, the image
  * and repository resources, and what to do.
  */
-export function imageFinding(context: ImageContext, blockAction: CustomActionRef | undefined): AsffFinding {
+export function imageFinding(
+  context: ImageContext,
+  blockAction: CustomActionReference | undefined,
+): AsffFinding {
   const { image } = context;
   const counts = Object.fromEntries(SEVERITY_LABELS.map((l) => [l, 0])) as Record<SeverityLabel, number>;
   let highest: SeverityLabel | undefined;

@@ -1,3 +1,4 @@
+import type { CustomActionReference } from '../config.js';
 import type { ScannedImage, Vulnerability, VulnerablePackage } from '../model.js';
 import type { AsffFinding, AsffVulnerability, AsffVulnerablePackage } from './AsffFinding.js';
 import { assertAsffFindings, LIMITS } from './constraints.js';
@@ -8,7 +9,6 @@ import { type ImageContext, imageContext, severityOf } from './imageContext.js';
 import { imageFinding } from './imageFinding.js';
 import { orElse, truncate } from './text.js';
 import {
-  type CustomActionRef,
   missingDescription,
   packageNames,
   vulnerabilityRecommendation,
@@ -29,7 +29,7 @@ export interface AsffMappingOptions {
    * it ("run the custom action "Block ECR pulls" (ECR1)").
    * @default none: the recommendation speaks of "the block action of ecr-compliance"
    */
-  readonly blockAction?: CustomActionRef;
+  readonly blockAction?: CustomActionReference;
 }
 
 /**

@@ -2,15 +2,8 @@
  * The sentences of the findings: titles, descriptions and recommendations. They follow the scanner
  * (no "ECR" for a Trivy report) and the configured custom actions (no hard-coded Id).
  */
+import type { CustomActionReference } from '../config.js';
 import type { ScannedImage, Vulnerability, VulnerablePackage } from '../model.js';
-
-/** A Security Hub custom action as the findings name it: its Id and the name the console shows. */
-export interface CustomActionRef {
-  /** The custom action's Id, e.g. `ECR1`. */
-  readonly id: string;
-  /** The name shown in the console's Actions menu, e.g. `Block ECR pulls`. */
-  readonly name: string;
-}
 
 /**
  * Package names a title lists before it counts the rest, as Inspector's titles do:
@@ -87,7 +80,7 @@ export function imageTitle(
  * Recommendation of the image finding. It names the block action as configured when the mapping
  * knows it (Id and name not blank), otherwise it speaks of "the block action of ecr-compliance".
  */
-export function imageRecommendation(total: number, blockAction: CustomActionRef | undefined): string {
+export function imageRecommendation(total: number, blockAction: CustomActionReference | undefined): string {
   if (total === 0) return 'No action needed.';
   const named = blockAction && /\S/.test(blockAction.id) && /\S/.test(blockAction.name);
   const action = named

@@ -3,7 +3,8 @@ import { findingFingerprint, storedFingerprint, withFingerprint } from '../asff/
 import { fromStoredFinding } from '../asff/fromStoredFinding.js';
 import { imageGeneratorId, vulnerabilityGeneratorId } from '../asff/identity.js';
 import { type FindingGranularity, toAsffFindings } from '../asff/toAsffFindings.js';
-import { InvalidInputError, type PublishError } from '../errors.js';
+import { DEFAULT_FINDING_GRANULARITY, resolveFindingGranularity, resolveKeepAliveDays } from '../config.js';
+import type { PublishError } from '../errors.js';
 import type { ScannedImage } from '../model.js';
 import type {
   FindingsPublisher,
@@ -59,11 +60,11 @@ export interface ReconcileScanOptions {
   /** Which findings to produce (reconcileScan only). @default 'both' */
   readonly granularity?: FindingGranularity;
   /**
-   * Age in days (from 0 to less than 90) after which a finding whose content has not changed is
+   * Age in whole days (from 0 to 89) after which a finding whose content has not changed is
    * imported again anyway, so that Security Hub, which deletes a finding 90 days after its last
    * update, keeps it. A finding survives as long as the image is scanned at least every
    * `90 - keepAliveDays` days. 0 imports every finding on every scan.
-   * @default 30 ({@link DEFAULT_KEEP_ALIVE_DAYS})
+   * @default 30 (`DEFAULT_KEEP_ALIVE_DAYS`, see `resolveKeepAliveDays`)
    */
   readonly keepAliveDays?: number;
 }
@@ -74,29 +75,20 @@ export interface ResolvedReconcileScanOptions {
   readonly keepAliveDays: number;
 }
 
-/** Default keep-alive age: a finding survives when the image is scanned at least every 60 days. */
-export const DEFAULT_KEEP_ALIVE_DAYS = 30;
-
-/** Security Hub deletes a finding this many days after its last update (AWS-FACTS §3.5). */
-const RETENTION_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Applies the defaults of {@link ReconcileScanOptions} and checks them.
  *
- * @throws InvalidInputError when keepAliveDays is not a number from 0 to less than 90
+ * @throws InvalidInputError when keepAliveDays is not a whole number of days from 0 to 89
  */
 export function resolveReconcileScanOptions(
   options: ReconcileScanOptions = {},
 ): ResolvedReconcileScanOptions {
-  const keepAliveDays = options.keepAliveDays ?? DEFAULT_KEEP_ALIVE_DAYS;
-  if (!(Number.isFinite(keepAliveDays) && keepAliveDays >= 0 && keepAliveDays < RETENTION_DAYS)) {
-    throw new InvalidInputError(
-      `must be a number of days from 0 to less than ${RETENTION_DAYS} (Security Hub deletes a finding ${RETENTION_DAYS} days after its last update), got ${String(keepAliveDays)}`,
-      'keepAliveDays',
-    );
-  }
-  return { granularity: options.granularity ?? 'both', keepAliveDays };
+  return {
+    granularity: resolveFindingGranularity(options.granularity, DEFAULT_FINDING_GRANULARITY, 'granularity'),
+    keepAliveDays: resolveKeepAliveDays(options.keepAliveDays),
+  };
 }
 
 /** Milliseconds of an ISO-8601 timestamp; Security Hub and ECR write fractions differently, so strings do not compare. */
