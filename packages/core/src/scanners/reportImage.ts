@@ -113,7 +113,12 @@ function checkOptions(options: ReportImageOptions): ReportImageOptions {
     const result = OPTION_SCHEMAS[key].safeParse(value);
     if (!result.success) {
       const message = result.error.issues[0]?.message ?? 'invalid';
-      throw new ReportOptionError(`(option ${key})`, `${message}, got ${JSON.stringify(value)}`, [key]);
+      const got = JSON.stringify(value);
+      throw new ReportOptionError(
+        `(option ${key})`,
+        message.includes(got) ? message : `${message}, got ${got}`,
+        [key],
+      );
     }
   }
   return options;
