@@ -31,7 +31,7 @@ const IMAGE = {
 };
 const PLATFORM_DIGEST = 'sha256:4b2a0e6c7d8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b';
 
-const byVulnerability = (findings: AsffFinding[]) =>
+const byVulnerability = (findings: AsffFinding[]): Record<string, AsffFinding> =>
   Object.fromEntries(
     findings
       .filter((f) => f.ProductFields['ecr-compliance/FindingType'] === 'vulnerability')

@@ -23,7 +23,7 @@ const IMAGE = { repositoryName: 'team-a/api', imageDigest: DIGEST, accountId: AC
 
 const vulnerabilityFindings = (findings: AsffFinding[]) =>
   findings.filter((f) => f.ProductFields['ecr-compliance/FindingType'] === 'vulnerability');
-const byVulnerability = (findings: AsffFinding[]) =>
+const byVulnerability = (findings: AsffFinding[]): Record<string, AsffFinding> =>
   Object.fromEntries(vulnerabilityFindings(findings).map((f) => [f.Vulnerabilities?.[0]?.Id, f]));
 
 /** The one-line message of what `run` throws. */
@@ -115,13 +115,12 @@ describe('scannedImageFromTrivy on Trivy’s own golden report', () => {
     expect(refusal(() => scannedImageFromTrivy(golden))).toBe(
       'Metadata.RepoDigests: the report names no ECR image (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:...); give the option repositoryName, imageDigest, accountId, region',
     );
-    const error = (() => {
-      try {
-        scannedImageFromTrivy(golden, { repositoryName: 'team-a/api' });
-      } catch (e) {
-        return e as ReportOptionError;
-      }
-    })();
+    let error: ReportOptionError | undefined;
+    try {
+      scannedImageFromTrivy(golden, { repositoryName: 'team-a/api' });
+    } catch (e) {
+      error = e as ReportOptionError;
+    }
     expect(error).toBeInstanceOf(ReportOptionError);
     expect(error?.options).toEqual(['imageDigest', 'accountId', 'region']);
   });

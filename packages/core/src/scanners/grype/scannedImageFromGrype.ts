@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
-import type { CvssScore, ScannedImage, Scanner, Vulnerability, VulnerablePackage } from '../../model.js';
+import type { CvssScore, ScannedImage, Scanner, VulnerablePackage } from '../../model.js';
 import { parseWith } from '../../parse.js';
 import { ImageDigest } from '../../schemas.js';
-import { maxSeverity, toSeverityLabel } from '../../severity.js';
+import { toSeverityLabel } from '../../severity.js';
+import { addCvss, addUnique, httpUrl, mergeInto, nonBlank, type VulnerabilityDraft } from '../advisories.js';
 import {
   type EcrReference,
   parseEcrReference,
@@ -53,9 +54,10 @@ export function scannedImageFromGrype(report: unknown, options: ReportImageOptio
   const byId = new Map<string, Gathered>();
   for (const match of data.matches) gather(byId, match);
   const vulnerabilities = [...byId.values()].map(finish);
-  const active = new Set(byId.keys());
-  const ignored = new Set((data.ignoredMatches ?? []).map((m) => m.vulnerability.id.trim()));
-  for (const id of active) ignored.delete(id);
+  const ignored = new Set<string>();
+  // An advisory ignored in one package and matched in another is imported, and not counted.
+  for (const m of data.ignoredMatches ?? [])
+    if (!byId.has(m.vulnerability.id.trim())) ignored.add(m.vulnerability.id.trim());
   const architecture = target?.architecture?.trim();
   return {
     scanner: GRYPE_SCANNER,
@@ -83,174 +85,172 @@ function references(data: GrypeReport): EcrReference[] {
 
 /** One advisory as gathered so far, with what {@link finish} turns into fields and details. */
 interface Gathered {
-  v: Vulnerability;
-  readonly fixStates: Set<string>;
-  readonly cwes: Set<string>;
-  readonly purls: Set<string>;
-  readonly kev: Map<string, string>;
+  readonly v: VulnerabilityDraft;
+  readonly fixStates: string[];
+  readonly cwes: string[];
+  readonly purls: string[];
+  readonly kev: Record<string, string>;
   percentile?: number;
   epssDate?: string;
 }
 
 const FIXED = 'fixed';
 const NOT_FIXED = new Set(['not-fixed', 'wont-fix']);
+const VECTOR_VERSION = /^CVSS:(\d\.\d)\//;
 
-function cvssOf(
+function addCvssOf(
+  out: CvssScore[],
   entries: GrypeMatch['vulnerability']['cvss'],
-  fallbackSource: string | undefined,
-): CvssScore[] {
-  const out: CvssScore[] = [];
+  namespace: string | undefined,
+) {
   for (const c of entries ?? []) {
     const score = c.metrics?.baseScore;
     if (typeof score !== 'number' || !Number.isFinite(score)) continue;
-    const vector = c.vector?.trim();
-    const version = c.version?.trim() || vector?.match(/^CVSS:(\d\.\d)\//)?.[1] || 'unknown';
-    const source = c.source?.trim() || fallbackSource;
-    out.push({
-      version,
-      baseScore: score,
-      ...(vector ? { baseVector: vector } : {}),
-      ...(source ? { source } : {}),
-    });
+    const vector = nonBlank(c.vector);
+    const version = nonBlank(c.version) ?? (vector && VECTOR_VERSION.exec(vector)?.[1]) ?? 'unknown';
+    const source = nonBlank(c.source) ?? namespace;
+    const cvss: { -readonly [K in keyof CvssScore]: CvssScore[K] } = { version, baseScore: score };
+    if (vector) cvss.baseVector = vector;
+    if (source) cvss.source = source;
+    addCvss(out, cvss);
   }
-  return out;
 }
 
-const httpUrl = (url: string | null | undefined) =>
-  url && /^https?:\/\/\S+$/.test(url.trim()) ? url.trim() : undefined;
+function addUrls(
+  out: string[],
+  metadata: { readonly dataSource?: string | null | undefined; readonly urls?: string[] | null | undefined },
+) {
+  const source = httpUrl(metadata.dataSource);
+  if (source) addUnique(out, source);
+  for (const u of metadata.urls ?? []) if (/\S/.test(u)) addUnique(out, u.trim());
+}
 
-function vulnerabilityOf(match: GrypeMatch): Vulnerability {
+function draftOf(match: GrypeMatch): VulnerabilityDraft {
   const { vulnerability: vuln, artifact } = match;
   const related = match.relatedVulnerabilities ?? [];
-  const original = vuln.severity?.trim() || 'Unknown';
-  const state = vuln.fix?.state?.trim();
-  const suggested = (match.matchDetails ?? []).map((d) => d.fix?.suggestedVersion?.trim()).find((s) => s);
-  const versions = (vuln.fix?.versions ?? []).filter((s) => /\S/.test(s));
-  const fixedIn = suggested || (versions.length > 0 ? versions.join(', ') : undefined);
-  const epoch = artifact.metadata?.epoch;
-  const path = artifact.locations?.find((l) => l.path?.trim())?.path?.trim();
-  const pkg: VulnerablePackage = {
+  const id = vuln.id.trim();
+  const original = nonBlank(vuln.severity) ?? 'Unknown';
+  const pkg: { -readonly [K in keyof VulnerablePackage]: VulnerablePackage[K] } = {
     name: artifact.name.trim(),
-    ...(artifact.version?.trim() ? { version: artifact.version.trim() } : {}),
-    ...(epoch !== undefined && epoch !== null && String(epoch).trim() ? { epoch: String(epoch).trim() } : {}),
-    ...(artifact.metadata?.architecture?.trim()
-      ? { architecture: artifact.metadata.architecture.trim() }
-      : {}),
-    ...(artifact.type?.trim() ? { packageManager: artifact.type.trim() } : {}),
-    ...(path ? { filePath: path } : {}),
-    ...(fixedIn && state !== undefined && !NOT_FIXED.has(state) ? { fixedInVersion: fixedIn } : {}),
   };
-  const description = [vuln.description, ...related.map((r) => r.description)].find((d) => d?.trim())?.trim();
-  const source = httpUrl(vuln.dataSource);
-  const cvss = [
-    ...cvssOf(vuln.cvss, vuln.namespace?.trim()),
-    ...related.flatMap((r) => cvssOf(r.cvss, r.namespace?.trim())),
-  ];
-  const urls = [
-    source,
-    ...(vuln.urls ?? []),
-    ...related.flatMap((r) => [httpUrl(r.dataSource), ...(r.urls ?? [])]),
-  ];
-  const epss = (vuln.epss ?? []).reduce<number | undefined>(
-    (m, e) => (m === undefined || e.epss > m ? e.epss : m),
-    undefined,
-  );
-  return {
-    id: vuln.id.trim(),
-    ...(description ? { description } : {}),
+  const version = nonBlank(artifact.version);
+  if (version) pkg.version = version;
+  const epoch = artifact.metadata?.epoch;
+  const epochText = epoch === undefined || epoch === null ? undefined : nonBlank(String(epoch));
+  if (epochText) pkg.epoch = epochText;
+  const architecture = nonBlank(artifact.metadata?.architecture);
+  if (architecture) pkg.architecture = architecture;
+  const type = nonBlank(artifact.type);
+  if (type) pkg.packageManager = type;
+  for (const l of artifact.locations ?? []) {
+    const path = nonBlank(l.path);
+    if (path) {
+      pkg.filePath = path;
+      break;
+    }
+  }
+  const state = nonBlank(vuln.fix?.state);
+  if (state === FIXED) {
+    let suggested: string | undefined;
+    for (const d of match.matchDetails ?? []) suggested ??= nonBlank(d.fix?.suggestedVersion);
+    const versions = (vuln.fix?.versions ?? []).filter((s) => /\S/.test(s));
+    const fixedIn = suggested ?? (versions.length > 0 ? versions.join(', ') : undefined);
+    if (fixedIn) pkg.fixedInVersion = fixedIn;
+  }
+  const namespace = nonBlank(vuln.namespace);
+  const cvss: CvssScore[] = [];
+  addCvssOf(cvss, vuln.cvss, namespace);
+  const urls: string[] = [];
+  addUrls(urls, vuln);
+  const relatedIds: string[] = [];
+  let description = nonBlank(vuln.description);
+  for (const r of related) {
+    addCvssOf(cvss, r.cvss, nonBlank(r.namespace));
+    addUrls(urls, r);
+    const rid = r.id.trim();
+    if (rid !== id) addUnique(relatedIds, rid);
+    description ??= nonBlank(r.description);
+  }
+  const v: VulnerabilityDraft = {
+    id,
     severity: toSeverityLabel(original),
     originalSeverity: original,
+    vendorSeverity: original,
     packages: [pkg],
     cvss,
-    referenceUrls: [...new Set(urls.filter((u): u is string => !!u && /\S/.test(u)).map((u) => u.trim()))],
-    relatedVulnerabilities: [
-      ...new Set(related.map((r) => r.id.trim()).filter((id) => id !== vuln.id.trim())),
-    ],
-    ...(vuln.namespace?.trim() ? { vendorName: vuln.namespace.trim() } : {}),
-    ...(source ? { vendorUrl: source, remediationUrl: source } : {}),
-    vendorSeverity: original,
-    ...((vuln.knownExploited ?? []).length > 0 ? { exploitAvailable: 'YES' as const } : {}),
-    ...(epss !== undefined ? { epssScore: epss } : {}),
+    referenceUrls: urls,
+    relatedVulnerabilities: relatedIds,
   };
+  if (description) v.description = description;
+  if (namespace) v.vendorName = namespace;
+  const source = httpUrl(vuln.dataSource);
+  if (source) {
+    v.vendorUrl = source;
+    v.remediationUrl = source;
+  }
+  if ((vuln.knownExploited ?? []).length > 0) v.exploitAvailable = 'YES';
+  for (const e of vuln.epss ?? [])
+    if (v.epssScore === undefined || e.epss > v.epssScore) v.epssScore = e.epss;
+  return v;
 }
 
+const KEV_FIELDS = [
+  ['Kev/DateAdded', 'dateAdded'],
+  ['Kev/DueDate', 'dueDate'],
+  ['Kev/KnownRansomwareCampaignUse', 'knownRansomwareCampaignUse'],
+] as const;
+
 function gather(byId: Map<string, Gathered>, match: GrypeMatch): void {
-  const v = vulnerabilityOf(match);
+  const v = draftOf(match);
   let entry = byId.get(v.id);
-  if (entry) entry.v = merge(entry.v, v);
+  if (entry) mergeInto(entry.v, v);
   else {
-    entry = { v, fixStates: new Set(), cwes: new Set(), purls: new Set(), kev: new Map() };
+    entry = { v, fixStates: [], cwes: [], purls: [], kev: {} };
     byId.set(v.id, entry);
   }
   const vuln = match.vulnerability;
-  entry.fixStates.add(vuln.fix?.state?.trim() || 'unknown');
-  for (const c of vuln.cwes ?? []) if (c.cwe?.trim()) entry.cwes.add(c.cwe.trim());
-  if (match.artifact.purl?.trim()) entry.purls.add(match.artifact.purl.trim());
-  for (const k of vuln.knownExploited ?? []) {
-    for (const [key, value] of [
-      ['Kev/DateAdded', k.dateAdded],
-      ['Kev/DueDate', k.dueDate],
-      ['Kev/KnownRansomwareCampaignUse', k.knownRansomwareCampaignUse],
-    ] as const)
-      if (value?.trim() && !entry.kev.has(key)) entry.kev.set(key, value.trim());
+  addUnique(entry.fixStates, nonBlank(vuln.fix?.state) ?? 'unknown');
+  for (const c of vuln.cwes ?? []) {
+    const cwe = nonBlank(c.cwe);
+    if (cwe) addUnique(entry.cwes, cwe);
   }
-  for (const e of vuln.epss ?? []) {
+  const purl = nonBlank(match.artifact.purl);
+  if (purl) addUnique(entry.purls, purl);
+  for (const k of vuln.knownExploited ?? [])
+    for (const [key, field] of KEV_FIELDS) {
+      const value = nonBlank(k[field]);
+      if (value) entry.kev[key] ??= value;
+    }
+  for (const e of vuln.epss ?? [])
     if (
       typeof e.percentile === 'number' &&
       (entry.percentile === undefined || e.percentile > entry.percentile)
     ) {
       entry.percentile = e.percentile;
-      if (e.date?.trim()) entry.epssDate = e.date.trim();
+      const date = nonBlank(e.date);
+      if (date && !date.startsWith('0001-01-01')) entry.epssDate = date;
     }
-  }
-}
-
-const union = <T>(a: readonly T[], b: readonly T[]): T[] => [...new Set([...a, ...b])];
-const cvssKey = (c: CvssScore) => `${c.source}|${c.version}|${c.baseVector}|${c.baseScore}`;
-
-/** Two matches of one advisory: every package and score, the higher severity, the higher EPSS. */
-function merge(a: Vulnerability, b: Vulnerability): Vulnerability {
-  const packages = [...a.packages];
-  for (const p of b.packages)
-    if (!packages.some((q) => q.name === p.name && q.version === p.version && q.filePath === p.filePath))
-      packages.push(p);
-  const scores = new Map(a.cvss.map((c) => [cvssKey(c), c]));
-  for (const c of b.cvss) if (!scores.has(cvssKey(c))) scores.set(cvssKey(c), c);
-  const higher = maxSeverity(a.severity, b.severity) === a.severity ? a : b;
-  const epss = Math.max(a.epssScore ?? -1, b.epssScore ?? -1);
-  return {
-    ...b,
-    ...a,
-    severity: higher.severity,
-    originalSeverity: higher.originalSeverity,
-    vendorSeverity: higher.originalSeverity,
-    packages,
-    cvss: [...scores.values()],
-    referenceUrls: union(a.referenceUrls, b.referenceUrls),
-    relatedVulnerabilities: union(a.relatedVulnerabilities, b.relatedVulnerabilities),
-    ...(epss >= 0 ? { epssScore: epss } : {}),
-  };
 }
 
 /**
  * `FixAvailable` from Grype's fix states: all fixed YES, none fixed (not-fixed, wont-fix) NO,
  * a mix PARTIAL, only unknown states: not said.
  */
-function fixAvailable(states: ReadonlySet<string>): 'YES' | 'NO' | 'PARTIAL' | undefined {
-  const fixed = states.has(FIXED);
-  const others = [...states].some((s) => s !== FIXED);
-  if (fixed) return others ? 'PARTIAL' : 'YES';
-  return [...states].some((s) => NOT_FIXED.has(s)) ? 'NO' : undefined;
+function fixAvailable(states: readonly string[]): 'YES' | 'NO' | 'PARTIAL' | undefined {
+  if (states.includes(FIXED)) return states.length > 1 ? 'PARTIAL' : 'YES';
+  return states.some((s) => NOT_FIXED.has(s)) ? 'NO' : undefined;
 }
 
-function finish(entry: Gathered): Vulnerability {
+function finish(entry: Gathered): VulnerabilityDraft {
   const { v } = entry;
-  const details: Record<string, string> = Object.fromEntries(entry.kev);
-  details['Grype/FixState'] = [...entry.fixStates].join(',');
+  const details = entry.kev;
+  details['Grype/FixState'] = entry.fixStates.join(',');
   if (entry.percentile !== undefined) details.EpssPercentile = String(entry.percentile);
-  if (entry.epssDate && !entry.epssDate.startsWith('0001-01-01')) details.EpssDate = entry.epssDate;
-  if (entry.cwes.size > 0) details.CweIds = [...entry.cwes].join(',');
-  if (entry.purls.size > 0) details.PackageUrls = [...entry.purls].join(' ');
+  if (entry.epssDate) details.EpssDate = entry.epssDate;
+  if (entry.cwes.length > 0) details.CweIds = entry.cwes.join(',');
+  if (entry.purls.length > 0) details.PackageUrls = entry.purls.join(' ');
+  v.details = details;
   const fix = fixAvailable(entry.fixStates);
-  return { ...v, ...(fix ? { fixAvailable: fix } : {}), details };
+  if (fix) v.fixAvailable = fix;
+  return v;
 }
