@@ -126,7 +126,7 @@ const grypeMatch = fc.record(
             epss: fc.array(
               fc.record({
                 epss: fc.double({ min: 0, max: 1, noNaN: true }),
-                percentile: fc.double({ min: 0, max: 1 }),
+                percentile: fc.double({ min: 0, max: 1, noNaN: true }),
                 date: text,
               }),
               { maxLength: 2 },
