@@ -32,12 +32,11 @@ const LOW = vulnerability('CVE-2022-0001', 'LOW', 'zlib1g', '1:1.2.13-2');
 
 /** A Trivy report of the image, made at `createdAt`, reporting `vulnerabilities`. */
 function report(createdAt: string, vulnerabilities: readonly object[]) {
-  let ref = '';
+  const ref = `${MOTO_ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com/${REPOSITORY}`;
   return {
     SchemaVersion: 2,
     CreatedAt: createdAt,
-    ArtifactName:
-      (ref = `${MOTO_ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com/${REPOSITORY}`) && `${ref}:2.4.0`,
+    ArtifactName: `${ref}:2.4.0`,
     ArtifactType: 'container_image',
     Metadata: {
       ImageID: 'sha256:0000000000000000000000000000000000000000000000000000000000000001',
