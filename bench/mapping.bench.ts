@@ -1,15 +1,24 @@
 /**
- * Issue 2 §4: map a synthetic ECR basic scan of 10,000 distinct vulnerabilities to ASFF
- * (`scannedImageFromEcr` parses and validates the response, `toAsffFindings` maps and validates
- * every finding) and compare with `JSON.stringify` of the same output, measured in the same run.
- * Goal: mapping plus validation costs at most 3x serializing the result.
+ * Issue 2 §4 and issue 9: map a synthetic scan of 10,000 distinct vulnerabilities to ASFF and
+ * compare with `JSON.stringify` of the same output, measured in the same run, for each input
+ * format: ECR basic (`scannedImageFromEcr`), Trivy (`scannedImageFromTrivy`) and Grype
+ * (`scannedImageFromGrype`). The Trivy and Grype reports carry the very same vulnerabilities as
+ * the ECR scan, in each scanner's own shape. Each parser validates its input; `toAsffFindings`
+ * maps and validates every finding. Goal: mapping plus validation costs at most 3x serializing
+ * the result, for every format.
  */
 import { scannedImageFromEcr } from '../packages/core/src/ecr/index.js';
-import { toAsffFindings } from '../packages/core/src/index.js';
+import {
+  type AsffFinding,
+  scannedImageFromGrype,
+  scannedImageFromTrivy,
+  toAsffFindings,
+} from '../packages/core/src/index.js';
 import { type BenchContext, type BenchResult, formatInt, median, percentile, sample } from './harness.js';
 
 export const name = 'mapping';
-export const description = 'ECR scan of 10,000 vulnerabilities to ASFF, against JSON.stringify of the output';
+export const description =
+  'ECR scan, Trivy and Grype reports of 10,000 vulnerabilities to ASFF, against JSON.stringify of the output';
 
 /** Distinct vulnerabilities in the synthetic scan. */
 export const VULNERABILITIES = 10_000;
@@ -258,17 +267,168 @@ export function syntheticScan(count: number, seed = 20261127): { response: unkno
   };
 }
 
-/** Runs the mapping benchmark; see the module comment. */
-export async function run(ctx: BenchContext): Promise<BenchResult[]> {
-  const { response, findings: scanFindings } = syntheticScan(VULNERABILITIES);
-  const map = () => toAsffFindings(scannedImageFromEcr(response, { region: 'us-east-1' }));
+const attribute = (f: BasicFinding, key: string) => f.attributes.find((a) => a.key === key)?.value;
+const IMAGE_REF = '111122223333.dkr.ecr.us-east-1.amazonaws.com/team-a/payments-api';
+const DIGEST = 'sha256:9e8e9cd9d4031388e76ffd1f01c039d441df45180e70b83da6e4b3fa6a76ca85';
+const TRIVY_SEVERITY: Record<string, string> = { INFORMATIONAL: 'UNKNOWN', UNDEFINED: 'UNKNOWN' };
+const GRYPE_SEVERITY: Record<string, string> = {
+  CRITICAL: 'Critical',
+  HIGH: 'High',
+  MEDIUM: 'Medium',
+  LOW: 'Low',
+  INFORMATIONAL: 'Negligible',
+  UNDEFINED: 'Unknown',
+};
+
+/** The ECR scan's findings as `trivy image -f json` reports them: one record per advisory and package. */
+export function trivyReportOf(response: unknown): unknown {
+  const findings = (response as { imageScanFindings: { findings: BasicFinding[] } }).imageScanFindings
+    .findings;
+  const vulnerabilities = findings.map((f, i) => {
+    const name = attribute(f, 'package_name') as string;
+    const version = attribute(f, 'package_version') as string;
+    const cvss: Record<string, number | string> = {};
+    const v2 = attribute(f, 'CVSS2_SCORE');
+    if (v2) Object.assign(cvss, { V2Vector: attribute(f, 'CVSS2_VECTOR'), V2Score: Number(v2) });
+    const v3 = attribute(f, 'CVSS3_SCORE');
+    if (v3) Object.assign(cvss, { V3Vector: attribute(f, 'CVSS3_VECTOR'), V3Score: Number(v3) });
+    return {
+      VulnerabilityID: f.name,
+      PkgID: `${name}@${version}`,
+      PkgName: name,
+      PkgIdentifier: { PURL: `pkg:deb/debian/${name}@${version}?arch=amd64&distro=debian-12.8` },
+      InstalledVersion: version,
+      ...(i % 3 === 0 ? { FixedVersion: `${version}+fix1`, Status: 'fixed' } : { Status: 'affected' }),
+      Layer: { Digest: 'sha256:2c57a6b4ea8d0f0c0e12f8f0bd1ea2b0f3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8' },
+      SeveritySource: 'nvd',
+      PrimaryURL: f.uri,
+      DataSource: {
+        ID: 'debian',
+        Name: 'Debian Security Tracker',
+        URL: 'https://security-tracker.debian.org/',
+      },
+      ...(f.description ? { Title: f.description.slice(0, 80), Description: f.description } : {}),
+      Severity: TRIVY_SEVERITY[f.severity] ?? f.severity,
+      CweIDs: ['CWE-787'],
+      ...(Object.keys(cvss).length > 0 ? { CVSS: { nvd: cvss } } : {}),
+      References: [f.uri],
+      PublishedDate: '2025-03-04T16:15:07.177Z',
+      LastModifiedDate: '2026-10-01T08:00:00Z',
+    };
+  });
+  return {
+    SchemaVersion: 2,
+    CreatedAt: '2026-11-20T10:16:02.123456789Z',
+    ArtifactName: `${IMAGE_REF}:1.8.2`,
+    ArtifactType: 'container_image',
+    Metadata: { RepoTags: [`${IMAGE_REF}:1.8.2`], RepoDigests: [`${IMAGE_REF}@${DIGEST}`] },
+    Results: [
+      {
+        Target: `${IMAGE_REF}:1.8.2 (debian 12.8)`,
+        Class: 'os-pkgs',
+        Type: 'debian',
+        Vulnerabilities: vulnerabilities,
+      },
+    ],
+  };
+}
+
+/** The ECR scan's findings as `grype -o json` reports them: one match per advisory and package. */
+export function grypeReportOf(response: unknown): unknown {
+  const findings = (response as { imageScanFindings: { findings: BasicFinding[] } }).imageScanFindings
+    .findings;
+  const matches = findings.map((f, i) => {
+    const name = attribute(f, 'package_name') as string;
+    const version = attribute(f, 'package_version') as string;
+    const cvss = (['CVSS2', 'CVSS3'] as const).flatMap((prefix) => {
+      const score = attribute(f, `${prefix}_SCORE`);
+      const vector = attribute(f, `${prefix}_VECTOR`) as string;
+      return score
+        ? [
+            {
+              source: 'nvd@nist.gov',
+              type: 'Primary',
+              version: prefix === 'CVSS2' ? '2.0' : '3.1',
+              vector,
+              metrics: { baseScore: Number(score) },
+              vendorMetadata: {},
+            },
+          ]
+        : [];
+    });
+    return {
+      vulnerability: {
+        id: f.name,
+        dataSource: f.uri,
+        namespace: 'debian:distro:debian:12',
+        severity: GRYPE_SEVERITY[f.severity],
+        urls: [f.uri],
+        ...(f.description ? { description: f.description } : {}),
+        cvss,
+        ...(i % 50 === 0
+          ? { knownExploited: [{ cve: f.name, dateAdded: '2026-10-01', dueDate: '2026-10-22' }] }
+          : {}),
+        epss: [{ cve: f.name, epss: (i % 997) / 1000, percentile: (i % 991) / 1000, date: '2026-11-19' }],
+        fix:
+          i % 3 === 0
+            ? { versions: [`${version}+fix1`], state: 'fixed' }
+            : { versions: [], state: 'not-fixed' },
+        advisories: [],
+        risk: 1.5,
+      },
+      relatedVulnerabilities: [],
+      matchDetails: [
+        {
+          type: 'exact-direct-match',
+          matcher: 'dpkg-matcher',
+          searchedBy: { distro: { type: 'debian', version: '12' } },
+        },
+      ],
+      artifact: {
+        id: `${i.toString(16).padStart(16, '0')}`,
+        name,
+        version,
+        type: 'deb',
+        locations: [{ path: '/var/lib/dpkg/status' }],
+        language: '',
+        licenses: [],
+        cpes: [],
+        purl: `pkg:deb/debian/${name}@${version}?arch=amd64&distro=debian-12`,
+        upstreams: [],
+      },
+    };
+  });
+  return {
+    matches,
+    source: {
+      type: 'image',
+      target: {
+        userInput: `${IMAGE_REF}:1.8.2`,
+        manifestDigest: DIGEST,
+        tags: [`${IMAGE_REF}:1.8.2`],
+        repoDigests: [`${IMAGE_REF}@${DIGEST}`],
+        architecture: 'amd64',
+        os: 'linux',
+      },
+    },
+    distro: { name: 'debian', version: '12', idLike: [] },
+    descriptor: { name: 'grype', version: '0.116.0', timestamp: '2026-11-20T11:16:02.554813+01:00' },
+  };
+}
+
+/** Measures one format's mapping against JSON.stringify of its output; returns its figures. */
+function measure(
+  ctx: BenchContext,
+  label: string,
+  scanFindings: number,
+  map: () => AsffFinding[],
+): BenchResult[] {
   const output = map();
   const json = JSON.stringify(output);
   const bytes = Buffer.byteLength(json);
   ctx.progress(
-    `${formatInt(scanFindings)} scan findings -> ${formatInt(output.length)} ASFF findings, ${(bytes / 1e6).toFixed(1)} MB of JSON; measuring...`,
+    `${label}: ${formatInt(scanFindings)} scan findings -> ${formatInt(output.length)} ASFF findings, ${(bytes / 1e6).toFixed(1)} MB of JSON; measuring...`,
   );
-
   const { durations, reps } = sample([map, (findings) => JSON.stringify(findings)], {
     warmup: 3,
     budgetMs: 5_000,
@@ -282,32 +442,46 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const jsonP95 = percentile(stringify, 95);
   const ratio = mapMedian / jsonMedian;
   const perSecond = output.length / (mapMedian / 1000);
-
   ctx.log(
-    `mapping+validation ${formatInt(VULNERABILITIES)} vulns: median ${mapMedian.toFixed(1)} ms (p95 ${mapP95.toFixed(1)}) | ` +
+    `${label}: mapping+validation ${formatInt(VULNERABILITIES)} vulns: median ${mapMedian.toFixed(1)} ms (p95 ${mapP95.toFixed(1)}) | ` +
       `JSON.stringify of output: median ${jsonMedian.toFixed(1)} ms (p95 ${jsonP95.toFixed(1)}) | ` +
       `ratio ${ratio.toFixed(2)} (goal <= ${GOAL_RATIO})`,
   );
   ctx.log(
-    `${formatInt(scanFindings)} scan findings -> ${formatInt(output.length)} ASFF findings | ` +
+    `${label}: ${formatInt(scanFindings)} scan findings -> ${formatInt(output.length)} ASFF findings | ` +
       `${formatInt(perSecond)} findings/s | output ${(bytes / 1e6).toFixed(2)} MB | ${reps} repetitions after 3 warm-up`,
   );
-
+  // The ECR figures keep their names from before Trivy and Grype were measured.
+  const prefix = label === 'ecr' ? '' : `${label} `;
   return [
-    { name: 'mapping+validation median', value: mapMedian, unit: 'ms' },
-    { name: 'mapping+validation p95', value: mapP95, unit: 'ms' },
-    { name: 'JSON.stringify median', value: jsonMedian, unit: 'ms' },
-    { name: 'JSON.stringify p95', value: jsonP95, unit: 'ms' },
+    { name: `${prefix}mapping+validation median`, value: mapMedian, unit: 'ms' },
+    { name: `${prefix}mapping+validation p95`, value: mapP95, unit: 'ms' },
+    { name: `${prefix}JSON.stringify median`, value: jsonMedian, unit: 'ms' },
+    { name: `${prefix}JSON.stringify p95`, value: jsonP95, unit: 'ms' },
     {
-      name: 'ratio mapping/stringify',
+      name: `${prefix}ratio mapping/stringify`,
       value: ratio,
       unit: 'x',
       goal: `<= ${GOAL_RATIO}`,
       pass: ratio <= GOAL_RATIO,
     },
-    { name: 'throughput', value: perSecond, unit: 'findings/s' },
-    { name: 'output size', value: bytes / 1e6, unit: 'MB' },
-    { name: 'ASFF findings', value: output.length, unit: 'findings' },
-    { name: 'repetitions', value: reps, unit: 'runs' },
+    { name: `${prefix}throughput`, value: perSecond, unit: 'findings/s' },
+    { name: `${prefix}output size`, value: bytes / 1e6, unit: 'MB' },
+    { name: `${prefix}ASFF findings`, value: output.length, unit: 'findings' },
+    { name: `${prefix}repetitions`, value: reps, unit: 'runs' },
+  ];
+}
+
+/** Runs the mapping benchmark; see the module comment. */
+export async function run(ctx: BenchContext): Promise<BenchResult[]> {
+  const { response, findings: scanFindings } = syntheticScan(VULNERABILITIES);
+  const trivy = trivyReportOf(response);
+  const grype = grypeReportOf(response);
+  return [
+    ...measure(ctx, 'ecr', scanFindings, () =>
+      toAsffFindings(scannedImageFromEcr(response, { region: 'us-east-1' })),
+    ),
+    ...measure(ctx, 'trivy', scanFindings, () => toAsffFindings(scannedImageFromTrivy(trivy))),
+    ...measure(ctx, 'grype', scanFindings, () => toAsffFindings(scannedImageFromGrype(grype))),
   ];
 }

@@ -125,6 +125,18 @@ export type {
   ScanFindingsSource,
   StoredFinding,
 } from './ports.js';
+export { GRYPE_SCANNER, scannedImageFromGrype } from './scanners/grype/scannedImageFromGrype.js';
+export {
+  type EcrReference,
+  parseEcrReference,
+  type ReportImage,
+  type ReportImageOption,
+  type ReportImageOptions,
+  ReportOptionError,
+  resolveReportImage,
+  resolveScanTime,
+} from './scanners/reportImage.js';
+export { scannedImageFromTrivy, TRIVY_SCANNER } from './scanners/trivy/scannedImageFromTrivy.js';
 export {
   AccountId,
   type ActionFinding,

@@ -6,30 +6,43 @@ Turn Amazon ECR image scans into AWS Security Hub findings (ASFF), and block or
 unblock pulls from a repository with a Deny statement that keeps its policy.
 
 Offline (no AWS):
-  findings          Map DescribeImageScanFindings output to ASFF findings
+  findings          Map a scan (ECR, Trivy or Grype) to ASFF findings
   policy block      Add the deny-pull statement to a repository policy document
   policy unblock    Remove it again
 
 Against AWS (standard credential chain; --endpoint-url or AWS_ENDPOINT_URL for emulators):
-  import            Fetch an image's scan findings and import them into Security Hub
+  import            Import an image's scan (ECR, Trivy or Grype) into Security Hub
   block             Deny pulls from a repository (keeps every other statement)
   unblock           Remove the deny statement
 
 Options: --help (any command), --version
 Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.
 `,
-  findings: `Usage: ecr-compliance findings [--input FILE] [--region R] [--granularity G]
+  findings: `Usage: ecr-compliance findings [--format F] [--input FILE | FILE] [options]
 
-Reads what 'aws ecr describe-image-scan-findings' prints (FILE, or standard input) and
-prints a JSON array of ASFF findings.
+Reads a scan (FILE, or standard input) and prints a JSON array of ASFF findings.
 
-  --input FILE         scan findings JSON; - or no --input: standard input
-  --region R           region of the registry (default: $AWS_REGION)
+  --format F           ecr: what 'aws ecr describe-image-scan-findings' prints (default)
+                       trivy: 'trivy image -f json IMAGE'; grype: 'grype -o json IMAGE'
+  --input FILE         the scan; - or no input: standard input (FILE alone works too)
+  --region R           region of the registry (ecr: default $AWS_REGION; trivy, grype:
+                       default the region of the report's ECR reference, else $AWS_REGION)
   --granularity G      vulnerability | image | both (default: both)
 
-Example:
+Trivy and Grype reports name the image by an ECR reference
+(ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:...). These override it, or give what
+the report does not say:
+  --repository NAME    repository; picks the image when the report names several
+  --image-digest D     registry (manifest) digest, sha256:...
+  --account ID         account that owns the registry
+  --scanned-at TIME    when the scan ran, ISO-8601 (default: Trivy's CreatedAt, Grype's
+                       descriptor.timestamp)
+
+Examples:
   aws ecr describe-image-scan-findings --repository-name app --image-id imageTag=1.0 \\
     | ecr-compliance findings --region us-east-1
+  trivy image -f json 111122223333.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:... \\
+    | ecr-compliance findings --format trivy -
 `,
   policy: `Usage: ecr-compliance policy block [--policy FILE] [--exempt-principal ARN]... [--allow-broad-exemptions]
        ecr-compliance policy unblock [--policy FILE]
@@ -45,21 +58,38 @@ A null policy means the repository should have no policy at all.
 A statement with the Sid EcrComplianceDenyPull that is not this tool's stops both commands.
 `,
   import: `Usage: ecr-compliance import --repository R (--image-digest D | --image-tag T) [options]
+       ecr-compliance import --format trivy|grype [--input FILE | FILE] [options]
 
-Fetches the image's scan findings (DescribeImageScanFindings), maps them to ASFF, compares
-them with the image's findings in Security Hub (GetFindings) and imports what changed
-(BatchImportFindings, within its quota): new and changed findings, the image finding, and the
-findings of vulnerabilities no longer reported as ARCHIVED. The same scan again imports nothing.
-Prints a JSON summary; progress goes to standard error.
+Maps the image's scan to ASFF, compares it with the image's findings in Security Hub
+(GetFindings) and imports what changed (BatchImportFindings, within its quota): new and
+changed findings, the image finding, and the findings of vulnerabilities no longer reported
+as ARCHIVED. The same scan again imports nothing; an older one than the last imported
+changes nothing. Prints a JSON summary; progress goes to standard error.
 
+  --format F            ecr (default): fetch the scan with DescribeImageScanFindings
+                        trivy, grype: read the scanner's JSON report (FILE or standard input)
+  --granularity G       vulnerability | image | both (default: both)
+  --dry-run             read Security Hub, print the Ids that would be imported and archived,
+                        write nothing
+  --region R            AWS region (ecr: default the SDK's, e.g. $AWS_REGION; trivy, grype:
+                        default the region of the report's ECR reference)
+  --endpoint-url URL    endpoint of an emulator (default: $AWS_ENDPOINT_URL)
+
+--format ecr:
   --repository R        repository name
   --image-digest D      image digest (sha256:...)
   --image-tag T         image tag
   --registry-id ID      registry (account) id (default: the caller's)
-  --granularity G       vulnerability | image | both (default: both)
-  --dry-run             print the scan's findings; read and write nothing in Security Hub
-  --region R            AWS region (default: the SDK's, e.g. $AWS_REGION)
-  --endpoint-url URL    endpoint of an emulator (default: $AWS_ENDPOINT_URL)
+
+--format trivy, grype (each overrides the report's ECR reference, or gives what it lacks):
+  --input FILE          the report; - or no input: standard input (FILE alone works too)
+  --repository NAME     repository; picks the image when the report names several
+  --image-digest D      registry (manifest) digest, sha256:...
+  --account ID          account that owns the registry (must be the caller's)
+  --scanned-at TIME     when the scan ran, ISO-8601 (default: the report's own time)
+
+Example (CI):
+  trivy image -f json "$IMAGE" | ecr-compliance import --format trivy -
 `,
   block: `Usage: ecr-compliance block --repository R [--exempt-principal ARN]... [options]
 

@@ -17,9 +17,18 @@ const VERSION = '0.1.0';
 
 const COMMON = { help: { type: 'boolean', short: 'h' } } as const;
 const AWS = { region: { type: 'string' }, 'endpoint-url': { type: 'string' } } as const;
+/** How a scan is read: its format and, for scanner reports, what ties it to an ECR image. */
+const REPORT = {
+  format: { type: 'string' },
+  repository: { type: 'string' },
+  'image-digest': { type: 'string' },
+  account: { type: 'string' },
+  'scanned-at': { type: 'string' },
+} as const;
 const OPTIONS = {
   findings: {
     ...COMMON,
+    ...REPORT,
     input: { type: 'string' },
     region: { type: 'string' },
     granularity: { type: 'string' },
@@ -34,7 +43,8 @@ const OPTIONS = {
   import: {
     ...COMMON,
     ...AWS,
-    repository: { type: 'string' },
+    ...REPORT,
+    input: { type: 'string' },
     'image-digest': { type: 'string' },
     'image-tag': { type: 'string' },
     'registry-id': { type: 'string' },
@@ -66,7 +76,11 @@ function parse<O extends Options>(args: string[], options: O, allowPositionals =
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0] ?? 'invalid arguments');
+    // Node's advice on positionals that start with '-' is longer than the problem.
+    const line = (error as Error).message
+      .split('\n')[0]
+      ?.replace(/\. To specify a positional argument.*$/, '');
+    throw new UsageError(line || 'invalid arguments');
   }
 }
 
@@ -93,9 +107,11 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
       return 0;
     }
     switch (command as Command) {
-      case 'findings':
-        await findingsCommand(io, parse(rest, OPTIONS.findings).values);
+      case 'findings': {
+        const { values, positionals } = parse(rest, OPTIONS.findings, true);
+        await findingsCommand(io, values, positionals);
         break;
+      }
       case 'policy': {
         const { values, positionals } = parse(rest, OPTIONS.policy, true);
         if (positionals.length > 1)
@@ -103,9 +119,11 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
         await policyCommand(io, positionals[0], values);
         break;
       }
-      case 'import':
-        await importCommand(io, parse(rest, OPTIONS.import).values);
+      case 'import': {
+        const { values, positionals } = parse(rest, OPTIONS.import, true);
+        await importCommand(io, values, positionals);
         break;
+      }
       case 'block':
         await repositoryCommand(io, 'block', parse(rest, OPTIONS.block).values);
         break;

@@ -1,5 +1,6 @@
 import { blockPolicy, type FindingGranularity, toAsffFindings, unblockPolicy } from '@ecr-compliance/core';
 import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
+import { formatOf, inputOf, type ReportFlags, refuseFlags, scannedImageFromReport } from './formats.js';
 import { type Io, parseJson, printJson, readInput, UsageError } from './io.js';
 
 const GRANULARITIES = ['vulnerability', 'image', 'both'] as const;
@@ -13,19 +14,49 @@ export function granularityOf(value: string | undefined): FindingGranularity {
   );
 }
 
-/** `ecr-compliance findings`: scan findings JSON in, ASFF findings JSON out. */
+/** Options of `ecr-compliance findings`. */
+export interface FindingsOptions extends ReportFlags {
+  format?: string;
+  input?: string;
+  granularity?: string;
+}
+
+/**
+ * `ecr-compliance findings`: a scan in (DescribeImageScanFindings output, or a Trivy or Grype
+ * report), ASFF findings JSON out.
+ */
 export async function findingsCommand(
   io: Io,
-  options: { input?: string; region?: string; granularity?: string },
+  options: FindingsOptions,
+  positionals: readonly string[] = [],
 ): Promise<void> {
+  const format = formatOf(options.format);
   const granularity = granularityOf(options.granularity);
-  const region = options.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-  if (!region) throw new UsageError('no region: pass --region R or set AWS_REGION');
+  const input = inputOf(options.input, positionals);
+  const envRegion = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  if (format === 'ecr') {
+    refuseFlags(format, options as Record<string, unknown>, [
+      'repository',
+      'image-digest',
+      'account',
+      'scanned-at',
+    ]);
+    const region = options.region ?? envRegion;
+    if (!region) throw new UsageError('no region: pass --region R or set AWS_REGION');
+    checkRegion(region);
+    const { text, source } = await readInput(io, input, 'scan findings');
+    printJson(io, toAsffFindings(scannedImageFromEcr(parseJson(text, source), { region }), { granularity }));
+    return;
+  }
+  if (options.region !== undefined) checkRegion(options.region);
+  const { text, source } = await readInput(io, input, `${format} report`);
+  const image = await scannedImageFromReport(format, parseJson(text, source), options, async () => envRegion);
+  printJson(io, toAsffFindings(image, { granularity }));
+}
+
+function checkRegion(region: string): void {
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
     throw new UsageError(`--region: not an AWS region: ${JSON.stringify(region)}`);
-  const { text, source } = await readInput(io, options.input, 'scan findings');
-  const findings = toAsffFindings(scannedImageFromEcr(parseJson(text, source), { region }), { granularity });
-  printJson(io, findings);
 }
 
 /** The policy text from a raw document or from `aws ecr get-repository-policy` output. */

@@ -1,11 +1,20 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { changeRepositoryPolicy, PublishError, reconcileScan, toAsffFindings } from '@ecr-compliance/core';
+import {
+  type AsffFinding,
+  changeRepositoryPolicy,
+  type FindingsPublisher,
+  type ImageReference,
+  PublishError,
+  reconcileScan,
+  type ScanFindingsSource,
+} from '@ecr-compliance/core';
 import { EcrRepositoryPolicyStore } from '../ecr/EcrRepositoryPolicyStore.js';
 import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
-import { type Io, printJson, UsageError } from './io.js';
+import { formatOf, inputOf, type ReportFlags, refuseFlags, scannedImageFromReport } from './formats.js';
+import { type Io, parseJson, printJson, readInput, UsageError } from './io.js';
 import { granularityOf } from './offline.js';
 
 /** Options shared by the commands that call AWS. */
@@ -36,71 +45,133 @@ function requireRepository(repository: string | undefined): string {
   return repository;
 }
 
-/** `ecr-compliance import`. */
+/** Options of `ecr-compliance import`. */
+export interface ImportOptions extends AwsOptions, ReportFlags {
+  format?: string;
+  input?: string;
+  'image-tag'?: string;
+  'registry-id'?: string;
+  granularity?: string;
+  'dry-run'?: boolean;
+}
+
+/** The configured region (flag, environment, profile), or undefined when there is none. */
+async function configuredRegion(options: AwsOptions): Promise<string | undefined> {
+  const client = new ECRClient(clientConfig(options));
+  try {
+    return await client.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * `ecr-compliance import`: the scan (fetched from ECR, or a Trivy or Grype report read from a file
+ * or standard input) goes through the same reconciliation as the Lambda function.
+ */
 export async function importCommand(
   io: Io,
-  options: AwsOptions & {
-    repository?: string;
-    'image-digest'?: string;
-    'image-tag'?: string;
-    'registry-id'?: string;
-    granularity?: string;
-    'dry-run'?: boolean;
-  },
+  options: ImportOptions,
+  positionals: readonly string[] = [],
 ): Promise<void> {
-  const repositoryName = requireRepository(options.repository);
-  const digest = options['image-digest'];
-  const tag = options['image-tag'];
-  if (!digest === !tag) throw new UsageError('give exactly one of --image-digest and --image-tag');
+  const format = formatOf(options.format);
   const granularity = granularityOf(options.granularity);
-  const image = {
-    repositoryName,
-    ...(digest ? { imageDigest: digest } : {}),
-    ...(tag ? { imageTag: tag } : {}),
-    ...(options['registry-id'] ? { registryId: options['registry-id'] } : {}),
-  };
-  const ecr = new ECRClient(clientConfig(options));
-  const source = new EcrScanFindingsSource({ client: ecr, region: await regionOf(ecr) });
-  if (options['dry-run']) {
-    printJson(io, toAsffFindings(await source.getScan(image), { granularity }));
-    return;
+  let source: ScanFindingsSource;
+  let image: ImageReference;
+  let region: string;
+  if (format === 'ecr') {
+    refuseFlags(format, options as Record<string, unknown>, ['input', 'account', 'scanned-at']);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+    const repositoryName = requireRepository(options.repository);
+    const digest = options['image-digest'];
+    const tag = options['image-tag'];
+    if (!digest === !tag) throw new UsageError('give exactly one of --image-digest and --image-tag');
+    image = {
+      repositoryName,
+      ...(digest ? { imageDigest: digest } : {}),
+      ...(tag ? { imageTag: tag } : {}),
+      ...(options['registry-id'] ? { registryId: options['registry-id'] } : {}),
+    };
+    const ecr = new ECRClient(clientConfig(options));
+    region = await regionOf(ecr);
+    source = new EcrScanFindingsSource({ client: ecr, region });
+  } else {
+    refuseFlags(format, options as Record<string, unknown>, ['image-tag', 'registry-id']);
+    const { text, source: from } = await readInput(
+      io,
+      inputOf(options.input, positionals),
+      `${format} report`,
+    );
+    const scanned = await scannedImageFromReport(format, parseJson(text, from), options, () =>
+      configuredRegion(options),
+    );
+    // Findings are imported in the image's Region and account, as Security Hub requires.
+    region = scanned.region;
+    image = { repositoryName: scanned.repositoryName, imageDigest: scanned.imageDigest };
+    source = { getScan: async () => scanned };
   }
   let lastReport = 0;
   // The publisher and the store own retries (quota-aware), so the client makes one attempt.
-  const securityHub = new SecurityHubClient(clientConfig(options, { maxAttempts: 1 }));
-  const publisher = new SecurityHubFindingsPublisher({
-    client: securityHub,
-    onProgress: ({ settled, total }) => {
-      if (settled === total || settled - lastReport >= 500) {
-        lastReport = settled;
-        io.stderr(`imported ${settled}/${total} findings\n`);
+  const securityHub = new SecurityHubClient(clientConfig({ ...options, region }, { maxAttempts: 1 }));
+  const dryRun = options['dry-run'] ?? false;
+  const planned: AsffFinding[] = [];
+  const publisher: FindingsPublisher = dryRun
+    ? {
+        // Records what would be imported; writes nothing.
+        publish: async (findings) => {
+          planned.push(...findings);
+          return { sent: findings.length, succeeded: findings.length, failed: [], requests: 0 };
+        },
       }
-    },
-  });
+    : new SecurityHubFindingsPublisher({
+        client: securityHub,
+        onProgress: ({ settled, total }) => {
+          if (settled === total || settled - lastReport >= 500) {
+            lastReport = settled;
+            io.stderr(`imported ${settled}/${total} findings\n`);
+          }
+        },
+      });
   const store = new SecurityHubFindingsStore({ client: securityHub });
   try {
     // As the Lambda function does: compared with the image's findings in Security Hub, so that
     // fixed vulnerabilities are archived and unchanged findings are left alone.
     const result = await reconcileScan({ source, store, publisher }, image, { granularity });
-    if (result.outcome === 'skipped') {
-      printJson(io, {
-        repository: result.repositoryName,
-        imageDigest: result.imageDigest,
-        outcome: result.outcome,
-        reason: result.reason,
-      });
-      return;
-    }
-    printJson(io, {
+    const head = {
       repository: result.repositoryName,
       imageDigest: result.imageDigest,
+      ...(format === 'ecr' ? {} : { scanner: format }),
+      ...(dryRun ? { dryRun } : {}),
       outcome: result.outcome,
+    };
+    if (result.outcome === 'skipped') {
+      printJson(io, { ...head, reason: result.reason });
+      return;
+    }
+    const counts = {
       vulnerabilities: result.vulnerabilities,
       findings: result.findings,
       created: result.created,
       reactivated: result.reactivated,
       unchanged: result.unchanged,
       archived: result.archived,
+    };
+    if (dryRun) {
+      const archived = planned.filter((f) => f.RecordState === 'ARCHIVED');
+      printJson(io, {
+        ...head,
+        outcome: 'would import',
+        ...counts,
+        import: planned.filter((f) => f.RecordState !== 'ARCHIVED').map((f) => f.Id),
+        archive: archived.map((f) => f.Id),
+      });
+      return;
+    }
+    printJson(io, {
+      ...head,
+      ...counts,
       imported: result.publish.succeeded,
       requests: result.publish.requests,
     });
@@ -110,6 +181,8 @@ export async function importCommand(
       for (const f of error.failed) io.stderr(`failed: ${f.id}: ${f.errorCode} ${f.errorMessage}\n`);
     }
     throw error;
+  } finally {
+    securityHub.destroy();
   }
 }
 

@@ -58,7 +58,7 @@ afterAll(async () => {
 });
 
 describe('ecr-compliance import', () => {
-  it('--dry-run prints the findings and imports nothing', async () => {
+  it('--dry-run prints the Ids it would import and archive, and imports nothing', async () => {
     const { code, stdout } = await cli([
       'import',
       '--repository',
@@ -68,7 +68,16 @@ describe('ecr-compliance import', () => {
       '--dry-run',
     ]);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toHaveLength(121);
+    const plan = JSON.parse(stdout);
+    expect(plan).toMatchObject({
+      dryRun: true,
+      outcome: 'would import',
+      created: 121,
+      archived: 0,
+      archive: [],
+    });
+    expect(plan.import).toHaveLength(121);
+    expect(plan.import[0]).toMatch(/^ecr-compliance\/ecr-basic\//);
     const hub = new SecurityHubClient(awsClientConfig(moto.endpoint, moto.region));
     expect((await hub.send(new GetFindingsCommand({}))).Findings).toEqual([]);
   });
@@ -125,6 +134,26 @@ describe('ecr-compliance import', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(/^ecr-compliance: (image|scan) not found for team-c\/api@nope: .*\n$/);
     expect(stdout).toBe('');
+  });
+
+  it.each([
+    [['--input', 'scan.json'], '--input applies to --format trivy and grype only'],
+    [['--account', MOTO_ACCOUNT_ID], '--account applies to --format trivy and grype only'],
+    [['--format', 'trivy', '--image-tag', '3.1.0', '-'], '--image-tag applies to --format ecr only'],
+    [
+      ['--format', 'grype', '--registry-id', MOTO_ACCOUNT_ID, '-'],
+      '--registry-id applies to --format ecr only',
+    ],
+  ])('refuses %j as a usage error', async (args, message) => {
+    const { code, stderr } = await cli([
+      'import',
+      '--repository',
+      REPOSITORY,
+      '--image-digest',
+      digest,
+      ...args,
+    ]);
+    expect([code, stderr]).toEqual([2, `ecr-compliance: ${message}\n`]);
   });
 
   it('requires exactly one of --image-digest and --image-tag', async () => {
