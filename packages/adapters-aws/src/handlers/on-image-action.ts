@@ -44,6 +44,7 @@ const archiveDeleted = makeIdempotent(
       },
       // EventBridge writes whole seconds ("...T10:15:00Z"); the findings carry milliseconds.
       new Date(event.time).toISOString(),
+      new Date().toISOString(),
     ),
   idempotency,
 );

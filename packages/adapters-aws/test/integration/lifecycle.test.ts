@@ -133,6 +133,7 @@ function rescan(
       publisher: new SecurityHubFindingsPublisher({ client }),
     },
     { repositoryName: REPOSITORY, imageDigest: digest },
+    { now: new Date().toISOString() },
   );
 }
 
