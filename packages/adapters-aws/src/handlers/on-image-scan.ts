@@ -70,6 +70,15 @@ export async function handler(event: unknown, context: LambdaContext) {
       });
       return result;
     }
+    if (result.distrusted.length > 0) {
+      // Someone who may import findings on the default product wrote times in the future.
+      logger.warn('stored findings dated later than now were not believed', {
+        repository: result.repositoryName,
+        imageDigest: result.imageDigest,
+        findingIds: result.distrusted.slice(0, 20),
+        count: result.distrusted.length,
+      });
+    }
     logger.info('scan imported', {
       repository: result.repositoryName,
       imageDigest: result.imageDigest,

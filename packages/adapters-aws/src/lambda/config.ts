@@ -83,11 +83,17 @@ const OnCustomActionEnv = z.object({
         .filter((arn) => arn.length > 0),
     ),
   ),
-  // "true": the function also blocks, without a person, on "Security Hub Findings - Imported"
-  // events of image findings at or above the threshold (the construct's autoRemediation).
+});
+
+const OnFindingImportedEnv = z.object({
+  ...common,
+  SEVERITY_THRESHOLD: z._default(z.enum(SEVERITY_LABELS), 'HIGH'),
+  EXEMPT_PRINCIPAL_ARNS: OnCustomActionEnv.shape.EXEMPT_PRINCIPAL_ARNS,
+  // "true": block, without a person, when a finding at or above the threshold is imported and
+  // ECR's own scan of its image confirms it (the construct's autoRemediation).
   AUTO_REMEDIATION: flag('AUTO_REMEDIATION'),
-  // "true": on the same events, an image finding that no longer asks for a block (archived,
-  // suppressed, below the threshold) removes our block when nothing else in its repository does.
+  // "true": on the same events, remove our block when ECR's scans of every image of the repository
+  // and Amazon Inspector's findings show nothing at or above the threshold (autoUnblock).
   AUTO_UNBLOCK: flag('AUTO_UNBLOCK'),
 });
 
@@ -97,6 +103,8 @@ export type OnImageScanConfig = z.output<typeof OnImageScanEnv>;
 export type OnImageActionConfig = z.output<typeof OnImageActionEnv>;
 /** Configuration of the on-custom-action handler. */
 export type OnCustomActionConfig = z.output<typeof OnCustomActionEnv>;
+/** Configuration of the on-finding-imported handler (automatic remediation). */
+export type OnFindingImportedConfig = z.output<typeof OnFindingImportedEnv>;
 
 function load<S extends z.ZodMiniType>(
   schema: S,
@@ -134,6 +142,21 @@ export function loadOnCustomActionConfig(env: Record<string, string | undefined>
   } catch (error) {
     throw new ConfigurationError(
       `invalid configuration of on-custom-action: EXEMPT_PRINCIPAL_ARNS: ${(error as Error).message.replace(/^exemptPrincipalArns/, 'entry ')}`,
+    );
+  }
+  return config;
+}
+
+/** Reads and validates the on-finding-imported handler's environment. */
+export function loadOnFindingImportedConfig(
+  env: Record<string, string | undefined>,
+): OnFindingImportedConfig {
+  const config = load(OnFindingImportedEnv, env, 'on-finding-imported');
+  try {
+    validateExemptPrincipals(config.EXEMPT_PRINCIPAL_ARNS);
+  } catch (error) {
+    throw new ConfigurationError(
+      `invalid configuration of on-finding-imported: EXEMPT_PRINCIPAL_ARNS: ${(error as Error).message.replace(/^exemptPrincipalArns/, 'entry ')}`,
     );
   }
   return config;
