@@ -78,7 +78,11 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     for (const { label, image, stored, imported: expected } of scenarios) {
       const source: ScanFindingsSource = { getScan: async () => image };
       proxy.resetStats();
-      const result = await reconcileScan({ ...deps, source }, { repositoryName: image.repositoryName });
+      const result = await reconcileScan(
+        { ...deps, source },
+        { repositoryName: image.repositoryName },
+        { now: new Date().toISOString() },
+      );
       const byPath = proxy.stats().byPath;
       const reads = byPath['POST /findings'] ?? 0;
       const imports = byPath[`POST ${BATCH_IMPORT_FINDINGS_PATH}`] ?? 0;

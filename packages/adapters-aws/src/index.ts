@@ -9,15 +9,18 @@ export { EcrScanFindingsSource, type EcrScanFindingsSourceOptions } from './ecr/
 export {
   ConfigurationError,
   loadOnCustomActionConfig,
+  loadOnFindingImportedConfig,
   loadOnImageActionConfig,
   loadOnImageScanConfig,
   type OnCustomActionConfig,
+  type OnFindingImportedConfig,
   type OnImageActionConfig,
   type OnImageScanConfig,
 } from './lambda/config.js';
 export {
   type CommonSettings,
   ON_CUSTOM_ACTION_VARIABLES,
+  ON_FINDING_IMPORTED_VARIABLES,
   ON_IMAGE_ACTION_VARIABLES,
   ON_IMAGE_SCAN_VARIABLES,
   type OnCustomActionEnvironment,
@@ -27,6 +30,7 @@ export {
   type OnImageScanEnvironment,
   type OnImageScanSettings,
   onCustomActionEnvironment,
+  onFindingImportedEnvironment,
   onImageActionEnvironment,
   onImageScanEnvironment,
 } from './lambda/environment.js';

@@ -114,6 +114,7 @@ export type {
   AuditTrail,
   FindingsPublisher,
   FindingsStore,
+  HolderSearch,
   ImageIdentity,
   ImageReference,
   PublishResult,
@@ -164,10 +165,12 @@ export {
 } from './usecases/actionTarget.js';
 export { type ArchiveImageResult, archiveImageFindings } from './usecases/archiveImageFindings.js';
 export {
+  type AutomaticOutcome,
   type AutomaticRemediationConfig,
   type AutomaticRemediationDeps,
   releaseRepository,
   remediateAutomatically,
+  remediateImportedFindings,
 } from './usecases/automaticRemediation.js';
 export {
   actOnFindings,
@@ -186,7 +189,25 @@ export {
   reconcile,
   reconcileScan,
   resolveReconcileScanOptions,
+  STORED_TIME_SKEW_MS,
+  trustedFindings,
 } from './usecases/reconcileScan.js';
+export {
+  AUTOMATIC_LIMITS,
+  type BlockVerdict,
+  blockVerdict,
+  type CheckedTrigger,
+  findingHolds,
+  type Holder,
+  type ReleaseEvidence,
+  type ReleaseVerdict,
+  readTrigger,
+  releaseVerdict,
+  type ScanEvidence,
+  scanEvidenceOf,
+  scanHolds,
+  type Trigger,
+} from './usecases/remediationVerdict.js';
 export { type ReportScanResult, reportScan } from './usecases/reportScan.js';
 export {
   type ActionContext,

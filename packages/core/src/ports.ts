@@ -115,28 +115,42 @@ export interface RepositoryIdentity {
   readonly repositoryName: string;
 }
 
-/** What keeps a repository blocked: the findings about its images (automatic unblock reads them). */
+/** What a search for a finding that holds a block found ({@link RepositoryFindings.firstHolder}). */
+export type HolderSearch =
+  | { readonly holder: StoredFinding; readonly complete?: undefined }
+  | {
+      readonly holder?: undefined;
+      /** False when the search stopped at its limit before reading every candidate. */
+      readonly complete: boolean;
+    };
+
+/** Findings that may hold a block (automatic unblock reads them; they can never release one). */
 export interface RepositoryFindings {
   /**
-   * The ACTIVE findings of this tool and of Amazon Inspector about the repository's images (image
-   * and vulnerability findings alike), narrowed where the store can to those at or above
-   * `atOrAbove` and not suppressed. A store may return more; the caller checks every one again.
+   * The first ACTIVE, unsuppressed finding of `source` (`ours`: this tool's product, any scanner;
+   * `inspector`: Amazon Inspector's product) about an image of the repository, narrowed where the
+   * store can to those at or above `atOrAbove`, for which `holds` is true. The store reads page by
+   * page and stops at that finding, or once it has checked `limit` candidates (`complete: false`).
    */
-  activeFindingsOfRepository(
+  firstHolder(
     repository: RepositoryIdentity,
-    options: { readonly atOrAbove: SeverityLabel },
-  ): Promise<readonly StoredFinding[]>;
-  /** The ACTIVE image-level findings of this tool about the repository's images, of any severity. */
-  activeImageFindingsOfRepository(repository: RepositoryIdentity): Promise<readonly StoredFinding[]>;
-  /** The stored copy of one finding, in any RecordState, or undefined when the store has none. */
-  findingById(finding: {
-    readonly id: string;
-    readonly productArn: string;
-  }): Promise<StoredFinding | undefined>;
+    options: {
+      readonly source: 'ours' | 'inspector';
+      readonly atOrAbove: SeverityLabel;
+      readonly limit: number;
+      readonly holds: (finding: StoredFinding) => boolean;
+    },
+  ): Promise<HolderSearch>;
 }
 
 /** The images a repository holds now. */
 export interface RepositoryImages {
-  /** The digest of every image in the repository, each once. */
-  digestsOf(repository: RepositoryReference): Promise<readonly string[]>;
+  /**
+   * The digest of every image in the repository, each once. With `limit`, reading stops as soon
+   * as more than `limit` digests are known, so at most `limit + 1` come back.
+   */
+  digestsOf(
+    repository: RepositoryReference,
+    options?: { readonly limit?: number },
+  ): Promise<readonly string[]>;
 }

@@ -3,14 +3,20 @@ import {
   BLOCK_STATEMENT_SID,
   blockPolicy,
   blockRepository,
+  type HolderSearch,
+  type ImageReference,
   PolicyUnreadableError,
   type RepositoryFindings,
   type RepositoryIdentity,
   type RepositoryImages,
   type RepositoryReference,
   ResourceNotFoundError,
-  releaseRepository,
   remediateAutomatically,
+  remediateImportedFindings,
+  type ScanFindingsSource,
+  ScanNotCompleteError,
+  type ScannedImage,
+  type SeverityLabel,
   type StoredFinding,
   toAsffFindings,
   unblockRepository,
@@ -31,6 +37,7 @@ const findings = toAsffFindings(scanned).map(asStoredBySecurityHub) as Array<
 const imageFinding = findings.find((f) => f.GeneratorId.endsWith('/image')) as AsffFinding &
   Record<string, unknown>;
 const inspectorFinding = fixture<Record<string, unknown>>('securityhub/inspector-finding.json');
+const vulnerability = scanned.vulnerabilities[0] as ScannedImage['vulnerabilities'][number];
 
 const foreign = {
   Sid: 'AllowCiPush',
@@ -41,51 +48,72 @@ const foreign = {
 const foreignPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [foreign] });
 const blockedPolicy = () => blockPolicy(foreignPolicy).policyText as string;
 
-/** A repository as automatic unblock sees it: the images it holds, and the findings about them. */
-class InMemoryRepository implements RepositoryFindings, RepositoryImages {
-  readonly asked: Array<{ repository: RepositoryIdentity; atOrAbove: string }> = [];
-  readonly digests: string[];
+/**
+ * A repository as automatic remediation sees it: the images ECR lists, ECR's scan of each, and the
+ * findings in Security Hub that may hold a block. Every read is counted.
+ */
+class InMemoryRepository implements RepositoryFindings, RepositoryImages, ScanFindingsSource {
+  readonly holderReads: Array<{ source: string; atOrAbove: string; limit: number }> = [];
+  readonly scansRead: string[] = [];
+  imageLimit: number | undefined;
   constructor(
     readonly state: {
-      /** Active image findings of this tool, one per image unless said otherwise. */
-      readonly imageFindings: readonly StoredFinding[];
-      /** What the holders' read returns (this tool's and Inspector's findings at or above the threshold). */
-      readonly holders?: readonly StoredFinding[];
-      /** The images there are; default: those of the image findings. */
+      /** The images there are. */
       readonly digests?: readonly string[];
-      /** Stored copies in any state, found by Id before the lists above. */
-      readonly stored?: readonly StoredFinding[];
+      /** ECR's scan of each image: the severities of its vulnerabilities, or an error. */
+      readonly scans?: Readonly<Record<string, readonly SeverityLabel[] | Error>>;
+      /** What the holder reads return, by source. */
+      readonly ours?: readonly StoredFinding[];
+      readonly inspector?: readonly StoredFinding[];
       /** The repository was deleted. */
       readonly gone?: boolean;
-    },
-  ) {
-    this.digests = [...(state.digests ?? state.imageFindings.map(digestOf))];
-  }
-  async activeFindingsOfRepository(repository: RepositoryIdentity, options: { atOrAbove: string }) {
-    this.asked.push({ repository, atOrAbove: options.atOrAbove });
-    return this.state.holders ?? [];
-  }
-  async activeImageFindingsOfRepository(_: RepositoryIdentity) {
-    return this.state.imageFindings;
-  }
-  async digestsOf(repository: RepositoryReference) {
+    } = {},
+  ) {}
+  async digestsOf(repository: RepositoryReference, options: { limit?: number } = {}) {
+    this.imageLimit = options.limit;
     if (this.state.gone) {
       throw new ResourceNotFoundError('repository', `repository ${repository.repositoryName} not found`);
     }
-    return this.digests;
+    const all = this.state.digests ?? [DIGEST];
+    return options.limit === undefined ? all : all.slice(0, options.limit + 1);
   }
-  async findingById(finding: { id: string }) {
-    return [...(this.state.stored ?? []), ...this.state.imageFindings, ...(this.state.holders ?? [])].find(
-      (f) => f.Id === finding.id,
-    );
+  async getScan(image: ImageReference): Promise<ScannedImage> {
+    const digest = image.imageDigest ?? '';
+    this.scansRead.push(digest);
+    const found = this.state.scans?.[digest];
+    if (found === undefined) throw new ResourceNotFoundError('scan', `no scan of ${digest}`);
+    if (found instanceof Error) throw found;
+    return {
+      ...scanned,
+      imageDigest: digest,
+      vulnerabilities: found.map((severity, i) => ({
+        ...vulnerability,
+        id: `CVE-2026-${1000 + i}`,
+        severity,
+      })),
+    };
+  }
+  async firstHolder(
+    _: RepositoryIdentity,
+    options: {
+      source: 'ours' | 'inspector';
+      atOrAbove: string;
+      limit: number;
+      holds: (f: StoredFinding) => boolean;
+    },
+  ): Promise<HolderSearch> {
+    this.holderReads.push({ source: options.source, atOrAbove: options.atOrAbove, limit: options.limit });
+    const candidates = (options.source === 'ours' ? this.state.ours : this.state.inspector) ?? [];
+    for (const [i, f] of candidates.entries()) {
+      if (i >= options.limit) return { complete: false };
+      if (options.holds(f)) return { holder: f };
+    }
+    return { complete: true };
   }
 }
 
 const DIGEST = scanned.imageDigest;
 const OTHER_DIGEST = `sha256:${'b'.repeat(64)}`;
-const digestOf = (finding: StoredFinding) =>
-  /sha256:[a-f0-9]{64}/.exec(JSON.stringify((finding as { Resources?: unknown }).Resources))?.[0] ?? '';
-
 /** The image finding of another image of the same repository, with the given state. */
 function otherImageFinding(patch: Record<string, unknown>): StoredFinding {
   return {
@@ -168,17 +196,98 @@ describe('blocking from Amazon Inspector findings (enhanced scanning)', () => {
   });
 });
 
-describe('remediateAutomatically', () => {
-  it('blocks for an active image finding at or above the threshold when automatic blocking is on', async () => {
+const THIRD_DIGEST = `sha256:${'c'.repeat(64)}`;
+/** A finding of this tool's Trivy parser about the image (it cannot be checked against ECR). */
+const trivyFinding = (patch: Record<string, unknown> = {}) =>
+  ({
+    ...clone(imageFinding),
+    Id: imageFinding.Id.replace('ecr-compliance/ecr-basic/', 'ecr-compliance/trivy/'),
+    GeneratorId: 'ecr-compliance/trivy/image',
+    ...patch,
+  }) as StoredFinding;
+
+describe("remediateAutomatically: blocking rests on ECR's own scan", () => {
+  it("blocks when ECR's scan of the image confirms a vulnerability at or above the threshold", async () => {
     const policies = new InMemoryPolicies();
-    const outcome = await remediateAutomatically({ policies }, imageFinding, config, context);
-    expect(outcome).toMatchObject({ status: 'blocked', changed: true });
+    const audit = new InMemoryAudit();
+    const repository = new InMemoryRepository({ scans: { [DIGEST]: ['HIGH', 'LOW'] } });
+    const outcome = await remediateAutomatically(
+      { policies, audit, scans: repository },
+      imageFinding,
+      config,
+      context,
+    );
+    expect(outcome).toMatchObject({ status: 'blocked', changed: true, audit: { recorded: true } });
+    expect(repository.scansRead).toEqual([DIGEST]);
+    expect(audit.entries[0]?.entry.outcome).toBe(`pulls denied: ECR's scan of ${DIGEST} confirms HIGH`);
   });
 
-  it('leaves such a finding alone when automatic blocking is off', async () => {
+  it('refuses a forged CRITICAL finding for an image ECR never scanned, and writes nothing', async () => {
+    const policies = new InMemoryPolicies();
+    const forged = { ...clone(imageFinding), ...rated('CRITICAL') };
+    const outcome = await remediateAutomatically(
+      { policies, scans: new InMemoryRepository() },
+      forged,
+      config,
+      context,
+    );
+    expect(outcome).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/^ECR's scan of sha256:\w+ does not confirm the finding: no scan/),
+    });
+    expect(policies.reads).toBe(0);
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('refuses a finding whose image ECR rates below the threshold', async () => {
     const policies = new InMemoryPolicies();
     const outcome = await remediateAutomatically(
-      { policies },
+      { policies, scans: new InMemoryRepository({ scans: { [DIGEST]: ['MEDIUM'] } }) },
+      imageFinding,
+      config,
+      context,
+    );
+    expect(outcome).toMatchObject({
+      status: 'skipped',
+      reason: `ECR's scan of ${DIGEST} shows nothing at or above HIGH (highest: MEDIUM), so the finding is not confirmed`,
+    });
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('never blocks automatically from a Trivy finding, and reads no scan for it', async () => {
+    const repository = new InMemoryRepository({ scans: { [DIGEST]: ['CRITICAL'] } });
+    const policies = new InMemoryPolicies();
+    const outcome = await remediateAutomatically(
+      { policies, scans: repository },
+      trivyFinding(),
+      config,
+      context,
+    );
+    expect(outcome).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining('findings of trivy cannot be checked against ECR'),
+    });
+    expect(repository.scansRead).toEqual([]);
+    expect(policies.writes).toEqual([]);
+  });
+
+  it("blocks from an Amazon Inspector finding that ECR's scan confirms", async () => {
+    const policies = new InMemoryPolicies(foreignPolicy);
+    const outcome = await remediateAutomatically(
+      { policies, scans: new InMemoryRepository({ scans: { [DIGEST]: ['HIGH'] } }) },
+      inspectorFinding,
+      config,
+      context,
+    );
+    expect(outcome).toMatchObject({ status: 'blocked', changed: true });
+    expect(JSON.parse(policies.text ?? '').Statement[0]).toEqual(foreign);
+  });
+
+  it('leaves such a finding alone when automatic blocking is off, reading nothing', async () => {
+    const policies = new InMemoryPolicies();
+    const repository = new InMemoryRepository({ scans: { [DIGEST]: ['HIGH'] } });
+    const outcome = await remediateAutomatically(
+      { policies, scans: repository },
       imageFinding,
       { ...config, block: false },
       context,
@@ -188,13 +297,13 @@ describe('remediateAutomatically', () => {
       findingId: imageFinding.Id,
       reason: 'automatic blocking is off',
     });
-    expect(policies.reads).toBe(0);
+    expect([policies.reads, repository.scansRead.length]).toEqual([0, 0]);
   });
 
   it('does not unblock while automatic unblock is off (the default of the construct)', async () => {
     const policies = new InMemoryPolicies(blockedPolicy());
     const outcome = await remediateAutomatically(
-      { policies },
+      { policies, scans: new InMemoryRepository() },
       archived,
       { ...config, unblock: false },
       context,
@@ -205,7 +314,12 @@ describe('remediateAutomatically', () => {
 
   it('refuses a finding it cannot check, before reading anything', async () => {
     const policies = new InMemoryPolicies(blockedPolicy());
-    const outcome = await remediateAutomatically({ policies }, { Id: 'x' }, config, context);
+    const outcome = await remediateAutomatically(
+      { policies, scans: new InMemoryRepository() },
+      { Id: 'x' },
+      config,
+      context,
+    );
     expect(outcome.status === 'skipped' && outcome.reason).toMatch(/^invalid finding/);
     expect(policies.reads).toBe(0);
   });
@@ -213,37 +327,18 @@ describe('remediateAutomatically', () => {
   it('does not guess for a finding without any severity', async () => {
     const policies = new InMemoryPolicies(blockedPolicy());
     const { Severity: _, FindingProviderFields: __, ...noSeverity } = clone(imageFinding);
-    const outcome = await remediateAutomatically({ policies }, noSeverity, config, context);
-    expect(outcome).toMatchObject({ status: 'skipped', reason: 'the finding has no severity' });
-    expect(policies.writes).toEqual([]);
-  });
-
-  it.each([
-    ['archived (image deleted)', archived, []],
-    ['below the threshold after a re-scan', belowThreshold, [DIGEST]],
-    ['suppressed by a person', { ...clone(imageFinding), Workflow: { Status: 'SUPPRESSED' } }, [DIGEST]],
-  ])('releases the repository for a finding %s when nothing else holds it', async (_, finding, digests) => {
-    const policies = new InMemoryPolicies(blockedPolicy());
-    const audit = new InMemoryAudit();
-    const repository = new InMemoryRepository({ imageFindings: [], digests });
     const outcome = await remediateAutomatically(
-      { policies, audit, findings: repository, images: repository },
-      finding,
+      { policies, scans: new InMemoryRepository() },
+      noSeverity,
       config,
       context,
     );
-    expect(outcome).toMatchObject({ status: 'unblocked', changed: true, policyDeleted: false });
-    expect(JSON.parse(policies.text ?? '').Statement).toEqual([foreign]);
-    expect(repository.asked).toEqual([
-      {
-        repository: { accountId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
-        atOrAbove: 'HIGH',
-      },
-    ]);
+    expect(outcome).toMatchObject({ status: 'skipped', reason: 'the finding has no severity' });
+    expect(policies.writes).toEqual([]);
   });
 });
 
-describe('releaseRepository (automatic unblock)', () => {
+describe("automatic release rests on ECR's scans, the image list and Inspector", () => {
   const release = (
     repository: InMemoryRepository,
     finding: unknown = archived,
@@ -252,9 +347,10 @@ describe('releaseRepository (automatic unblock)', () => {
     const policies = options.policies ?? new InMemoryPolicies(blockedPolicy());
     return {
       policies,
-      outcome: releaseRepository(
+      outcome: remediateAutomatically(
         {
           policies,
+          scans: repository,
           findings: repository,
           images: repository,
           ...(options.audit ? { audit: options.audit } : {}),
@@ -265,172 +361,187 @@ describe('releaseRepository (automatic unblock)', () => {
       ),
     };
   };
+  const clean = (digests: readonly string[]) =>
+    Object.fromEntries(digests.map((d) => [d, ['MEDIUM', 'LOW'] as SeverityLabel[]]));
 
-  it('removes only our statement when every image left is below the threshold, and says why', async () => {
-    const audit = new InMemoryAudit();
-    const repository = new InMemoryRepository({
-      imageFindings: [otherImageFinding(rated('MEDIUM'))],
-      holders: [
-        otherImageFinding({ RecordState: 'ARCHIVED' }),
-        otherImageFinding({ Workflow: { Status: 'SUPPRESSED' } }),
-      ],
-    });
-    const { outcome, policies } = release(repository, archived, { audit });
-    expect(await outcome).toEqual({
-      status: 'unblocked',
-      findingId: imageFinding.Id,
-      repository: { registryId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
-      repositoryArn,
-      changed: true,
-      policyDeleted: false,
-      audit: { recorded: true },
-    });
-    expect(JSON.parse(policies.text ?? '').Statement).toEqual([foreign]);
-    expect(audit.entries).toEqual([
-      {
-        id: imageFinding.Id,
-        productArn: imageFinding.ProductArn,
-        entry: {
-          action: 'unblock',
-          outcome: 'pulls allowed: every image of the repository is below HIGH',
-          repositoryArn,
-          at: context.now,
-          by: context.actor,
-        },
-      },
-    ]);
-  });
+  it.each([
+    ['archived (image deleted)', archived],
+    ['below the threshold after a re-scan', belowThreshold],
+  ])(
+    "releases for a finding %s when every image's scan is below the threshold, and says why",
+    async (_, trigger) => {
+      const audit = new InMemoryAudit();
+      const repository = new InMemoryRepository({
+        digests: [DIGEST, OTHER_DIGEST],
+        scans: clean([DIGEST, OTHER_DIGEST]),
+      });
+      const { outcome, policies } = release(repository, trigger, { audit });
+      expect(await outcome).toEqual({
+        status: 'unblocked',
+        findingId: imageFinding.Id,
+        repository: { registryId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
+        repositoryArn,
+        changed: true,
+        policyDeleted: false,
+        audit: { recorded: true },
+      });
+      expect(JSON.parse(policies.text ?? '').Statement).toEqual([foreign]);
+      expect(audit.entries[0]?.entry.outcome).toBe(
+        "pulls allowed: ECR's scans of the repository's 2 image(s) and Amazon Inspector show nothing at or above HIGH",
+      );
+      expect(repository.imageLimit).toBe(1000);
+      expect(repository.holderReads).toEqual([
+        { source: 'ours', atOrAbove: 'HIGH', limit: 1000 },
+        { source: 'inspector', atOrAbove: 'HIGH', limit: 1000 },
+      ]);
+      expect(repository.scansRead).toEqual([DIGEST, OTHER_DIGEST]);
+      // Once to decide whether to look at all, once by the write itself.
+      expect(policies.reads).toBe(2);
+    },
+  );
 
-  it('deletes the policy when our statement was all of it, and says so', async () => {
-    const audit = new InMemoryAudit();
-    const policies = new InMemoryPolicies(blockPolicy(null).policyText as string);
-    const { outcome } = release(new InMemoryRepository({ imageFindings: [] }), archived, { policies, audit });
-    expect(await outcome).toMatchObject({ status: 'unblocked', policyDeleted: true });
-    expect(policies.writes).toEqual(['delete']);
-    expect(audit.entries[0]?.entry.outcome).toBe(
-      'pulls allowed: every image of the repository is below HIGH, policy deleted',
+  it("does not release on our own Ids re-imported LOW while ECR's scan still shows HIGH (a forged release)", async () => {
+    const forgedLow = { ...clone(imageFinding), UpdatedAt: at(120), ...rated('LOW') };
+    const { outcome, policies } = release(
+      new InMemoryRepository({ digests: [DIGEST], scans: { [DIGEST]: ['HIGH'] } }),
+      forgedLow,
     );
-  });
-
-  it('keeps the block while another image finding asks for it', async () => {
-    const holder = otherImageFinding({});
-    const { outcome, policies } = release(new InMemoryRepository({ imageFindings: [holder] }));
-    expect(await outcome).toEqual({
+    expect(await outcome).toMatchObject({
       status: 'skipped',
-      findingId: imageFinding.Id,
-      reason: `1 active finding(s) at or above HIGH still hold the block, e.g. ${holder.Id}`,
+      reason: `ECR's scan of image ${DIGEST} shows CVE-2026-1000 at HIGH, at or above HIGH; the block stays`,
     });
     expect(policies.writes).toEqual([]);
   });
 
-  it('keeps the block while an image of the repository has no active image finding (never scanned, or expired)', async () => {
+  it("no longer releases for a finding a person suppressed while ECR's scan shows HIGH", async () => {
     const { outcome, policies } = release(
-      new InMemoryRepository({ imageFindings: [], digests: [OTHER_DIGEST] }),
+      new InMemoryRepository({ digests: [DIGEST], scans: { [DIGEST]: ['HIGH'] } }),
+      { ...clone(imageFinding), Workflow: { Status: 'SUPPRESSED' } },
+    );
+    expect((await outcome).status).toBe('skipped');
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('stops reading scans at the first image that holds the block', async () => {
+    const repository = new InMemoryRepository({
+      digests: [DIGEST, OTHER_DIGEST, THIRD_DIGEST],
+      scans: { ...clean([DIGEST, THIRD_DIGEST]), [OTHER_DIGEST]: ['CRITICAL'] },
+    });
+    const { outcome } = release(repository);
+    expect((await outcome).status).toBe('skipped');
+    expect(repository.scansRead).toEqual([DIGEST, OTHER_DIGEST]);
+  });
+
+  it.each([
+    ['never scanned', undefined, /has no usable ECR scan \(no scan: no scan of/],
+    [
+      'whose scan is not complete',
+      new ScanNotCompleteError('IN_PROGRESS'),
+      /image scan status is IN_PROGRESS/,
+    ],
+  ])('keeps the block while an image is %s', async (_, scan, reason) => {
+    const { outcome, policies } = release(
+      new InMemoryRepository({
+        digests: [DIGEST, OTHER_DIGEST],
+        scans: { ...clean([DIGEST]), ...(scan ? { [OTHER_DIGEST]: scan } : {}) },
+      }),
+    );
+    expect(await outcome).toMatchObject({ status: 'skipped', reason: expect.stringMatching(reason) });
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('lets an active Trivy finding at or above the threshold hold the block, before reading any scan', async () => {
+    const repository = new InMemoryRepository({ scans: clean([DIGEST]), ours: [trivyFinding()] });
+    const { outcome, policies } = release(repository);
+    expect(await outcome).toMatchObject({
+      status: 'skipped',
+      reason: `an active finding of this tool at or above HIGH still holds the block: ${trivyFinding().Id}`,
+    });
+    expect(repository.scansRead).toEqual([]);
+    expect(repository.holderReads.map((r) => r.source)).toEqual(['ours']);
+    expect(policies.writes).toEqual([]);
+  });
+
+  it("lets one of Amazon Inspector's active findings at or above the threshold hold the block", async () => {
+    const { outcome, policies } = release(
+      new InMemoryRepository({ scans: clean([DIGEST]), inspector: [inspectorFinding as StoredFinding] }),
     );
     expect(await outcome).toMatchObject({
       status: 'skipped',
-      reason: expect.stringMatching(
-        /^1 image\(s\) of the repository have no active image finding of this tool .* e\.g\. sha256:b{64}; the block stays$/,
+      reason: expect.stringContaining(
+        `an active finding of Amazon Inspector at or above HIGH still holds the block: ${inspectorFinding.Id}`,
       ),
     });
     expect(policies.writes).toEqual([]);
   });
 
-  it("keeps the block while one of Amazon Inspector's own findings is at or above the threshold", async () => {
-    const inspectorHolder = {
-      ...clone(inspectorFinding),
-      Severity: { Label: 'CRITICAL' },
-    } as unknown as StoredFinding;
-    const { outcome, policies } = release(
-      new InMemoryRepository({ imageFindings: [], holders: [inspectorHolder] }),
-    );
-    expect(await outcome).toMatchObject({
-      status: 'skipped',
-      reason: expect.stringContaining(String(inspectorFinding.Id)),
-    });
-    expect(policies.writes).toEqual([]);
-  });
-
-  it("counts vulnerability findings too: a person's HIGH triage of one keeps the block", async () => {
-    const vulnerability = findings.find((f) => !f.GeneratorId.endsWith('/image')) as StoredFinding;
-    const { outcome, policies } = release(
-      new InMemoryRepository({
-        imageFindings: [],
-        holders: [{ ...vulnerability, Severity: { Label: 'HIGH' } }],
-      }),
-    );
-    expect((await outcome).status === 'skipped' && ((await outcome) as { reason: string }).reason).toContain(
-      vulnerability.Id,
-    );
-    expect(policies.writes).toEqual([]);
-  });
-
-  it('follows the threshold: a MEDIUM image finding holds a block at MEDIUM', async () => {
-    const repository = new InMemoryRepository({
-      imageFindings: [otherImageFinding({ Severity: { Label: 'MEDIUM' } })],
-    });
-    const { outcome, policies } = release(repository, archived, { threshold: 'MEDIUM' });
-    expect((await outcome).status).toBe('skipped');
-    expect(repository.asked[0]?.atOrAbove).toBe('MEDIUM');
-    expect(policies.writes).toEqual([]);
-  });
-
-  it('counts the triggering finding as the event has it when the stored copy is older', async () => {
-    const staleSelf = { ...clone(imageFinding), UpdatedAt: at(0) } as StoredFinding;
-    const { outcome } = release(
-      new InMemoryRepository({ imageFindings: [staleSelf], holders: [staleSelf] }),
-      belowThreshold,
-    );
+  it.each([
+    ['suppressed', trivyFinding({ Workflow: { Status: 'SUPPRESSED' } })],
+    ['archived', trivyFinding({ RecordState: 'ARCHIVED' })],
+    ['about an image the repository no longer holds', otherImageFinding({})],
+    ['below the threshold by every field', trivyFinding(rated('MEDIUM'))],
+  ])('does not let a finding %s hold the block', async (_, finding) => {
+    const { outcome } = release(new InMemoryRepository({ scans: clean([DIGEST]), ours: [finding] }));
     expect((await outcome).status).toBe('unblocked');
   });
 
-  it('never releases on a stale event: a newer stored copy of the same finding that asks for the block wins', async () => {
-    // The finding went LOW (event delayed), then HIGH; the LOW event arrives last.
-    const newerSelf = { ...clone(imageFinding), UpdatedAt: at(90) } as StoredFinding;
+  it.each([
+    ['an unreadable finding', { Id: 'ecr-compliance/x', GeneratorId: 'ecr-compliance/ecr-basic/image' }],
+    [
+      "a person's triage down that a later scan rates CRITICAL",
+      trivyFinding({
+        Severity: { Label: 'LOW', Original: 'CRITICAL' },
+        FindingProviderFields: { Severity: { Label: 'CRITICAL', Original: 'CRITICAL' } },
+      }),
+    ],
+  ])('lets %s hold the block (nothing is assumed fixed)', async (_, finding) => {
     const { outcome, policies } = release(
-      new InMemoryRepository({ imageFindings: [newerSelf], holders: [newerSelf] }),
-      belowThreshold,
+      new InMemoryRepository({ scans: clean([DIGEST]), ours: [finding as StoredFinding] }),
     );
+    expect((await outcome).status).toBe('skipped');
+    expect(policies.writes).toEqual([]);
+  });
+
+  it('keeps the block when a holder read stops at its limit', async () => {
+    const many = Array.from({ length: 1001 }, () => otherImageFinding({}));
+    const { outcome } = release(new InMemoryRepository({ scans: clean([DIGEST]), ours: many }));
     expect(await outcome).toMatchObject({
       status: 'skipped',
-      reason: expect.stringContaining('a newer state of the finding'),
+      reason: 'more than 1000 findings of this tool to check; the block stays',
     });
+  });
+
+  it('refuses to verify a repository of more than 1,000 images, reading no finding and no scan', async () => {
+    const digests = Array.from({ length: 1500 }, (_, i) => `sha256:${i.toString(16).padStart(64, '0')}`);
+    const repository = new InMemoryRepository({ digests, scans: clean(digests) });
+    const { outcome, policies } = release(repository);
+    expect(await outcome).toMatchObject({
+      status: 'skipped',
+      reason:
+        'the repository holds more than 1000 images, more than automatic unblock verifies; the block stays (a person may unblock)',
+    });
+    expect([repository.holderReads.length, repository.scansRead.length]).toEqual([0, 0]);
     expect(policies.writes).toEqual([]);
   });
 
-  it('breaks a tie of UpdatedAt on ProcessedAt (a person un-suppressed the finding after the event)', async () => {
-    const suppressedEvent = {
-      ...clone(imageFinding),
-      Workflow: { Status: 'SUPPRESSED' },
-      ProcessedAt: at(10),
-    };
-    const stored = {
-      ...clone(imageFinding),
-      Workflow: { Status: 'NEW' },
-      ProcessedAt: at(20),
-    } as StoredFinding;
-    const { outcome, policies } = release(
-      new InMemoryRepository({ imageFindings: [stored], holders: [stored] }),
-      suppressedEvent,
-    );
+  it('follows the threshold: a MEDIUM vulnerability holds a block at MEDIUM', async () => {
+    const repository = new InMemoryRepository({ scans: clean([DIGEST]) });
+    const { outcome } = release(repository, archived, { threshold: 'MEDIUM' });
     expect((await outcome).status).toBe('skipped');
-    expect(policies.writes).toEqual([]);
+    expect(repository.holderReads[0]?.atOrAbove).toBe('MEDIUM');
   });
 
-  it('keeps the block when a stored finding cannot be read (nothing is assumed fixed)', async () => {
-    const unreadable = {
-      Id: 'ecr-compliance/x',
-      GeneratorId: 'ecr-compliance/ecr-basic/image',
-    } as StoredFinding;
-    const { outcome, policies } = release(
-      new InMemoryRepository({ imageFindings: [], holders: [unreadable] }),
-    );
-    expect((await outcome).status).toBe('skipped');
-    expect(policies.writes).toEqual([]);
+  it('deletes the policy when our statement was all of it, and says so', async () => {
+    const audit = new InMemoryAudit();
+    const policies = new InMemoryPolicies(blockPolicy(null).policyText as string);
+    const { outcome } = release(new InMemoryRepository({ digests: [] }), archived, { policies, audit });
+    expect(await outcome).toMatchObject({ status: 'unblocked', policyDeleted: true });
+    expect(policies.writes).toEqual(['delete']);
+    expect(audit.entries[0]?.entry.outcome).toMatch(/, policy deleted$/);
   });
 
-  it('reads no findings and no images for a repository it has not blocked', async () => {
-    const repository = new InMemoryRepository({ imageFindings: [] });
+  it('reads no images, findings or scans for a repository it has not blocked', async () => {
+    const repository = new InMemoryRepository({ scans: clean([DIGEST]) });
     const { outcome, policies } = release(repository, archived, {
       policies: new InMemoryPolicies(foreignPolicy),
     });
@@ -438,160 +549,93 @@ describe('releaseRepository (automatic unblock)', () => {
       status: 'skipped',
       reason: 'the repository is not blocked by this tool',
     });
-    expect(repository.asked).toEqual([]);
+    expect([repository.imageLimit, repository.holderReads.length, repository.scansRead.length]).toEqual([
+      undefined,
+      0,
+      0,
+    ]);
     expect(policies.writes).toEqual([]);
-  });
-
-  it('never releases for a finding that itself still asks for the block', async () => {
-    const { outcome, policies } = release(new InMemoryRepository({ imageFindings: [] }), imageFinding);
-    expect((await outcome).status === 'skipped' && ((await outcome) as { reason: string }).reason).toMatch(
-      /itself is active at or above HIGH/,
-    );
-    expect(policies.reads).toBe(0);
   });
 
   it('leaves an unreadable policy untouched', async () => {
     const policies = new InMemoryPolicies('{"Statement": ');
-    await expect(
-      release(new InMemoryRepository({ imageFindings: [] }), archived, { policies }).outcome,
-    ).rejects.toBeInstanceOf(PolicyUnreadableError);
-    expect(policies.writes).toEqual([]);
-  });
-
-  it('keeps the block when the stored copy is newer and ARCHIVED while its image stays (a tag deleted)', async () => {
-    const lowEvent = { ...belowThreshold, UpdatedAt: at(10) };
-    const archivedLater = {
-      ...clone(imageFinding),
-      RecordState: 'ARCHIVED',
-      UpdatedAt: at(30),
-    } as StoredFinding;
-    const { outcome, policies } = release(
-      new InMemoryRepository({ imageFindings: [], digests: [DIGEST], stored: [archivedLater] }),
-      lowEvent,
+    await expect(release(new InMemoryRepository(), archived, { policies }).outcome).rejects.toBeInstanceOf(
+      PolicyUnreadableError,
     );
-    expect(await outcome).toMatchObject({
-      status: 'skipped',
-      reason: expect.stringContaining('have no active image finding of this tool'),
-    });
-    expect(policies.writes).toEqual([]);
-  });
-
-  it('keeps the block when only the holders read has a newer copy of the finding that asks for it', async () => {
-    const critical = {
-      ...clone(imageFinding),
-      UpdatedAt: at(90),
-      Severity: { Label: 'CRITICAL' },
-    } as StoredFinding;
-    const { outcome, policies } = release(
-      new InMemoryRepository({ imageFindings: [], digests: [DIGEST], holders: [critical] }),
-      belowThreshold,
-    );
-    expect(await outcome).toMatchObject({
-      status: 'skipped',
-      reason: expect.stringContaining('a newer state of the finding'),
-    });
-    expect(policies.writes).toEqual([]);
-  });
-
-  it('fails closed on an event whose times cannot be read: the stored copy decides', async () => {
-    const { UpdatedAt: _u, ProcessedAt: _p, ...timeless } = clone(belowThreshold) as Record<string, unknown>;
-    const storedHigh = clone(imageFinding) as StoredFinding;
-    const { outcome, policies } = release(
-      new InMemoryRepository({ imageFindings: [storedHigh], digests: [DIGEST] }),
-      { ...timeless, UpdatedAt: 'yesterday' },
-    );
-    expect((await outcome).status).toBe('skipped');
-    expect(policies.writes).toEqual([]);
-  });
-
-  it.each([
-    ['an Inspector finding', () => ({ ...clone(inspectorFinding), ...rated('LOW') })],
-    [
-      'a vulnerability finding of this tool',
-      () => ({
-        ...(findings.find((f) => !f.GeneratorId.endsWith('/image')) as object),
-        ...rated('LOW'),
-      }),
-    ],
-  ])('does not take %s as proof that its image is clean', async (_, trigger) => {
-    const { outcome, policies } = release(
-      new InMemoryRepository({ imageFindings: [], digests: [DIGEST] }),
-      trigger(),
-    );
-    expect(await outcome).toMatchObject({
-      status: 'skipped',
-      reason: expect.stringContaining('have no active image finding of this tool'),
-    });
-    expect(policies.writes).toEqual([]);
-  });
-
-  it('keeps the block for a label that is no ASFF label when the provider says CRITICAL', async () => {
-    const odd = otherImageFinding({
-      Severity: { Label: 'UNTRIAGED' },
-      FindingProviderFields: { Severity: { Label: 'CRITICAL' } },
-    });
-    const { outcome, policies } = release(new InMemoryRepository({ imageFindings: [odd] }));
-    expect((await outcome).status).toBe('skipped');
-    expect(policies.writes).toEqual([]);
-  });
-
-  it("does not let a person's triage down outlive a later scan the provider rates CRITICAL", async () => {
-    const triaged = otherImageFinding({
-      Severity: { Label: 'LOW', Original: 'CRITICAL' },
-      FindingProviderFields: { Severity: { Label: 'CRITICAL', Original: 'CRITICAL' } },
-    });
-    const { outcome, policies } = release(new InMemoryRepository({ imageFindings: [triaged] }));
-    expect(await outcome).toMatchObject({
-      status: 'skipped',
-      reason: expect.stringContaining(String(triaged.Id)),
-    });
     expect(policies.writes).toEqual([]);
   });
 
   it('skips, not fails, for a repository deleted since the finding was imported', async () => {
-    const policies = new InMemoryPolicies(blockedPolicy());
-    const repository = new InMemoryRepository({ imageFindings: [], gone: true });
-    const outcome = await remediateAutomatically(
-      { policies, findings: repository, images: repository },
-      archived,
-      config,
-      context,
-    );
-    expect(outcome).toMatchObject({
+    const { outcome } = release(new InMemoryRepository({ gone: true }));
+    expect(await outcome).toMatchObject({
       status: 'skipped',
       reason: 'the repository no longer exists (repository team-a/payments-api not found)',
     });
   });
+});
 
-  it('lets a newer copy that a later read returns hold the block, even after the Id read agreed with the event', async () => {
-    const sameAsEvent = { ...belowThreshold } as StoredFinding;
-    const criticalLater = {
-      ...clone(imageFinding),
-      UpdatedAt: at(90),
-      ...rated('CRITICAL'),
-    } as StoredFinding;
-    const { outcome, policies } = release(
-      new InMemoryRepository({ imageFindings: [criticalLater], stored: [sameAsEvent], digests: [DIGEST] }),
-      belowThreshold,
-    );
-    expect(await outcome).toMatchObject({
-      status: 'skipped',
-      reason: expect.stringContaining('still hold the block'),
-    });
-    expect(policies.writes).toEqual([]);
+describe('remediateImportedFindings: the bounds of one event', () => {
+  const deps = (repository: InMemoryRepository, policies = new InMemoryPolicies()) => ({
+    policies,
+    scans: repository,
+    findings: repository,
+    images: repository,
   });
 
-  it('does not trust an event without a readable UpdatedAt that Security Hub cannot confirm', async () => {
-    const { outcome, policies } = release(new InMemoryRepository({ imageFindings: [], digests: [] }), {
-      ...archived,
-      UpdatedAt: 'yesterday',
+  it('handles the first 10 findings of an event and skips the rest with a reason', async () => {
+    const repository = new InMemoryRepository({ scans: { [DIGEST]: ['HIGH'] } });
+    const many = Array.from({ length: 12 }, (_, i) => ({
+      ...clone(imageFinding),
+      Id: `${imageFinding.Id}-${i}`,
+    }));
+    const outcomes = await remediateImportedFindings(deps(repository), many, config, context);
+    expect(outcomes).toHaveLength(12);
+    expect(outcomes.slice(10)).toEqual([
+      expect.objectContaining({
+        status: 'skipped',
+        reason: 'the event carries 12 findings; automatic remediation handles the first 10 of an event',
+      }),
+      expect.objectContaining({ status: 'skipped' }),
+    ]);
+  });
+
+  it('handles each repository once per event', async () => {
+    const repository = new InMemoryRepository({ scans: { [DIGEST]: ['HIGH'] } });
+    const twice = [
+      imageFinding,
+      {
+        ...clone(imageFinding),
+        Id: imageFinding.Id.replace('/ecr-basic/', '/ecr-enhanced/'),
+        GeneratorId: 'ecr-compliance/ecr-enhanced/image',
+      },
+    ];
+    const outcomes = await remediateImportedFindings(deps(repository), twice, config, context);
+    expect(outcomes.map((o) => o.status)).toEqual(['blocked', 'skipped']);
+    expect(outcomes[1]).toMatchObject({ reason: expect.stringContaining('is handled once per event') });
+    expect(repository.scansRead).toEqual([DIGEST]);
+  });
+
+  it('reports a finding whose handling broke as failed, and still handles the others', async () => {
+    const repository = new InMemoryRepository({
+      scans: { [DIGEST]: new Error('ECR is down'), [OTHER_DIGEST]: ['HIGH'] },
     });
-    expect(await outcome).toMatchObject({
-      status: 'skipped',
-      reason:
-        'the event has no readable UpdatedAt and Security Hub holds no copy of the finding to confirm it',
+    const other = JSON.parse(
+      JSON.stringify(imageFinding)
+        .replaceAll('team-a/payments-api', 'team-b/web')
+        .replaceAll(DIGEST, OTHER_DIGEST),
+    );
+    const outcomes = await remediateImportedFindings(
+      deps(repository),
+      [imageFinding, other],
+      config,
+      context,
+    );
+    expect(outcomes[0]).toEqual({
+      status: 'failed',
+      findingId: imageFinding.Id,
+      error: 'Error: ECR is down',
     });
-    expect(policies.writes).toEqual([]);
+    expect(outcomes[1]).toMatchObject({ status: 'blocked', findingId: other.Id });
   });
 });
 

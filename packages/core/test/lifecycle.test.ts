@@ -109,9 +109,9 @@ function world(options: ReconcileScanOptions = {}, hub = new InMemorySecurityHub
     hub,
     scan: (scanned: ScannedImage) => {
       next = scanned;
-      return reconcileScan(deps, ref, options);
+      return reconcileScan(deps, ref, { ...options, now: NOW });
     },
-    remove: (at: string) => archiveImageFindings({ store: hub, publisher: hub }, base, at),
+    remove: (at: string) => archiveImageFindings({ store: hub, publisher: hub }, base, at, NOW),
   };
 }
 
@@ -119,6 +119,8 @@ const T1 = '2026-11-20T10:00:00.000Z';
 const T2 = '2026-11-21T10:00:00.000Z';
 const T3 = '2026-11-22T10:00:00.000Z';
 const T4 = '2026-11-23T09:30:00Z';
+/** The present of every test: later than every scan and deletion of this file. */
+const NOW = '2030-01-01T00:00:00.000Z';
 
 describe('reconcileScan', () => {
   it('imports every finding of a new image as created', async () => {
@@ -389,7 +391,7 @@ describe('reconcileScan: what a re-scan imports', () => {
           return scanAt(T1);
         },
       };
-      const run = reconcileScan({ source, store: hub, publisher: hub }, base, { keepAliveDays });
+      const run = reconcileScan({ source, store: hub, publisher: hub }, base, { keepAliveDays, now: NOW });
       await expect(run).rejects.toThrow(InvalidInputError);
       await expect(run).rejects.toThrow(/^keepAliveDays: must be a whole number of days from 0 to 89 /);
       expect([scans, hub.reads, hub.imports.length]).toEqual([0, 0, 0]);
@@ -605,5 +607,86 @@ describe('archiveImageFindings', () => {
     await remove(T4);
     expect(await scan(scanAt(T3))).toMatchObject({ outcome: 'skipped' });
     expect([...hub.findings.values()].every((f) => f.RecordState === 'ARCHIVED')).toBe(true);
+  });
+});
+
+describe('stored times from the future (blinding)', () => {
+  /** Our own image finding, not the planted one. */
+  const ours = (hub: InMemorySecurityHub) =>
+    [...hub.findings.values()].find(
+      (f) => f.GeneratorId.endsWith('/image') && f.Id !== 'ecr-compliance/planted',
+    );
+  /** A finding someone else planted on the image: our GeneratorId, ARCHIVED, updated in 2099. */
+  const planted = (patch: Partial<AsffFinding> = {}): AsffFinding => {
+    return {
+      ...({} as AsffFinding),
+      SchemaVersion: '2018-10-08',
+      Id: 'ecr-compliance/planted',
+      ProductArn: 'arn:aws:securityhub:us-east-1:111122223333:product/111122223333/default',
+      GeneratorId: 'ecr-compliance/ecr-basic/image',
+      AwsAccountId: '111122223333',
+      Types: ['Software and Configuration Checks/Vulnerabilities/CVE'],
+      CreatedAt: '2099-01-01T00:00:00.000Z',
+      UpdatedAt: '2099-01-01T00:00:00.000Z',
+      Severity: { Label: 'INFORMATIONAL' },
+      Title: 'planted',
+      Description: 'planted',
+      Resources: [{ Type: 'AwsEcrContainerImage', Id: imageArn(base) }],
+      RecordState: 'ARCHIVED',
+      ProductFields: {},
+      ...patch,
+    } as AsffFinding;
+  };
+
+  it('imports a later real scan although a finding of ours says it was updated in 2099', async () => {
+    const { hub, scan } = world();
+    hub.findings.set('ecr-compliance/planted', planted());
+
+    const result = await scan(scanAt(T1));
+
+    expect(result).toMatchObject({
+      outcome: 'imported',
+      created: 3,
+      distrusted: ['ecr-compliance/planted'],
+    });
+    expect(ours(hub)).toMatchObject({ RecordState: 'ACTIVE', UpdatedAt: T1 });
+  });
+
+  it('archives the findings of a deleted image although a planted finding is dated 2099', async () => {
+    const { hub, scan, remove } = world();
+    await scan(scanAt(T1));
+    hub.findings.set('ecr-compliance/planted', planted());
+
+    expect(await remove(T4)).toMatchObject({ outcome: 'archived', archived: 3 });
+    expect(ours(hub)).toMatchObject({ RecordState: 'ARCHIVED', UpdatedAt: T4 });
+  });
+
+  it('does not take a future-dated copy of our own finding as imported already', async () => {
+    const { hub, scan } = world();
+    await scan(scanAt(T1));
+    const image = hub.image() as AsffFinding;
+    // Our image finding's Id, re-imported by someone else as ARCHIVED in 2099.
+    hub.findings.set(image.Id, { ...image, RecordState: 'ARCHIVED', UpdatedAt: '2099-01-01T00:00:00.000Z' });
+
+    const result = await scan(scanAt(T2));
+
+    expect(result).toMatchObject({ outcome: 'imported', distrusted: [image.Id] });
+    if (result.outcome !== 'imported') throw new Error('not imported');
+    // Imported afresh (Security Hub itself may still refuse the update: its UpdatedAt is not later).
+    expect(hub.imports.at(-1)?.find((f) => f.Id === image.Id)).toMatchObject({
+      RecordState: 'ACTIVE',
+      UpdatedAt: T2,
+    });
+  });
+
+  it('still believes a stored time within the five-minute skew of now', async () => {
+    const { hub, scan } = world();
+    const soon = new Date(Date.parse(NOW) + 4 * 60_000).toISOString();
+    hub.findings.set('ecr-compliance/planted', planted({ UpdatedAt: soon, CreatedAt: soon }));
+
+    expect(await scan(scanAt(T1))).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringContaining('an older event'),
+    });
   });
 });

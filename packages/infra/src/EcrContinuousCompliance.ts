@@ -1,5 +1,6 @@
 import {
   onCustomActionEnvironment,
+  onFindingImportedEnvironment,
   onImageActionEnvironment,
   onImageScanEnvironment,
 } from '@ecr-compliance/adapters-aws/environment';
@@ -42,9 +43,11 @@ const IDEMPOTENCY_TTL = 'expiration';
  *   which archives the image's findings.
  * - Two Security Hub custom actions (block, unblock) run `on-custom-action`, which adds or removes a
  *   Deny-pull statement in the repository policy of the selected finding's repository. It runs one
- *   invocation at a time (reserved concurrency 1) so that two policy writes never race. With
- *   `autoRemediation` and/or `autoUnblock` it also acts on this tool's image findings as Security
- *   Hub imports them.
+ *   invocation at a time (reserved concurrency 1) so that two policy writes never race.
+ * - With `autoRemediation` and/or `autoUnblock`, a rule sends this tool's image findings as
+ *   Security Hub imports them to `on-finding-imported`, a function of its own (so people's clicks
+ *   never wait behind automatic work), which blocks only when ECR's own scan of the image confirms
+ *   the finding and releases only when ECR's scans of every image and Amazon Inspector agree.
  * - The functions are idempotent through a DynamoDB table; events EventBridge cannot deliver land in
  *   a dead-letter queue per rule, invocations that fail after Lambda's retries in a failure queue, and
  *   one alarm fires when any of those queues holds a message.
@@ -72,6 +75,15 @@ export class EcrContinuousCompliance extends Construct {
   public readonly onCustomActionFunction: NodejsFunction;
   /** Archives the findings of a deleted image. */
   public readonly onImageActionFunction: NodejsFunction;
+  /**
+   * With `autoRemediation` or `autoUnblock`: blocks or releases repositories on imported findings,
+   * on the evidence of ECR's scans and Amazon Inspector; otherwise undefined.
+   */
+  public readonly onFindingImportedFunction: NodejsFunction | undefined;
+  /** Log group of {@link onFindingImportedFunction}, when there is one. */
+  public readonly onFindingImportedLogGroup: LogGroup | undefined;
+  /** Events of {@link autoRemediationRule} that EventBridge could not deliver, when there is one. */
+  public readonly findingImportedDeadLetterQueue: Queue | undefined;
   /** Log group of {@link onImageScanFunction}. */
   public readonly onImageScanLogGroup: LogGroup;
   /** Log group of {@link onCustomActionFunction}. */
@@ -88,7 +100,7 @@ export class EcrContinuousCompliance extends Construct {
   public readonly imageDeleteRule: Rule;
   /**
    * With `autoRemediation` or `autoUnblock`: the rule that sends this tool's image findings as
-   * Security Hub imports them ("Security Hub Findings - Imported") to the remediation function
+   * Security Hub imports them ("Security Hub Findings - Imported") to {@link onFindingImportedFunction}
    * (with `autoRemediation` alone, only active ones at or above the threshold); otherwise undefined.
    */
   public readonly autoRemediationRule: Rule | undefined;
@@ -100,7 +112,7 @@ export class EcrContinuousCompliance extends Construct {
   public readonly imageDeleteDeadLetterQueue: Queue;
   /** Invocations of any function that still failed after Lambda's asynchronous retries. */
   public readonly failedInvocationQueue: Queue;
-  /** In alarm while any of the four queues above holds a message. */
+  /** In alarm while any of the dead-letter and failure queues above holds a message. */
   public readonly deadLetterAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: EcrContinuousComplianceProps = {}) {
@@ -231,8 +243,6 @@ export class EcrContinuousCompliance extends Construct {
           severityThreshold: settings.severityThreshold,
           exemptPrincipalArns: settings.exemptPrincipalArns,
           allowBroadExemptions: settings.allowBroadExemptions,
-          autoRemediation: settings.autoRemediation,
-          autoUnblock: settings.autoUnblock,
         }),
       },
       statements: [
@@ -243,11 +253,6 @@ export class EcrContinuousCompliance extends Construct {
           settings.blockableRepositories,
         ),
         ...auditTrailStatements(arn('securityhub', 'hub/default')),
-        // Automatic unblock reads what else holds the repository's block: its images, and the
-        // findings about them.
-        ...(settings.autoUnblock
-          ? [new PolicyStatement({ actions: ['ecr:ListImages'], resources: [repositories] }), readFindings]
-          : []),
       ],
       anyRepository: true,
       onFailure,
@@ -355,48 +360,125 @@ export class EcrContinuousCompliance extends Construct {
     // One event per scan: only the image finding (GeneratorId ecr-compliance/<scanner>/image) of
     // this account's default product. For automatic blocking alone, only active ones at or above
     // the threshold; automatic unblock needs the others too (archived, lowered, suppressed), and the
-    // function decides per finding. The audit note on a finding makes Security Hub emit the event
+    // function decides on the evidence. The audit note on a finding makes Security Hub emit the event
     // again; the function then finds the policy unchanged and writes no note, which ends that loop.
     const automatic = settings.autoRemediation || settings.autoUnblock;
-    this.autoRemediationRule = automatic
-      ? new Rule(this, 'AutoRemediationRule', {
-          description: settings.autoUnblock
-            ? 'ecr-compliance: an image finding imported -> block or unblock its repository (automatic remediation)'
-            : 'ecr-compliance: an active image finding at or above the threshold -> block its repository (automatic remediation)',
-          eventPattern: {
-            source: ['aws.securityhub'],
-            detailType: ['Security Hub Findings - Imported'],
-            detail: {
-              findings: {
-                ProductArn: [arn('securityhub', `product/${Aws.ACCOUNT_ID}/default`)],
-                GeneratorId: [{ wildcard: 'ecr-compliance/*/image' }],
-                ...(settings.autoUnblock
-                  ? {}
-                  : {
-                      RecordState: ['ACTIVE'],
-                      Severity: {
-                        Label: SEVERITY_THRESHOLDS.slice(
-                          SEVERITY_THRESHOLDS.indexOf(settings.severityThreshold),
-                        ),
-                      },
-                    }),
-              },
-            },
-          },
-          targets: [
-            new LambdaFunction(this.onCustomActionFunction, {
-              deadLetterQueue: this.customActionDeadLetterQueue,
-              retryAttempts: 185,
-              maxEventAge: Duration.hours(24),
+    this.onFindingImportedLogGroup = automatic
+      ? this.logGroup('OnFindingImportedLogGroup', settings)
+      : undefined;
+    this.findingImportedDeadLetterQueue = automatic
+      ? this.encryptedQueue('FindingImportedDeadLetterQueue')
+      : undefined;
+    this.onFindingImportedFunction = this.onFindingImportedLogGroup
+      ? this.nodejsFunction('OnFindingImported', {
+          entry: HANDLER_SOURCES.onFindingImported,
+          description:
+            "ecr-compliance: blocks or releases an ECR repository on imported findings, on the evidence of ECR's scans",
+          // A release verifies up to 1,000 images, one DescribeImageScanFindings each.
+          memorySize: 512,
+          timeout: Duration.minutes(5),
+          // One policy writer of its own at a time; people's clicks run in on-custom-action.
+          reservedConcurrentExecutions: 1,
+          logGroup: this.onFindingImportedLogGroup,
+          environment: {
+            ...runtime,
+            ...onFindingImportedEnvironment({
+              ...common,
+              severityThreshold: settings.severityThreshold,
+              exemptPrincipalArns: settings.exemptPrincipalArns,
+              allowBroadExemptions: settings.allowBroadExemptions,
+              autoRemediation: settings.autoRemediation,
+              autoUnblock: settings.autoUnblock,
             }),
+          },
+          statements: [
+            idempotency,
+            sendFailures,
+            // ECR's own scan of an image: the evidence of a block and of a release.
+            new PolicyStatement({ actions: ['ecr:DescribeImageScanFindings'], resources: [repositories] }),
+            // DescribeImageScanFindings reads Amazon Inspector's findings with the caller's
+            // permissions for enhanced scanning; ListFindings has no resource type.
+            new PolicyStatement({ actions: ['inspector2:ListFindings'], resources: ['*'] }),
+            // The policy writes, within the same scope as people's clicks (blockableRepositories);
+            // only a release deletes a policy.
+            ...repositoryPolicyStatements(
+              (name) => arn('ecr', `repository/${name}`),
+              settings.blockableRepositories,
+              { delete: settings.autoUnblock },
+            ),
+            // The audit note on the triggering finding, and no other field.
+            ...auditTrailStatements(arn('securityhub', 'hub/default')),
+            // A release reads the images the repository holds and the findings that may hold the block.
+            ...(settings.autoUnblock
+              ? [
+                  new PolicyStatement({ actions: ['ecr:ListImages'], resources: [repositories] }),
+                  readFindings,
+                ]
+              : []),
           ],
+          anyRepository: true,
+          onFailure,
+          maxEventAge: Duration.hours(6),
         })
       : undefined;
+    if (this.onFindingImportedFunction) {
+      Validations.of(this.onFindingImportedFunction.role as Role).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only inspector2:ListFindings, which DescribeImageScanFindings needs for enhanced scanning: it has no resource type in the Service Authorization Reference, so no narrower resource exists. It reads findings; it changes nothing.',
+      });
+      if (blockable.kind === 'namePrefixes') {
+        for (const prefix of blockable.prefixes)
+          Validations.of(this.onFindingImportedFunction.role as Role).acknowledge({
+            id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/${prefix}*]`,
+            reason:
+              'blockableRepositories.namePrefixes: the repository policy may be written only for repositories whose name begins with this prefix, the narrowest scope the setting asks for.',
+          });
+      }
+    }
+    this.autoRemediationRule =
+      this.onFindingImportedFunction && this.findingImportedDeadLetterQueue
+        ? new Rule(this, 'AutoRemediationRule', {
+            description: settings.autoUnblock
+              ? 'ecr-compliance: an image finding imported -> block or unblock its repository (automatic remediation)'
+              : 'ecr-compliance: an active image finding at or above the threshold -> block its repository (automatic remediation)',
+            eventPattern: {
+              source: ['aws.securityhub'],
+              detailType: ['Security Hub Findings - Imported'],
+              detail: {
+                findings: {
+                  ProductArn: [arn('securityhub', `product/${Aws.ACCOUNT_ID}/default`)],
+                  GeneratorId: [{ wildcard: 'ecr-compliance/*/image' }],
+                  ...(settings.autoUnblock
+                    ? {}
+                    : {
+                        RecordState: ['ACTIVE'],
+                        Severity: {
+                          Label: SEVERITY_THRESHOLDS.slice(
+                            SEVERITY_THRESHOLDS.indexOf(settings.severityThreshold),
+                          ),
+                        },
+                      }),
+                },
+              },
+            },
+            targets: [
+              new LambdaFunction(this.onFindingImportedFunction, {
+                deadLetterQueue: this.findingImportedDeadLetterQueue,
+                retryAttempts: 185,
+                maxEventAge: Duration.hours(24),
+              }),
+            ],
+          })
+        : undefined;
 
     const queues = {
       imageScan: this.imageScanDeadLetterQueue,
       customAction: this.customActionDeadLetterQueue,
       imageDelete: this.imageDeleteDeadLetterQueue,
+      ...(this.findingImportedDeadLetterQueue
+        ? { findingImported: this.findingImportedDeadLetterQueue }
+        : {}),
       failed: this.failedInvocationQueue,
     };
     this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {

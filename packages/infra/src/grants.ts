@@ -76,9 +76,14 @@ export function auditTrailStatements(hubArn: string): PolicyStatement[] {
 export function repositoryPolicyStatements(
   repositoryArn: (name: string) => string,
   scope: ResolvedBlockableRepositories,
+  options: { readonly delete?: boolean } = {},
 ): PolicyStatement[] {
   const read = 'ecr:GetRepositoryPolicy';
-  const writes = ['ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy'];
+  // Only an unblock may leave a policy empty and delete it; a block-only writer never needs to.
+  const writes =
+    options.delete === false
+      ? ['ecr:SetRepositoryPolicy']
+      : ['ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy'];
   const every = repositoryArn('*');
   switch (scope.kind) {
     case 'any':

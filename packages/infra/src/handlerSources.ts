@@ -21,6 +21,8 @@ export interface HandlerSources {
   readonly onCustomAction: string;
   /** Entry of the handler of "ECR Image Action" (DELETE) events. */
   readonly onImageAction: string;
+  /** Entry of the handler of "Security Hub Findings - Imported" events (automatic remediation). */
+  readonly onFindingImported: string;
   /**
    * Package name to source entry, for esbuild's `--alias`: the core from its sources, and the
    * SDK's default credential chain replaced by the environment provider (Lambda's credentials are
@@ -36,6 +38,7 @@ export const HANDLER_SOURCES: HandlerSources = {
   onImageScan: fromRoot('packages/adapters-aws/src/handlers/on-image-scan.ts'),
   onCustomAction: fromRoot('packages/adapters-aws/src/handlers/on-custom-action.ts'),
   onImageAction: fromRoot('packages/adapters-aws/src/handlers/on-image-action.ts'),
+  onFindingImported: fromRoot('packages/adapters-aws/src/handlers/on-finding-imported.ts'),
   aliases: {
     '@ecr-compliance/core': fromRoot('packages/core/src/index.ts'),
     '@ecr-compliance/core/ecr': fromRoot('packages/core/src/ecr/index.ts'),

@@ -36,7 +36,7 @@ beforeAll(() => {
   try {
     // The template is the same with or without bundling; the placeholder asset keeps this file fast.
     // Automatic remediation and unblock on: the largest template (every resource of the default,
-    // plus its rule and the unblock's GetFindings).
+    // plus on-finding-imported, its rule, queue and grants).
     synthesized = synthesize({
       bundle: false,
       nag: true,
@@ -79,14 +79,18 @@ describe('cdk-nag AwsSolutions', () => {
       .map((violation) => `${violation.ruleName} @ ${violation.acknowledgedAt}`)
       .sort();
     expect(where).toEqual([
+      'AwsSolutions-IAM5[Resource::*] @ EcrCompliance/EcrCompliance/OnFindingImportedRole',
       'AwsSolutions-IAM5[Resource::*] @ EcrCompliance/EcrCompliance/OnImageScanRole',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*] @ EcrCompliance/EcrCompliance/OnCustomActionRole',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*] @ EcrCompliance/EcrCompliance/OnFindingImportedRole',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*] @ EcrCompliance/EcrCompliance/OnImageScanRole',
       'AwsSolutions-L1 @ EcrCompliance/EcrCompliance/OnCustomAction',
+      'AwsSolutions-L1 @ EcrCompliance/EcrCompliance/OnFindingImported',
       'AwsSolutions-L1 @ EcrCompliance/EcrCompliance/OnImageAction',
       'AwsSolutions-L1 @ EcrCompliance/EcrCompliance/OnImageScan',
       'AwsSolutions-SQS3 @ EcrCompliance/EcrCompliance/CustomActionDeadLetterQueue',
       'AwsSolutions-SQS3 @ EcrCompliance/EcrCompliance/FailedInvocationQueue',
+      'AwsSolutions-SQS3 @ EcrCompliance/EcrCompliance/FindingImportedDeadLetterQueue',
       'AwsSolutions-SQS3 @ EcrCompliance/EcrCompliance/ImageDeleteDeadLetterQueue',
       'AwsSolutions-SQS3 @ EcrCompliance/EcrCompliance/ImageScanDeadLetterQueue',
     ]);

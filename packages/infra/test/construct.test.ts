@@ -228,22 +228,74 @@ describe('automatic remediation', () => {
         }),
         Targets: [
           {
-            Arn: arnOf(logicalId(stack.compliance.onCustomActionFunction)),
+            // Its own function and queue: people's clicks (on-custom-action) never wait behind it.
+            Arn: arnOf(logicalId(stack.compliance.onFindingImportedFunction as never)),
             Id: Match.anyValue(),
-            DeadLetterConfig: { Arn: arnOf(logicalId(stack.compliance.customActionDeadLetterQueue)) },
+            DeadLetterConfig: {
+              Arn: arnOf(logicalId(stack.compliance.findingImportedDeadLetterQueue as never)),
+            },
             RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
           },
         ],
       });
-      auto.template.hasResourceProperties('AWS::Lambda::Function', {
+      const fn = resourceOfType(
+        auto.template,
+        'AWS::Lambda::Function',
+        logicalId(stack.compliance.onFindingImportedFunction as never),
+      );
+      expect(fn.Properties).toMatchObject({
+        ReservedConcurrentExecutions: 1,
+        Timeout: 300,
         Environment: {
-          Variables: Match.objectLike({
+          Variables: {
+            POWERTOOLS_SERVICE_NAME: 'ecr-compliance',
+            POWERTOOLS_LOG_LEVEL: 'INFO',
+            IDEMPOTENCY_TABLE_NAME: ref(logicalId(stack.compliance.idempotencyTable)),
+            ACCOUNT_ID: ref('AWS::AccountId'),
+            NODE_OPTIONS: '--enable-source-maps',
+            SEVERITY_THRESHOLD: 'HIGH',
+            EXEMPT_PRINCIPAL_ARNS: '',
             AUTO_REMEDIATION: 'true',
             AUTO_UNBLOCK: 'false',
-            SEVERITY_THRESHOLD: 'HIGH',
-          }),
+          },
         },
       });
+      const role = logicalId(stack.compliance.onFindingImportedFunction?.role as never);
+      const logs = logicalId(stack.compliance.onFindingImportedLogGroup as never);
+      const failed = logicalId(stack.compliance.failedInvocationQueue);
+      const table = logicalId(stack.compliance.idempotencyTable);
+      // Exactly what automatic blocking calls: no ListImages, no GetFindings, no DeleteRepositoryPolicy.
+      expect(policyStatements(auto.template, role)).toEqual([
+        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(logs) },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          Resource: arnOf(table),
+        },
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(failed) },
+        {
+          Effect: 'Allow',
+          Action: 'ecr:DescribeImageScanFindings',
+          Resource: partitionRegionAccount('ecr', ':repository/*'),
+        },
+        { Effect: 'Allow', Action: 'inspector2:ListFindings', Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: ['ecr:GetRepositoryPolicy', 'ecr:SetRepositoryPolicy'],
+          Resource: partitionRegionAccount('ecr', ':repository/*'),
+        },
+        {
+          Effect: 'Allow',
+          Action: 'securityhub:BatchUpdateFindings',
+          Resource: partitionRegionAccount('securityhub', ':hub/default'),
+        },
+        // The audit trail's field guard, as on the click function (grants.test.ts checks each field).
+        ...(policyStatements(auto.template, role) as { Effect: string }[]).filter((s) => s.Effect === 'Deny'),
+      ]);
+      expect(
+        (policyStatements(auto.template, role) as { Effect: string }[]).filter((s) => s.Effect === 'Deny')
+          .length,
+      ).toBeGreaterThan(5);
     } finally {
       rmSync(auto.outdir, { recursive: true, force: true });
     }
@@ -267,21 +319,39 @@ describe('automatic remediation', () => {
             },
           },
         }),
-        Targets: [Match.objectLike({ Arn: arnOf(logicalId(stack.compliance.onCustomActionFunction)) })],
+        Targets: [
+          Match.objectLike({ Arn: arnOf(logicalId(stack.compliance.onFindingImportedFunction as never)) }),
+        ],
       });
       auto.template.hasResourceProperties('AWS::Lambda::Function', {
         Environment: { Variables: Match.objectLike({ AUTO_REMEDIATION: 'true', AUTO_UNBLOCK: 'true' }) },
       });
       const role = stack.getLogicalId(
-        stack.compliance.onCustomActionFunction.role?.node.defaultChild as CfnElement,
+        stack.compliance.onFindingImportedFunction?.role?.node.defaultChild as CfnElement,
       );
       const statements = policyStatements(auto.template, role);
+      expect(statements).toContainEqual({
+        Effect: 'Allow',
+        Action: ['ecr:GetRepositoryPolicy', 'ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy'],
+        Resource: partitionRegionAccount('ecr', ':repository/*'),
+      });
+      // People's clicks keep only what they call: the reads of automatic unblock are not theirs.
+      const clicks = policyStatements(
+        auto.template,
+        stack.getLogicalId(stack.compliance.onCustomActionFunction.role?.node.defaultChild as CfnElement),
+      );
+      expect(clicks.flatMap((st) => [(st as { Action: unknown }).Action].flat())).not.toContain(
+        'ecr:ListImages',
+      );
+      expect(clicks.flatMap((st) => [(st as { Action: unknown }).Action].flat())).not.toContain(
+        'securityhub:GetFindings',
+      );
       expect(statements).toContainEqual({
         Effect: 'Allow',
         Action: 'securityhub:GetFindings',
         Resource: partitionRegionAccount('securityhub', ':hub/default'),
       });
-      // The images a repository holds: every one must be known below the threshold.
+      // The images a repository holds: ECR's scan of every one must be below the threshold.
       expect(statements).toContainEqual({
         Effect: 'Allow',
         Action: 'ecr:ListImages',
@@ -378,8 +448,6 @@ describe('functions', () => {
           UNBLOCK_ACTION_ARN: { 'Fn::GetAtt': [id.unblock, 'ActionTargetArn'] },
           SEVERITY_THRESHOLD: 'HIGH',
           EXEMPT_PRINCIPAL_ARNS: '',
-          AUTO_REMEDIATION: 'false',
-          AUTO_UNBLOCK: 'false',
         },
       },
     });
@@ -468,6 +536,52 @@ describe('functions', () => {
         },
       );
       expect(output.trim()).toBe('function');
+    }
+  });
+});
+
+describe('on-finding-imported bundle', () => {
+  it('bundles and loads in Node.js with its environment contract', { timeout: 120_000 }, () => {
+    const auto = synthesize({ props: { autoRemediation: true, autoUnblock: true } });
+    try {
+      const fn = auto.stack.compliance.onFindingImportedFunction;
+      if (!fn) throw new Error('no on-finding-imported function');
+      const resource = resourceOfType(
+        auto.template,
+        'AWS::Lambda::Function',
+        auto.stack.getLogicalId(fn.node.defaultChild as CfnElement),
+      );
+      // The asset directory is named after the S3 key's hash: asset.<hash>/index.mjs.
+      const key = String((resource.Properties.Code as { S3Key?: unknown }).S3Key);
+      const bundle = join(auto.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+      expect(existsSync(bundle), bundle).toBe(true);
+      const output = execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(bundle)}); console.log(typeof m.handler);`,
+        ],
+        {
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH ?? '',
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'testing',
+            AWS_SECRET_ACCESS_KEY: 'testing',
+            POWERTOOLS_SERVICE_NAME: 'ecr-compliance',
+            POWERTOOLS_LOG_LEVEL: 'ERROR',
+            IDEMPOTENCY_TABLE_NAME: 'idempotency',
+            ACCOUNT_ID: '111122223333',
+            SEVERITY_THRESHOLD: 'HIGH',
+            AUTO_REMEDIATION: 'true',
+            AUTO_UNBLOCK: 'true',
+          },
+        },
+      );
+      expect(output.trim()).toBe('function');
+    } finally {
+      rmSync(auto.outdir, { recursive: true, force: true });
     }
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import {
   loadOnCustomActionConfig,
+  loadOnFindingImportedConfig,
   loadOnImageActionConfig,
   loadOnImageScanConfig,
   SecurityHubAuditTrail,
@@ -364,6 +365,11 @@ describe('the synthesized environment', () => {
     expect(loadOnCustomActionConfig(environmentOf(s, 'OnCustomAction'))).toMatchObject({
       BLOCK_ACTION_ARN: `arn:aws:securityhub:${region}:${account}:action/custom/Quarantine`,
       UNBLOCK_ACTION_ARN: `arn:aws:securityhub:${region}:${account}:action/custom/ECR2`,
+      SEVERITY_THRESHOLD: 'CRITICAL',
+      EXEMPT_PRINCIPAL_ARNS: [`arn:aws:iam::${account}:role/break-glass`],
+      ALLOW_BROAD_EXEMPTIONS: false,
+    });
+    expect(loadOnFindingImportedConfig(environmentOf(s, 'OnFindingImported'))).toMatchObject({
       SEVERITY_THRESHOLD: 'CRITICAL',
       EXEMPT_PRINCIPAL_ARNS: [`arn:aws:iam::${account}:role/break-glass`],
       AUTO_REMEDIATION: true,

@@ -285,7 +285,6 @@ describe('EcrContinuousCompliance with custom props', () => {
         Variables: Match.objectLike({
           SEVERITY_THRESHOLD: 'CRITICAL',
           EXEMPT_PRINCIPAL_ARNS: 'arn:aws:iam::111122223333:role/break-glass,arn:aws:iam::111122223333:root',
-          AUTO_REMEDIATION: 'false',
           POWERTOOLS_LOG_LEVEL: 'DEBUG',
         }),
       },

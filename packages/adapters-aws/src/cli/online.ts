@@ -138,7 +138,10 @@ export async function importCommand(
   try {
     // As the Lambda function does: compared with the image's findings in Security Hub, so that
     // fixed vulnerabilities are archived and unchanged findings are left alone.
-    const result = await reconcileScan({ source, store, publisher }, image, { granularity });
+    const result = await reconcileScan({ source, store, publisher }, image, {
+      granularity,
+      now: new Date().toISOString(),
+    });
     const head = {
       repository: result.repositoryName,
       imageDigest: result.imageDigest,

@@ -4,7 +4,8 @@ import { errorName } from '../awsErrors.js';
 
 /**
  * The images a repository holds now, through ListImages (1,000 per page, tagged and untagged).
- * An image with several tags is listed once per tag; its digest is returned once.
+ * An image with several tags is listed once per tag; its digest is returned once (a Set: linear).
+ * With `limit`, no further page is read once more than `limit` digests are known.
  */
 export class EcrRepositoryImages implements RepositoryImages {
   readonly #client: ECRClient;
@@ -13,7 +14,11 @@ export class EcrRepositoryImages implements RepositoryImages {
     this.#client = options.client;
   }
 
-  async digestsOf(repository: RepositoryReference): Promise<readonly string[]> {
+  async digestsOf(
+    repository: RepositoryReference,
+    options: { readonly limit?: number } = {},
+  ): Promise<readonly string[]> {
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const digests = new Set<string>();
     try {
       const pages = paginateListImages(
@@ -25,6 +30,7 @@ export class EcrRepositoryImages implements RepositoryImages {
       );
       for await (const page of pages) {
         for (const id of page.imageIds ?? []) if (id.imageDigest) digests.add(id.imageDigest);
+        if (digests.size > limit) break;
       }
     } catch (error) {
       if (errorName(error) !== 'RepositoryNotFoundException') throw error;
@@ -34,6 +40,6 @@ export class EcrRepositoryImages implements RepositoryImages {
         { cause: error },
       );
     }
-    return [...digests];
+    return [...digests].slice(0, limit + 1);
   }
 }

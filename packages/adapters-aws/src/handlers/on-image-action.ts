@@ -36,7 +36,7 @@ const idempotency = eventIdempotency(
 // Keyed on the event's `id`, as every handler: one deletion, one record.
 const archiveDeleted = makeIdempotent(
   async (deletion: { readonly id: string; readonly image: ImageIdentity; readonly at: string }) =>
-    archiveImageFindings({ store, publisher }, deletion.image, deletion.at),
+    archiveImageFindings({ store, publisher }, deletion.image, deletion.at, new Date().toISOString()),
   idempotency,
 );
 

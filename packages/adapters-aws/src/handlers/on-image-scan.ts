@@ -47,6 +47,7 @@ const importScan = makeIdempotent(async (event: ScanEvent) => {
   return reconcileScan({ source, store, publisher }, image, {
     granularity: scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
     keepAliveDays: config.KEEP_ALIVE_DAYS,
+    now: new Date().toISOString(),
   });
 }, idempotency);
 
@@ -71,6 +72,15 @@ export async function handler(event: unknown, context: LambdaContext) {
         reason: result.reason,
       });
       return result;
+    }
+    if (result.distrusted.length > 0) {
+      // Someone who may import findings on the default product wrote times in the future.
+      logger.warn('stored findings dated later than now were not believed', {
+        repository: result.repositoryName,
+        imageDigest: result.imageDigest,
+        findingIds: result.distrusted.slice(0, 20),
+        count: result.distrusted.length,
+      });
     }
     logger.info('scan imported', {
       repository: result.repositoryName,

@@ -25,6 +25,7 @@ import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import type {
   ON_CUSTOM_ACTION_VARIABLES,
+  ON_FINDING_IMPORTED_VARIABLES,
   ON_IMAGE_ACTION_VARIABLES,
   ON_IMAGE_SCAN_VARIABLES,
 } from './environment.js';
@@ -90,13 +91,20 @@ const OnCustomActionEnv = z.object({
   // "true": exempt principals may hold a wildcard in a role's path or name prefix (the construct's
   // allowBroadExemptions); catch-alls such as role/* are refused even so.
   ALLOW_BROAD_EXEMPTIONS: flag('ALLOW_BROAD_EXEMPTIONS'),
-  // "true": the function also blocks, without a person, on "Security Hub Findings - Imported"
-  // events of image findings at or above the threshold (the construct's autoRemediation).
-  AUTO_REMEDIATION: flag('AUTO_REMEDIATION'),
-  // "true": on the same events, an image finding that no longer asks for a block (archived,
-  // suppressed, below the threshold) removes our block when nothing else in its repository does.
-  AUTO_UNBLOCK: flag('AUTO_UNBLOCK'),
 } satisfies Variables<typeof ON_CUSTOM_ACTION_VARIABLES>);
+
+const OnFindingImportedEnv = z.object({
+  ...common,
+  SEVERITY_THRESHOLD: optional(),
+  EXEMPT_PRINCIPAL_ARNS: OnCustomActionEnv.shape.EXEMPT_PRINCIPAL_ARNS,
+  ALLOW_BROAD_EXEMPTIONS: flag('ALLOW_BROAD_EXEMPTIONS'),
+  // "true": block, without a person, when a finding at or above the threshold is imported and
+  // ECR's own scan of its image confirms it (the construct's autoRemediation).
+  AUTO_REMEDIATION: flag('AUTO_REMEDIATION'),
+  // "true": on the same events, remove our block when ECR's scans of every image of the repository
+  // and Amazon Inspector's findings show nothing at or above the threshold (autoUnblock).
+  AUTO_UNBLOCK: flag('AUTO_UNBLOCK'),
+} satisfies Variables<typeof ON_FINDING_IMPORTED_VARIABLES>);
 
 /** What every handler reads. */
 interface CommonConfig {
@@ -137,6 +145,16 @@ export interface OnCustomActionConfig extends CommonConfig {
   /** @default [] */
   readonly EXEMPT_PRINCIPAL_ARNS: string[];
   /** Exempt principals may hold a wildcard in a role's path or name prefix. @default false */
+  readonly ALLOW_BROAD_EXEMPTIONS: boolean;
+}
+
+/** Configuration of the on-finding-imported handler (automatic remediation). */
+export interface OnFindingImportedConfig extends CommonConfig {
+  /** @default 'HIGH' */
+  readonly SEVERITY_THRESHOLD: SeverityLabel;
+  /** @default [] */
+  readonly EXEMPT_PRINCIPAL_ARNS: string[];
+  /** @default false */
   readonly ALLOW_BROAD_EXEMPTIONS: boolean;
   /** @default false */
   readonly AUTO_REMEDIATION: boolean;
@@ -238,6 +256,31 @@ export function loadOnCustomActionConfig(env: Record<string, string | undefined>
   } catch (error) {
     throw new ConfigurationError(
       `invalid configuration of ${handler}: EXEMPT_PRINCIPAL_ARNS: ${(error as Error).message.replace(/^exemptPrincipalArns/, 'entry ')}`,
+    );
+  }
+  return config;
+}
+
+/** Reads and validates the on-finding-imported handler's environment. */
+export function loadOnFindingImportedConfig(
+  env: Record<string, string | undefined>,
+): OnFindingImportedConfig {
+  const handler = 'on-finding-imported';
+  const raw = load(OnFindingImportedEnv, env, handler);
+  const config: OnFindingImportedConfig = {
+    ...raw,
+    SEVERITY_THRESHOLD: resolved(handler, () =>
+      resolveSeverityThreshold(raw.SEVERITY_THRESHOLD, 'SEVERITY_THRESHOLD'),
+    ),
+  };
+  try {
+    validateExemptPrincipals(config.EXEMPT_PRINCIPAL_ARNS, {
+      region: config.AWS_REGION,
+      allowBroadExemptions: config.ALLOW_BROAD_EXEMPTIONS,
+    });
+  } catch (error) {
+    throw new ConfigurationError(
+      `invalid configuration of on-finding-imported: EXEMPT_PRINCIPAL_ARNS: ${(error as Error).message.replace(/^exemptPrincipalArns/, 'entry ')}`,
     );
   }
   return config;

@@ -31,6 +31,14 @@ export const ON_CUSTOM_ACTION_VARIABLES = [
   'SEVERITY_THRESHOLD',
   'EXEMPT_PRINCIPAL_ARNS',
   'ALLOW_BROAD_EXEMPTIONS',
+] as const;
+
+/** Variables the on-finding-imported handler (automatic remediation) reads, besides `AWS_REGION`. */
+export const ON_FINDING_IMPORTED_VARIABLES = [
+  ...COMMON_VARIABLES,
+  'SEVERITY_THRESHOLD',
+  'EXEMPT_PRINCIPAL_ARNS',
+  'ALLOW_BROAD_EXEMPTIONS',
   'AUTO_REMEDIATION',
   'AUTO_UNBLOCK',
 ] as const;
@@ -42,6 +50,10 @@ export const ON_IMAGE_ACTION_VARIABLES = COMMON_VARIABLES;
 export type OnImageScanEnvironment = Readonly<Record<(typeof ON_IMAGE_SCAN_VARIABLES)[number], string>>;
 /** The environment of the on-custom-action function, as {@link onCustomActionEnvironment} writes it. */
 export type OnCustomActionEnvironment = Readonly<Record<(typeof ON_CUSTOM_ACTION_VARIABLES)[number], string>>;
+/** The environment of the on-finding-imported function, as {@link onFindingImportedEnvironment} writes it. */
+export type OnFindingImportedEnvironment = Readonly<
+  Record<(typeof ON_FINDING_IMPORTED_VARIABLES)[number], string>
+>;
 /** The environment of the on-image-action function, as {@link onImageActionEnvironment} writes it. */
 export type OnImageActionEnvironment = Readonly<Record<(typeof ON_IMAGE_ACTION_VARIABLES)[number], string>>;
 
@@ -76,6 +88,13 @@ export interface OnCustomActionSettings extends CommonSettings {
   /** Written comma-separated: an ARN cannot hold a comma that the props accept. */
   readonly exemptPrincipalArns: readonly string[];
   /** Exemptions may use a role path or name prefix with a wildcard (see docs/policy-engine.md). */
+  readonly allowBroadExemptions: boolean;
+}
+
+/** The resolved settings of on-finding-imported (automatic remediation). */
+export interface OnFindingImportedSettings extends CommonSettings {
+  readonly severityThreshold: SeverityLabel;
+  readonly exemptPrincipalArns: readonly string[];
   readonly allowBroadExemptions: boolean;
   readonly autoRemediation: boolean;
   readonly autoUnblock: boolean;
@@ -114,6 +133,18 @@ export function onCustomActionEnvironment(settings: OnCustomActionSettings): OnC
     ...common(settings),
     BLOCK_ACTION_ARN: settings.blockActionArn,
     UNBLOCK_ACTION_ARN: settings.unblockActionArn,
+    SEVERITY_THRESHOLD: settings.severityThreshold,
+    EXEMPT_PRINCIPAL_ARNS: settings.exemptPrincipalArns.join(','),
+    ALLOW_BROAD_EXEMPTIONS: String(settings.allowBroadExemptions),
+  };
+}
+
+/** The environment of the on-finding-imported function; `loadOnFindingImportedConfig` reads it back. */
+export function onFindingImportedEnvironment(
+  settings: OnFindingImportedSettings,
+): OnFindingImportedEnvironment {
+  return {
+    ...common(settings),
     SEVERITY_THRESHOLD: settings.severityThreshold,
     EXEMPT_PRINCIPAL_ARNS: settings.exemptPrincipalArns.join(','),
     ALLOW_BROAD_EXEMPTIONS: String(settings.allowBroadExemptions),

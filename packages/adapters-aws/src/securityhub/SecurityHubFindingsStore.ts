@@ -6,8 +6,8 @@ import {
 } from '@aws-sdk/client-securityhub';
 import {
   EcrComplianceError,
-  FINDING_TYPE_FIELD,
   type FindingsStore,
+  type HolderSearch,
   type ImageIdentity,
   imageArn,
   imageDigestIn,
@@ -93,10 +93,10 @@ function repositoryResources(repository: RepositoryIdentity) {
 const PAGE_SIZE = 100;
 
 /**
- * Reads this tool's findings of an image (all) or of a repository (the active ones) back from
- * Security Hub with GetFindings: filtered on the product ARN, the resource Id and the GeneratorId
- * prefix `ecr-compliance/`, 100 per
- * page, within the GetFindings quota of 3 requests/s (burst 6) and retrying throttling and
+ * Reads this tool's findings of an image (all) back from Security Hub with GetFindings, and
+ * searches this tool's or Amazon Inspector's active findings of a repository for one that holds a
+ * block: filtered on the product ARN, the resource Id (and for ours the GeneratorId prefix
+ * `ecr-compliance/`), 100 per page, within the GetFindings quota of 3 requests/s (burst 6) and retrying throttling and
  * server faults with backoff. The same criteria are applied again to what comes back, so that a
  * store that ignores the filters (moto does) still yields only the findings asked for.
  */
@@ -135,10 +135,21 @@ export class SecurityHubFindingsStore implements FindingsStore, RepositoryFindin
     );
   }
 
-  async activeFindingsOfRepository(
+  /**
+   * The first ACTIVE, unsuppressed finding of `options.source` about an image of the repository at
+   * or above `options.atOrAbove` for which `options.holds` is true: filtered on the top-level label
+   * (a person's triage) and then on the provider's label (filters on different fields are AND-ed),
+   * page by page, stopping at that finding or after `options.limit` candidates.
+   */
+  async firstHolder(
     repository: RepositoryIdentity,
-    options: { readonly atOrAbove: SeverityLabel },
-  ): Promise<readonly StoredFinding[]> {
+    options: {
+      readonly source: 'ours' | 'inspector';
+      readonly atOrAbove: SeverityLabel;
+      readonly limit: number;
+      readonly holds: (finding: StoredFinding) => boolean;
+    },
+  ): Promise<HolderSearch> {
     const { prefix, inRepository } = repositoryResources(repository);
     const labels = SEVERITY_LABELS.filter((label) => isAtOrAbove(label, options.atOrAbove)).map((label) => ({
       Value: label,
@@ -149,62 +160,21 @@ export class SecurityHubFindingsStore implements FindingsStore, RepositoryFindin
       RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
       WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
     };
+    const [source, whose] =
+      options.source === 'ours'
+        ? [ours(repository.region, repository.accountId), "the repository's"]
+        : [inspector(repository.region), "Amazon Inspector's repository"];
     const keep = (f: ReadableFinding) =>
       f.RecordState !== 'ARCHIVED' && (f.Resources ?? []).some((r) => inRepository(r.Id));
-    // Filters on different fields are AND-ed, so the top-level label (a person's triage) and the
-    // provider's label take a read each, for this tool's product and for Amazon Inspector's.
-    const found = new Map<string, StoredFinding>();
-    for (const [source, whose] of [
-      [ours(repository.region, repository.accountId), "the repository's"],
-      [inspector(repository.region), "Amazon Inspector's repository"],
-    ] as const) {
-      for (const severity of [{ SeverityLabel: labels }, { FindingProviderFieldsSeverityLabel: labels }]) {
-        for (const f of await this.#all(source, { ...common, ...severity }, keep, whose)) {
-          if (!found.has(f.Id)) found.set(f.Id, f);
-        }
+    let checked = 0;
+    for (const severity of [{ SeverityLabel: labels }, { FindingProviderFieldsSeverityLabel: labels }]) {
+      for await (const f of this.#each(source, { ...common, ...severity }, keep, whose)) {
+        if (checked >= options.limit) return { complete: false };
+        checked += 1;
+        if (options.holds(f)) return { holder: f };
       }
     }
-    return [...found.values()];
-  }
-
-  async activeImageFindingsOfRepository(repository: RepositoryIdentity): Promise<readonly StoredFinding[]> {
-    const { prefix, inRepository } = repositoryResources(repository);
-    return this.#all(
-      ours(repository.region, repository.accountId),
-      {
-        ResourceId: [{ Value: prefix, Comparison: 'PREFIX' }],
-        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-        ProductFields: [{ Key: FINDING_TYPE_FIELD, Value: 'image', Comparison: 'EQUALS' }],
-      },
-      (f) =>
-        f.RecordState !== 'ARCHIVED' &&
-        f.GeneratorId.endsWith('/image') &&
-        (f.Resources ?? []).some((r) => inRepository(r.Id)),
-      "the repository's image",
-    );
-  }
-
-  async findingById(finding: {
-    readonly id: string;
-    readonly productArn: string;
-  }): Promise<StoredFinding | undefined> {
-    const filters: AwsSecurityFindingFilters = {
-      Id: [{ Value: finding.id, Comparison: 'EQUALS' }],
-      ProductArn: [{ Value: finding.productArn, Comparison: 'EQUALS' }],
-    };
-    let token: string | undefined;
-    do {
-      const page = await this.#page(
-        { Filters: filters, MaxResults: PAGE_SIZE, NextToken: token },
-        "the finding's",
-      );
-      const found = (page.Findings ?? []).find(
-        (f) => f.Id === finding.id && f.ProductArn === finding.productArn,
-      );
-      if (found) return found as unknown as StoredFinding;
-      token = page.NextToken || undefined;
-    } while (token);
-    return undefined;
+    return { complete: true };
   }
 
   /** Every page of `source`'s findings matching `filters`, kept only where `source` and `keep` agree. */
@@ -214,18 +184,28 @@ export class SecurityHubFindingsStore implements FindingsStore, RepositoryFindin
     keep: (finding: ReadableFinding) => boolean,
     whose: string,
   ): Promise<readonly StoredFinding[]> {
-    const allFilters: AwsSecurityFindingFilters = { ...filters, ...source.filters };
     const out: StoredFinding[] = [];
+    for await (const f of this.#each(source, filters, keep, whose)) out.push(f);
+    return out;
+  }
+
+  /** `source`'s findings matching `filters` one by one, reading the next page only when asked. */
+  async *#each(
+    source: FindingSource,
+    filters: AwsSecurityFindingFilters,
+    keep: (finding: ReadableFinding) => boolean,
+    whose: string,
+  ): AsyncGenerator<StoredFinding> {
+    const allFilters: AwsSecurityFindingFilters = { ...filters, ...source.filters };
     let token: string | undefined;
     do {
       const page = await this.#page({ Filters: allFilters, MaxResults: PAGE_SIZE, NextToken: token }, whose);
       for (const finding of page.Findings ?? []) {
         const f = finding as unknown as ReadableFinding;
-        if (source.owns(f) && keep(f)) out.push(f);
+        if (source.owns(f) && keep(f)) yield f;
       }
       token = page.NextToken || undefined;
     } while (token);
-    return out;
   }
 
   async #page(input: GetFindingsCommandInput, whose: string) {

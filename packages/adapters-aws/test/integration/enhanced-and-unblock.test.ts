@@ -5,9 +5,9 @@
  *   answers with `enhancedFindings` -> only our image finding lands in Security Hub by default
  *   (Inspector sends its own per-vulnerability findings), every finding with 'both';
  * - the block custom action on one of Amazon Inspector's own findings blocks the image's repository;
- * - automatic remediation: findings-imported events block a repository, and once its images are
- *   deleted (on-image-action archives their findings) the archived image findings release it,
- *   keeping every other statement, but only when no other image finding still holds the block.
+ * - automatic remediation (on-finding-imported): findings-imported events block a repository when
+ *   ECR's scan confirms them, and once its images are deleted the archived image findings release
+ *   it, keeping every other statement, but only when no image's scan and no finding still holds it.
  */
 import {
   BatchDeleteImageCommand,
@@ -80,7 +80,7 @@ async function policyOf(repository: string): Promise<{ Statement: Array<Record<s
 
 /** The three handlers, loaded with automatic remediation and automatic unblock on. */
 async function automaticHandlers(): Promise<
-  Record<'onImageScan' | 'onImageAction' | 'onCustomAction', Handler>
+  Record<'onImageScan' | 'onImageAction' | 'onFindingImported', Handler>
 > {
   const env = handlerEnvironment(moto.endpoint, { AUTO_REMEDIATION: 'true', AUTO_UNBLOCK: 'true' });
   const load = async (name: string) =>
@@ -88,8 +88,8 @@ async function automaticHandlers(): Promise<
   // One at a time: each load resets the module registry and the stubbed environment.
   const onImageScan = await load('on-image-scan');
   const onImageAction = await load('on-image-action');
-  const onCustomAction = await load('on-custom-action');
-  return { onImageScan, onImageAction, onCustomAction };
+  const onFindingImported = await load('on-finding-imported');
+  return { onImageScan, onImageAction, onFindingImported };
 }
 
 /** Runs a handler with its structured logs kept off the test output. */
@@ -275,12 +275,12 @@ describe('automatic remediation and unblock against the emulator', () => {
   ];
   let onImageScan: Handler;
   let onImageAction: Handler;
-  let onCustomAction: Handler;
+  let onFindingImported: Handler;
   let first: string;
   let second: string;
 
   beforeAll(async () => {
-    ({ onImageScan, onImageAction, onCustomAction } = await automaticHandlers());
+    ({ onImageScan, onImageAction, onFindingImported } = await automaticHandlers());
     first = await pushScannedImage(ecr, moto.endpoint, moto.region, {
       repository: REPOSITORY,
       tag: 'v1',
@@ -310,7 +310,7 @@ describe('automatic remediation and unblock against the emulator', () => {
     findingsImportedEvent({ id, finding: await imageFindingOf(REPOSITORY, digest) });
   const remediate = async (id: string, digest: string) => {
     const event = await importedEventOf(id, digest);
-    return quietly(() => onCustomAction(event, lambdaContext('on-custom-action')));
+    return quietly(() => onFindingImported(event, lambdaContext('on-finding-imported')));
   };
   const deleteImage = async (id: string, digest: string) => {
     await ecr.send(
@@ -327,7 +327,7 @@ describe('automatic remediation and unblock against the emulator', () => {
 
   it('blocks for the first HIGH image finding, and changes nothing for the second', async () => {
     const blocked = await remediate('a0a1-0010', first);
-    expect(blocked).toMatchObject({ action: 'automatic', outcomes: [{ status: 'blocked', changed: true }] });
+    expect(blocked).toMatchObject({ outcomes: [{ status: 'blocked', changed: true }] });
     const again = await remediate('a0a1-0011', second);
     expect(again.outcomes[0]).toMatchObject({ status: 'blocked', changed: false });
     const policy = await policyOf(REPOSITORY);
@@ -343,8 +343,10 @@ describe('automatic remediation and unblock against the emulator', () => {
 
     expect(result.outcomes[0]).toMatchObject({
       status: 'skipped',
-      // The second image's image finding and its HIGH vulnerability finding.
-      reason: expect.stringMatching(/^2 active finding\(s\) at or above HIGH still hold the block, e\.g\. /),
+      // The second image's findings, read before any scan.
+      reason: expect.stringMatching(
+        new RegExp(`^an active finding of this tool at or above HIGH still holds the block: .*${second}`),
+      ),
     });
     expect((await policyOf(REPOSITORY))?.Statement.map((s) => s.Sid)).toEqual([
       'AllowCiPush',
@@ -373,12 +375,12 @@ describe('automatic unblock never releases a repository with an image it cannot 
   const REPOSITORY = 'team-u/with-unscanned';
   let onImageScan: Handler;
   let onImageAction: Handler;
-  let onCustomAction: Handler;
+  let onFindingImported: Handler;
   let scanned: string;
   let unscanned: string;
 
   beforeAll(async () => {
-    ({ onImageScan, onImageAction, onCustomAction } = await automaticHandlers());
+    ({ onImageScan, onImageAction, onFindingImported } = await automaticHandlers());
     scanned = await pushScannedImage(ecr, moto.endpoint, moto.region, {
       repository: REPOSITORY,
       tag: 'scanned',
@@ -406,7 +408,7 @@ describe('automatic unblock never releases a repository with an image it cannot 
 
   const remediate = async (id: string) => {
     const event = findingsImportedEvent({ id, finding: await imageFindingOf(REPOSITORY, scanned) });
-    return quietly(() => onCustomAction(event, lambdaContext('on-custom-action')));
+    return quietly(() => onFindingImported(event, lambdaContext('on-finding-imported')));
   };
 
   it('keeps the block after the vulnerable image is deleted while an unscanned image stays', async () => {
@@ -425,9 +427,7 @@ describe('automatic unblock never releases a repository with an image it cannot 
 
     expect(kept.outcomes[0]).toMatchObject({
       status: 'skipped',
-      reason: expect.stringContaining(
-        `have no active image finding of this tool (never scanned, or their findings expired or were archived), e.g. ${unscanned}`,
-      ),
+      reason: expect.stringContaining(`image ${unscanned} has no usable ECR scan`),
     });
     expect((await policyOf(REPOSITORY))?.Statement.map((s) => s.Sid)).toEqual([BLOCK_STATEMENT_SID]);
   });

@@ -294,7 +294,7 @@ describe('importing 5,000 vulnerabilities through throttling, 500s and failed fi
     try {
       proxy.configure({ failedFindingRate: 0.2, seed: 7, appliesTo: importOnly });
       proxy.resetStats();
-      const error = await reconcileScan(deps, image).then(
+      const error = await reconcileScan(deps, image, { now: new Date().toISOString() }).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -306,12 +306,12 @@ describe('importing 5,000 vulnerabilities through throttling, 500s and failed fi
       // The event reaches the failure queue and is redriven once the outage is over.
       proxy.configure({ appliesTo: importOnly });
       proxy.resetStats();
-      const redriven = await reconcileScan(deps, image);
+      const redriven = await reconcileScan(deps, image, { now: new Date().toISOString() });
       expect(redriven).toMatchObject({ outcome: 'imported', created: failed.length });
       expect(Object.keys(proxy.stats().importedFindingIds).sort()).toEqual(failed);
 
       proxy.resetStats();
-      expect(await reconcileScan(deps, image)).toMatchObject({
+      expect(await reconcileScan(deps, image, { now: new Date().toISOString() })).toMatchObject({
         outcome: 'skipped',
         reason: expect.stringContaining('a repeated event'),
       });

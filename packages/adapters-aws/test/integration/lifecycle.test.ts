@@ -129,6 +129,7 @@ function rescan(
       publisher: new SecurityHubFindingsPublisher({ client }),
     },
     { repositoryName: REPOSITORY, imageDigest: digest },
+    { now: new Date().toISOString() },
   );
 }
 

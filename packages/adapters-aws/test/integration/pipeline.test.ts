@@ -378,8 +378,9 @@ describe('automatic remediation against the emulator', () => {
       findings: SCAN_FINDINGS,
     });
     const env = handlerEnvironment(proxy.endpoint, { AUTO_REMEDIATION: 'true' });
-    const automatic = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-custom-action.js', env))
-      .handler;
+    const automatic = (
+      await loadHandler<{ handler: Handler }>('../../src/handlers/on-finding-imported.js', env)
+    ).handler;
     const scan = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-scan.js', env))
       .handler;
     const logs = captureLogs();
@@ -398,11 +399,11 @@ describe('automatic remediation against the emulator', () => {
         'detail-type': 'Security Hub Findings - Imported',
         resources: [`${image?.ProductArn}/${image?.Id}`],
       };
-      const result = await automatic(imported, lambdaContext('on-custom-action'));
+      const result = await automatic(imported, lambdaContext('on-finding-imported'));
       expect(result.outcomes[0]).toMatchObject({ status: 'blocked', changed: true });
       const again = await automatic(
         { ...imported, id: 'a0a0-imported-2' },
-        lambdaContext('on-custom-action'),
+        lambdaContext('on-finding-imported'),
       );
       expect(again.outcomes[0]).toMatchObject({
         status: 'blocked',

@@ -44,6 +44,23 @@ describe('EcrRepositoryImages', () => {
     expect(inputs[1]).toMatchObject({ repositoryName: REPOSITORY, maxResults: 1000, nextToken: 'page-2' });
   });
 
+  it('stops reading pages once more digests than the limit are known', async () => {
+    const page = (n: number) =>
+      Array.from({ length: 1000 }, (_, i) => ({
+        imageDigest: `sha256:${(n * 1000 + i).toString(16).padStart(64, '0')}`,
+      }));
+    ecr
+      .on(ListImagesCommand)
+      .resolvesOnce({ imageIds: page(0), nextToken: 'page-2' })
+      .resolvesOnce({ imageIds: page(1), nextToken: 'page-3' })
+      .resolves({ imageIds: page(2) });
+
+    const digests = await images.digestsOf(repository, { limit: 1000 });
+
+    expect(digests).toHaveLength(1001);
+    expect(ecr).toHaveReceivedCommandTimes(ListImagesCommand, 2);
+  });
+
   it("asks the caller's registry when none is named", async () => {
     ecr.on(ListImagesCommand).resolves({ imageIds: [] });
     expect(await images.digestsOf({ region: 'us-east-1', repositoryName: REPOSITORY })).toEqual([]);

@@ -182,7 +182,6 @@ describe('SecurityHubFindingsStore: the findings about a repository (automatic u
     Resources: [{ Type: 'AwsEcrContainerImage', Id: IMAGE_ARN }],
     ...overrides,
   });
-  const atOrAbove = { atOrAbove: 'HIGH' } as const;
   const HIGH_UP = [
     { Value: 'HIGH', Comparison: 'EQUALS' },
     { Value: 'CRITICAL', Comparison: 'EQUALS' },
@@ -195,49 +194,72 @@ describe('SecurityHubFindingsStore: the findings about a repository (automatic u
   const byLabel = { ...common, SeverityLabel: HIGH_UP };
   const byProviderLabel = { ...common, FindingProviderFieldsSeverityLabel: HIGH_UP };
 
-  it("reads this tool's and Amazon Inspector's active, unsuppressed findings at or above the threshold", async () => {
+  const holder = (
+    source: 'ours' | 'inspector',
+    holds: (f: { Id: string }) => boolean = () => true,
+    limit = 1000,
+  ) => store().store.firstHolder(repository, { source, atOrAbove: 'HIGH', limit, holds });
+  const ours = {
+    ProductArn: [{ Value: PRODUCT_ARN, Comparison: 'EQUALS' }],
+    GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
+  };
+  const theirs = { ProductArn: [{ Value: INSPECTOR, Comparison: 'EQUALS' }] };
+
+  it("reads this tool's active, unsuppressed findings at or above the threshold, and stops at the first that holds", async () => {
     securityHub
       .on(GetFindingsCommand)
       .callsFake((input) =>
-        input.Filters?.ProductArn?.[0]?.Value === INSPECTOR
-          ? { Findings: [inspectorFinding('i')] }
-          : input.NextToken
-            ? { Findings: [stored('b')] }
-            : { Findings: [imageFindingOf('a')], NextToken: 'page-2' },
+        input.NextToken
+          ? { Findings: [stored('b'), stored('c')] }
+          : { Findings: [imageFindingOf('a')], NextToken: 'page-2' },
       );
 
-    const found = await store().store.activeFindingsOfRepository(repository, atOrAbove);
+    const found = await holder('ours', (f) => f.Id.endsWith('/b'));
 
-    expect(found.map((f) => f.Id)).toEqual([
-      'ecr-compliance/ecr-basic/a',
-      'ecr-compliance/ecr-basic/b',
-      `arn:aws:inspector2:us-east-1:${ACCOUNT}:finding/i`,
-    ]);
-    const ours = {
-      ProductArn: [{ Value: PRODUCT_ARN, Comparison: 'EQUALS' }],
-      GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
-    };
-    const theirs = { ProductArn: [{ Value: INSPECTOR, Comparison: 'EQUALS' }] };
-    // Filters on different fields are AND-ed: the person's label and the provider's take a read each,
-    // so that a finding a person rated down but the provider rates HIGH is still found.
+    expect(found).toMatchObject({ holder: { Id: 'ecr-compliance/ecr-basic/b' } });
     expect(securityHub.commandCalls(GetFindingsCommand).map((call) => call.args[0].input)).toEqual([
       { Filters: { ...byLabel, ...ours }, MaxResults: 100 },
       expect.objectContaining({ NextToken: 'page-2' }),
-      { Filters: { ...byProviderLabel, ...ours }, MaxResults: 100 },
-      expect.objectContaining({ NextToken: 'page-2' }),
+    ]);
+  });
+
+  it("reads the person's label and then the provider's label, and says when nothing holds", async () => {
+    securityHub.on(GetFindingsCommand).resolves({ Findings: [inspectorFinding('i')] as never });
+
+    const found = await holder('inspector', () => false);
+
+    expect(found).toEqual({ complete: true });
+    // Filters on different fields are AND-ed: the person's label and the provider's take a read each,
+    // so that a finding a person rated down but the provider rates HIGH is still found.
+    expect(securityHub.commandCalls(GetFindingsCommand).map((call) => call.args[0].input)).toEqual([
       { Filters: { ...byLabel, ...theirs }, MaxResults: 100 },
       { Filters: { ...byProviderLabel, ...theirs }, MaxResults: 100 },
     ]);
   });
 
+  it('stops at its limit of candidates and says the search is not complete', async () => {
+    securityHub.on(GetFindingsCommand).resolves({
+      Findings: [stored('a'), stored('b'), stored('c')] as never,
+      NextToken: 'more',
+    });
+
+    expect(await holder('ours', () => false, 2)).toEqual({ complete: false });
+    expect(securityHub).toHaveReceivedCommandTimes(GetFindingsCommand, 1);
+  });
+
   it('asks for every label from the threshold up', async () => {
     securityHub.on(GetFindingsCommand).resolves({ Findings: [] });
-    await store().store.activeFindingsOfRepository(repository, { atOrAbove: 'LOW' });
+    await store().store.firstHolder(repository, {
+      source: 'ours',
+      atOrAbove: 'LOW',
+      limit: 10,
+      holds: () => true,
+    });
     const filters = securityHub.commandCalls(GetFindingsCommand)[0]?.args[0].input.Filters;
     expect(filters?.SeverityLabel?.map((f) => f.Value)).toEqual(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
   });
 
-  it('keeps only active findings of images of exactly this repository, for a store that ignores the filters', async () => {
+  it('offers only active findings of images of exactly this repository, for a store that ignores the filters', async () => {
     const nested = repositoryArn('us-east-1', ACCOUNT, `${REPOSITORY}/nested`);
     const longer = repositoryArn('us-east-1', ACCOUNT, `${REPOSITORY}-2`);
     securityHub.on(GetFindingsCommand).resolves({
@@ -257,66 +279,28 @@ describe('SecurityHubFindingsStore: the findings about a repository (automatic u
         imageFindingOf('other-generator', { GeneratorId: 'someone-else/image' }),
       ] as never,
     });
+    const offered = (source: 'ours' | 'inspector') => {
+      const ids: string[] = [];
+      return holder(source, (f) => {
+        ids.push(f.Id);
+        return false;
+      }).then(() => [...new Set(ids)]);
+    };
 
-    const found = await store().store.activeFindingsOfRepository(repository, atOrAbove);
-
-    // A store that ignores filters answers both reads with everything: each keeps its own product's.
-    expect(found.map((f) => f.Id)).toEqual([
+    expect(await offered('ours')).toEqual([
       'ecr-compliance/ecr-basic/keep-image-finding',
       'ecr-compliance/ecr-basic/keep-vulnerability-finding',
+    ]);
+    expect(await offered('inspector')).toEqual([
       `arn:aws:inspector2:us-east-1:${ACCOUNT}:finding/keep-inspector`,
     ]);
-  });
-
-  it("reads the active image findings of the repository's images, of any severity", async () => {
-    securityHub.on(GetFindingsCommand).resolves({
-      Findings: [
-        imageFindingOf('image', { Severity: { Label: 'LOW' } }),
-        stored('vulnerability-finding'),
-        imageFindingOf('archived', { RecordState: 'ARCHIVED' }),
-      ] as never,
-    });
-
-    const found = await store().store.activeImageFindingsOfRepository(repository);
-
-    expect(found.map((f) => f.Id)).toEqual(['ecr-compliance/ecr-basic/image']);
-    expect(securityHub).toHaveReceivedCommandExactlyOnceWith(GetFindingsCommand, {
-      Filters: {
-        ResourceId: [{ Value: `${REPOSITORY_ARN}/`, Comparison: 'PREFIX' }],
-        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-        ProductFields: [{ Key: 'ecr-compliance/FindingType', Value: 'image', Comparison: 'EQUALS' }],
-        ProductArn: [{ Value: PRODUCT_ARN, Comparison: 'EQUALS' }],
-        GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
-      },
-      MaxResults: 100,
-    });
   });
 
   it('names the repository in the error of a read that cannot be retried', async () => {
     securityHub.on(GetFindingsCommand).rejects(sdkError(InvalidInputException, 'bad filter', 400));
 
-    await expect(store().store.activeFindingsOfRepository(repository, atOrAbove)).rejects.toThrow(
+    await expect(holder('ours')).rejects.toThrow(
       "could not read the repository's findings: InvalidInputException (HTTP 400): bad filter",
     );
-  });
-
-  it('reads one finding by Id and product, in any state, across pages', async () => {
-    securityHub
-      .on(GetFindingsCommand)
-      .resolvesOnce({ Findings: [imageFindingOf('other') as never], NextToken: 'page-2' })
-      .resolvesOnce({ Findings: [imageFindingOf('wanted', { RecordState: 'ARCHIVED' }) as never] })
-      .resolves({ Findings: [] });
-
-    const found = await store().store.findingById({
-      id: 'ecr-compliance/ecr-basic/wanted',
-      productArn: PRODUCT_ARN,
-    });
-
-    expect(found).toMatchObject({ Id: 'ecr-compliance/ecr-basic/wanted', RecordState: 'ARCHIVED' });
-    expect(securityHub.commandCalls(GetFindingsCommand)[0]?.args[0].input.Filters).toEqual({
-      Id: [{ Value: 'ecr-compliance/ecr-basic/wanted', Comparison: 'EQUALS' }],
-      ProductArn: [{ Value: PRODUCT_ARN, Comparison: 'EQUALS' }],
-    });
-    expect(await store().store.findingById({ id: 'nowhere', productArn: PRODUCT_ARN })).toBeUndefined();
   });
 });

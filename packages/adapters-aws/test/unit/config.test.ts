@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigurationError,
   loadOnCustomActionConfig,
+  loadOnFindingImportedConfig,
   loadOnImageScanConfig,
 } from '../../src/lambda/config.js';
 
@@ -167,31 +168,13 @@ describe('loadOnImageScanConfig', () => {
 });
 
 describe('loadOnCustomActionConfig', () => {
-  it('applies the defaults: threshold HIGH, no exempt principals, no automatic remediation', () => {
+  it('applies the defaults: threshold HIGH, no exempt principals', () => {
     expect(loadOnCustomActionConfig(customActionEnv)).toEqual({
       ...customActionEnv,
       SEVERITY_THRESHOLD: 'HIGH',
       EXEMPT_PRINCIPAL_ARNS: [],
       ALLOW_BROAD_EXEMPTIONS: false,
-      AUTO_REMEDIATION: false,
-      AUTO_UNBLOCK: false,
     });
-  });
-
-  it('reads AUTO_UNBLOCK as a boolean', () => {
-    expect(loadOnCustomActionConfig({ ...customActionEnv, AUTO_UNBLOCK: 'true' }).AUTO_UNBLOCK).toBe(true);
-    expect(() => loadOnCustomActionConfig({ ...customActionEnv, AUTO_UNBLOCK: 'yes' })).toThrow(
-      'invalid configuration of on-custom-action: AUTO_UNBLOCK must be "true" or "false"',
-    );
-  });
-
-  it('reads AUTO_REMEDIATION as a boolean', () => {
-    expect(loadOnCustomActionConfig({ ...customActionEnv, AUTO_REMEDIATION: 'true' }).AUTO_REMEDIATION).toBe(
-      true,
-    );
-    expect(() => loadOnCustomActionConfig({ ...customActionEnv, AUTO_REMEDIATION: '1' })).toThrow(
-      'invalid configuration of on-custom-action: AUTO_REMEDIATION must be "true" or "false"',
-    );
   });
 
   it('reads a comma-separated list of exempt principals, ignoring blanks and empty entries', () => {
@@ -296,5 +279,36 @@ describe('loadOnCustomActionConfig', () => {
         `EXEMPT_PRINCIPAL_ARNS: entry \\[0\\]: .*is in the partition aws-cn, but the Region ${customActionEnv.AWS_REGION} is in aws`,
       ),
     );
+  });
+});
+
+describe('loadOnFindingImportedConfig', () => {
+  it('applies the defaults: threshold HIGH, no exempt principals, both automatic modes off', () => {
+    expect(loadOnFindingImportedConfig(imageScanEnv)).toEqual({
+      ...imageScanEnv,
+      SEVERITY_THRESHOLD: 'HIGH',
+      EXEMPT_PRINCIPAL_ARNS: [],
+      ALLOW_BROAD_EXEMPTIONS: false,
+      AUTO_REMEDIATION: false,
+      AUTO_UNBLOCK: false,
+    });
+  });
+
+  it.each(['AUTO_REMEDIATION', 'AUTO_UNBLOCK'])(
+    'reads %s as a boolean, and names it when it is not one',
+    (name) => {
+      expect(loadOnFindingImportedConfig({ ...imageScanEnv, [name]: 'true' })[name as 'AUTO_UNBLOCK']).toBe(
+        true,
+      );
+      expect(failure(loadOnFindingImportedConfig, { ...imageScanEnv, [name]: 'yes' })).toBe(
+        `invalid configuration of on-finding-imported: ${name} must be "true" or "false"`,
+      );
+    },
+  );
+
+  it('refuses an exempt principal that is no IAM principal ARN, naming the variable', () => {
+    expect(
+      failure(loadOnFindingImportedConfig, { ...imageScanEnv, EXEMPT_PRINCIPAL_ARNS: 'not-an-arn' }),
+    ).toMatch(/^invalid configuration of on-finding-imported: EXEMPT_PRINCIPAL_ARNS: /);
   });
 });

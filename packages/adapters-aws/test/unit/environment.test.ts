@@ -3,14 +3,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   loadOnCustomActionConfig,
+  loadOnFindingImportedConfig,
   loadOnImageActionConfig,
   loadOnImageScanConfig,
 } from '../../src/lambda/config.js';
 import {
   ON_CUSTOM_ACTION_VARIABLES,
+  ON_FINDING_IMPORTED_VARIABLES,
   ON_IMAGE_ACTION_VARIABLES,
   ON_IMAGE_SCAN_VARIABLES,
   onCustomActionEnvironment,
+  onFindingImportedEnvironment,
   onImageActionEnvironment,
   onImageScanEnvironment,
 } from '../../src/lambda/environment.js';
@@ -84,6 +87,23 @@ describe('the environment contract', () => {
           IDEMPOTENCY_TABLE_NAME: settings.idempotencyTableName,
           BLOCK_ACTION_ARN: settings.blockActionArn,
           UNBLOCK_ACTION_ARN: settings.unblockActionArn,
+          SEVERITY_THRESHOLD: settings.severityThreshold,
+          EXEMPT_PRINCIPAL_ARNS: settings.exemptPrincipalArns,
+          ALLOW_BROAD_EXEMPTIONS: settings.allowBroadExemptions,
+        });
+      }),
+    );
+  });
+
+  it('reads back every on-finding-imported setting it writes', () => {
+    fc.assert(
+      fc.property(customActionSettings, (settings) => {
+        const env = onFindingImportedEnvironment(settings);
+        expect(Object.keys(env).sort()).toEqual([...ON_FINDING_IMPORTED_VARIABLES].sort());
+        expect(loadOnFindingImportedConfig({ ...REGION, ...env })).toEqual({
+          ...REGION,
+          ACCOUNT_ID: settings.accountId,
+          IDEMPOTENCY_TABLE_NAME: settings.idempotencyTableName,
           SEVERITY_THRESHOLD: settings.severityThreshold,
           EXEMPT_PRINCIPAL_ARNS: settings.exemptPrincipalArns,
           ALLOW_BROAD_EXEMPTIONS: settings.allowBroadExemptions,

@@ -9,14 +9,11 @@ import {
   DeleteRepositoryPolicyCommand,
   ECRClient,
   GetRepositoryPolicyCommand,
-  ListImagesCommand,
-  RepositoryNotFoundException,
   RepositoryPolicyNotFoundException,
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
 import {
   BatchUpdateFindingsCommand,
-  GetFindingsCommand,
   InvalidAccessException,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
@@ -53,7 +50,7 @@ function findingsOf(repositoryName: string) {
     ProcessedAt: '2026-11-20T10:16:06.402Z',
   }));
 }
-const [high, medium, image] = findingsOf(REPOSITORY) as [any, any, any];
+const [high, medium] = findingsOf(REPOSITORY) as [any, any];
 const [otherHigh] = findingsOf(OTHER_REPOSITORY) as [any];
 
 const digestOf = (finding: { Resources: Array<{ Id: string }> }) =>
@@ -526,216 +523,6 @@ describe('on-custom-action: other actions and bad input', () => {
     expect(ecr).not.toHaveReceivedAnyCommand();
     expect(securityHub).not.toHaveReceivedAnyCommand();
     expect(dynamodb).not.toHaveReceivedAnyCommand();
-  });
-});
-
-describe('on-custom-action: automatic remediation', () => {
-  const imported = (id: string, findings: unknown[]) => ({
-    ...actionEvent(id, BLOCK, findings),
-    'detail-type': 'Security Hub Findings - Imported',
-    resources: [`arn:aws:securityhub:us-east-1:${ACCOUNT}:product/${ACCOUNT}/default/finding`],
-    detail: { findings },
-  });
-
-  it('ignores findings-imported events while it is off (the default)', async () => {
-    const result = await invoke(imported('7a1c0000-0001', [high]));
-
-    expect(result).toMatchObject({ action: 'none', outcomes: [] });
-    expect(ecr).not.toHaveReceivedAnyCommand();
-    expect(logs.lines().find((line) => line.level === 'WARN')?.message).toBe(
-      'nothing done: a findings-imported event, and automatic remediation and unblock are off',
-    );
-  });
-
-  it('blocks when it is on, records the change once, and writes no note when nothing changed', async () => {
-    const automatic = (
-      await loadHandler<{ handler: Handler }>(HANDLER, environment({ AUTO_REMEDIATION: 'true' }))
-    ).handler;
-
-    const first = await automatic(imported('7a1c0000-0002', [high]), lambdaContext('on-custom-action'));
-    expect(first.outcomes[0]).toMatchObject({ status: 'blocked', changed: true, audit: { recorded: true } });
-    expect(written()[0]?.policy.Statement).toEqual([DENY_STATEMENT]);
-    expect(securityHub).toHaveReceivedCommandTimes(BatchUpdateFindingsCommand, 1);
-    expect(securityHub.commandCalls(BatchUpdateFindingsCommand)[0]?.args[0].input.Note?.Text).toMatch(
-      /by ecr-compliance automatic remediation$/,
-    );
-
-    // Security Hub answers the note with another findings-imported event for the same finding.
-    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: policy(DENY_STATEMENT) });
-    const second = await automatic(imported('7a1c0000-0003', [high]), lambdaContext('on-custom-action'));
-    expect(second.outcomes[0]).toMatchObject({
-      status: 'blocked',
-      changed: false,
-      audit: { recorded: false },
-    });
-    expect(securityHub).toHaveReceivedCommandTimes(BatchUpdateFindingsCommand, 1);
-    expect(ecr).toHaveReceivedCommandTimes(SetRepositoryPolicyCommand, 1);
-  });
-
-  it('blocks from a findings-imported event and unblocks automatically when the image finding is archived', async () => {
-    const both = (
-      await loadHandler<{ handler: Handler }>(
-        HANDLER,
-        environment({ AUTO_REMEDIATION: 'true', AUTO_UNBLOCK: 'true' }),
-      )
-    ).handler;
-    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: policy(LAMBDA_STATEMENT) });
-    const blocked = await both(imported('7a1c0000-0010', [image]), lambdaContext('on-custom-action'));
-    expect(blocked).toMatchObject({ action: 'automatic', outcomes: [{ status: 'blocked', changed: true }] });
-    expect(securityHub).not.toHaveReceivedCommand(GetFindingsCommand);
-
-    // The image is deleted: its image finding comes back ARCHIVED, and nothing else holds the block.
-    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: policy(LAMBDA_STATEMENT, DENY_STATEMENT) });
-    ecr.on(ListImagesCommand).resolves({ imageIds: [] });
-    securityHub.on(GetFindingsCommand).resolves({ Findings: [] });
-    const archived = { ...image, RecordState: 'ARCHIVED' };
-    const released = await both(imported('7a1c0000-0011', [archived]), lambdaContext('on-custom-action'));
-
-    expect(released.outcomes[0]).toMatchObject({
-      status: 'unblocked',
-      changed: true,
-      policyDeleted: false,
-      audit: { recorded: true },
-    });
-    expect(written()[1]?.policy.Statement).toEqual([LAMBDA_STATEMENT]);
-    expect(ecr).toHaveReceivedCommandWith(ListImagesCommand, {
-      repositoryName: REPOSITORY,
-      registryId: ACCOUNT,
-    });
-    const prefix = [{ Value: `${repositoryArn(REPOSITORY)}/`, Comparison: 'PREFIX' }];
-    const ours = {
-      ProductArn: [
-        {
-          Value: `arn:aws:securityhub:us-east-1:${ACCOUNT}:product/${ACCOUNT}/default`,
-          Comparison: 'EQUALS',
-        },
-      ],
-      GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
-    };
-    const highUp = [
-      { Value: 'HIGH', Comparison: 'EQUALS' },
-      { Value: 'CRITICAL', Comparison: 'EQUALS' },
-    ];
-    const active = {
-      ResourceId: prefix,
-      RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-      WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
-    };
-    const holders = { ...active, SeverityLabel: highUp };
-    const providerHolders = { ...active, FindingProviderFieldsSeverityLabel: highUp };
-    const inspector = {
-      ProductArn: [{ Value: 'arn:aws:securityhub:us-east-1::product/aws/inspector', Comparison: 'EQUALS' }],
-    };
-    expect(securityHub.commandCalls(GetFindingsCommand).map((call) => call.args[0].input.Filters)).toEqual([
-      // The finding as Security Hub holds it now, in any state (a stale event must not win).
-      { Id: [{ Value: image.Id, Comparison: 'EQUALS' }], ProductArn: ours.ProductArn },
-      {
-        ResourceId: prefix,
-        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-        ProductFields: [{ Key: 'ecr-compliance/FindingType', Value: 'image', Comparison: 'EQUALS' }],
-        ...ours,
-      },
-      { ...holders, ...ours },
-      { ...providerHolders, ...ours },
-      { ...holders, ...inspector },
-      { ...providerHolders, ...inspector },
-    ]);
-    expect(securityHub.commandCalls(BatchUpdateFindingsCommand)[1]?.args[0].input).toMatchObject({
-      FindingIdentifiers: [{ Id: image.Id, ProductArn: image.ProductArn }],
-      Note: {
-        Text: expect.stringMatching(
-          /^Unblocked pulls: pulls allowed: every image of the repository is below HIGH on .* by ecr-compliance automatic remediation$/,
-        ),
-      },
-    });
-  });
-
-  it('keeps the block while another image of the repository is at or above the threshold', async () => {
-    const unblocking = (
-      await loadHandler<{ handler: Handler }>(HANDLER, environment({ AUTO_UNBLOCK: 'true' }))
-    ).handler;
-    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: policy(DENY_STATEMENT) });
-    const otherDigest = `sha256:${'c'.repeat(64)}`;
-    const otherImage = JSON.parse(JSON.stringify(image).replaceAll(/sha256:[a-f0-9]{64}/g, otherDigest));
-    ecr.on(ListImagesCommand).resolves({
-      imageIds: [{ imageDigest: digestOf(image), imageTag: '1.8.2' }, { imageDigest: otherDigest }],
-    });
-    securityHub.on(GetFindingsCommand).resolves({ Findings: [otherImage] });
-    const lowered = {
-      ...image,
-      UpdatedAt: '2026-11-21T10:00:00.000Z',
-      Severity: { Label: 'LOW', Normalized: 1 },
-      FindingProviderFields: { ...image.FindingProviderFields, Severity: { Label: 'LOW', Original: 'LOW' } },
-    };
-
-    const result = await unblocking(imported('7a1c0000-0012', [lowered]), lambdaContext('on-custom-action'));
-
-    expect(result.outcomes[0]).toMatchObject({
-      status: 'skipped',
-      reason: `1 active finding(s) at or above HIGH still hold the block, e.g. ${otherImage.Id}`,
-    });
-    expect(ecr).not.toHaveReceivedCommand(SetRepositoryPolicyCommand);
-    expect(ecr).not.toHaveReceivedCommand(DeleteRepositoryPolicyCommand);
-    expect(securityHub).not.toHaveReceivedCommand(BatchUpdateFindingsCommand);
-  });
-
-  it('keeps the block while an image of the repository has no image finding at all', async () => {
-    const unblocking = (
-      await loadHandler<{ handler: Handler }>(HANDLER, environment({ AUTO_UNBLOCK: 'true' }))
-    ).handler;
-    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: policy(DENY_STATEMENT) });
-    ecr.on(ListImagesCommand).resolves({ imageIds: [{ imageDigest: `sha256:${'d'.repeat(64)}` }] });
-    securityHub.on(GetFindingsCommand).resolves({ Findings: [] });
-
-    const result = await unblocking(
-      imported('7a1c0000-0014', [{ ...image, RecordState: 'ARCHIVED' }]),
-      lambdaContext('on-custom-action'),
-    );
-
-    expect(result.outcomes[0]).toMatchObject({
-      status: 'skipped',
-      reason: expect.stringContaining('1 image(s) of the repository have no active image finding'),
-    });
-    expect(ecr).not.toHaveReceivedCommand(SetRepositoryPolicyCommand);
-    expect(ecr).not.toHaveReceivedCommand(DeleteRepositoryPolicyCommand);
-  });
-
-  it('skips, and does not fail, for a repository deleted since its finding was imported', async () => {
-    const unblocking = (
-      await loadHandler<{ handler: Handler }>(HANDLER, environment({ AUTO_UNBLOCK: 'true' }))
-    ).handler;
-    ecr
-      .on(GetRepositoryPolicyCommand)
-      .rejects(sdkError(RepositoryNotFoundException, 'The repository does not exist', 400));
-
-    const result = await unblocking(
-      imported('7a1c0000-0015', [{ ...image, RecordState: 'ARCHIVED' }]),
-      lambdaContext('on-custom-action'),
-    );
-
-    expect(result.outcomes[0]).toMatchObject({
-      status: 'skipped',
-      reason: expect.stringMatching(
-        /^the repository no longer exists \(repository team-a\/payments-api not found/,
-      ),
-    });
-    expect(logs.lines().filter((line) => line.level === 'ERROR')).toEqual([]);
-  });
-
-  it('with only automatic unblock on, does not block for a finding at or above the threshold', async () => {
-    const unblocking = (
-      await loadHandler<{ handler: Handler }>(HANDLER, environment({ AUTO_UNBLOCK: 'true' }))
-    ).handler;
-    const result = await unblocking(imported('7a1c0000-0013', [image]), lambdaContext('on-custom-action'));
-    expect(result.outcomes[0]).toMatchObject({ status: 'skipped', reason: 'automatic blocking is off' });
-    expect(ecr).not.toHaveReceivedAnyCommand();
-  });
-
-  it('rejects AUTO_REMEDIATION values other than true and false at cold start', async () => {
-    await expect(loadHandler(HANDLER, environment({ AUTO_REMEDIATION: 'yes' }))).rejects.toMatchObject({
-      name: 'ConfigurationError',
-      message: expect.stringContaining('AUTO_REMEDIATION must be "true" or "false"'),
-    });
   });
 });
 

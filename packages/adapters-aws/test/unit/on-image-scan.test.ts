@@ -81,6 +81,7 @@ describe('on-image-scan handler', () => {
       reactivated: 0,
       unchanged: 0,
       archived: 0,
+      distrusted: [],
       publish: { sent: 3, succeeded: 3, failed: [], requests: 1 },
     });
     expect(ecr).toHaveReceivedCommandExactlyOnceWith(DescribeImageScanFindingsCommand, {

@@ -3,7 +3,7 @@ import { fromStoredFinding } from '../asff/fromStoredFinding.js';
 import { PRODUCT_PREFIX } from '../asff/identity.js';
 import type { FindingsPublisher, FindingsStore, ImageIdentity, PublishResult } from '../ports.js';
 import { publishAll } from './publishAll.js';
-import { instant, isActive, latestUpdate } from './reconcileScan.js';
+import { instant, isActive, latestUpdate, trustedFindings } from './reconcileScan.js';
 
 /** Result of {@link archiveImageFindings}. */
 export type ArchiveImageResult =
@@ -26,16 +26,20 @@ export type ArchiveImageResult =
  * scanner, is imported again as ARCHIVED with `at` (the deletion's time) as UpdatedAt. Security
  * Hub ignores an update that is not strictly later, so an event older than the stored findings
  * is a `skipped` result, as is an image without active findings. The same deletion again (a
- * repeated or redriven event) archives only what its first run did not.
+ * repeated or redriven event) archives only what its first run did not. A stored finding updated
+ * later than `now` plus the skew is not believed ({@link trustedFindings}): it neither makes the
+ * deletion "older" nor is archived.
  */
 export async function archiveImageFindings(
   deps: { readonly store: FindingsStore; readonly publisher: FindingsPublisher },
   image: ImageIdentity,
   at: string,
+  now: string,
 ): Promise<ArchiveImageResult> {
   const names = { repositoryName: image.repositoryName, imageDigest: image.imageDigest };
-  const stored = (await deps.store.findingsOf(image)).filter((f) =>
-    f.GeneratorId.startsWith(`${PRODUCT_PREFIX}/`),
+  const { trusted: stored } = trustedFindings(
+    (await deps.store.findingsOf(image)).filter((f) => f.GeneratorId.startsWith(`${PRODUCT_PREFIX}/`)),
+    now,
   );
   const latest = latestUpdate(stored);
   if (!latest) return { outcome: 'skipped', ...names, reason: 'the image has no findings of ecr-compliance' };

@@ -1,65 +1,130 @@
-import { imageDigestIn, productArn, repositoryArn } from '../asff/identity.js';
-import { ResourceNotFoundError } from '../errors.js';
-import { isBlocked, parsePolicy } from '../policy/denyPolicy.js';
-import type { RepositoryFindings, RepositoryIdentity, RepositoryImages, StoredFinding } from '../ports.js';
-import { type ActionFinding, ActionFindingSchema } from '../schemas.js';
-import { isAtOrAbove, type SeverityLabel } from '../severity.js';
-import { PARSE_IN_ENGLISH } from '../zodLocale.js';
-import { instant } from './reconcileScan.js';
+/**
+ * The shell of automatic remediation: it reads each fact once, in the order that lets it stop
+ * early, and leaves every decision to the pure verdicts of remediationVerdict.ts.
+ */
+import { repositoryArn } from '../asff/identity.js';
+import { InvalidInputError, ResourceNotFoundError, ScanNotCompleteError } from '../errors.js';
+import { isBlocked, parsePolicy, validateExemptPrincipals } from '../policy/denyPolicy.js';
+import type {
+  RepositoryFindings,
+  RepositoryImages,
+  RepositoryReference,
+  ScanFindingsSource,
+} from '../ports.js';
+import type { SeverityLabel } from '../severity.js';
+import {
+  AUTOMATIC_LIMITS,
+  blockVerdict,
+  type CheckedTrigger,
+  findingHolds,
+  type Holder,
+  identityOf,
+  type ReleaseEvidence,
+  readTrigger,
+  releaseVerdict,
+  type ScanEvidence,
+  scanEvidenceOf,
+  scanHolds,
+  type Trigger,
+} from './remediationVerdict.js';
 import {
   type ActionContext,
   audit,
-  blockRepository,
   changeRepositoryPolicy,
-  check,
-  findingIdOf,
-  highestSeverityOf,
   type RepositoryActionConfig,
   type RepositoryActionDeps,
   type RepositoryActionOutcome,
-  severityOf,
 } from './repositoryAction.js';
 
 /** What a rule may do without a person. Both are off unless turned on. */
 export interface AutomaticRemediationConfig extends RepositoryActionConfig {
-  /** Block the repository of an active finding at or above the threshold. */
+  /** Block the repository when ECR's own scan confirms a finding at or above the threshold. */
   readonly block: boolean;
-  /** Remove our block when the repository has no active finding at or above the threshold any more. */
+  /** Remove our block when the evidence shows nothing at or above the threshold in the repository. */
   readonly unblock: boolean;
 }
 
-/** Dependencies of automatic remediation; `findings` and `images` are needed for automatic unblock only. */
-export interface AutomaticRemediationDeps extends RepositoryActionDeps {
-  readonly findings?: RepositoryFindings;
-  readonly images?: RepositoryImages;
-}
-
 /**
- * Whether a finding asks for its repository to be blocked: active, not suppressed by a person,
- * and of a severity at or above the threshold. A finding of unknown severity cannot say. A block
- * reads the severity as {@link severityOf} does (a person's triage counts); a release reads it as
- * {@link highestSeverityOf} does (unblocking relaxes security, so no field may be ignored).
+ * Dependencies of automatic remediation: besides the policy store and the audit trail, the facts
+ * a forger cannot write. `scans` is ECR's own scan of an image (DescribeImageScanFindings),
+ * `images` the image list (ListImages), `findings` the findings in Security Hub that may only
+ * hold a block (this tool's and Amazon Inspector's).
  */
-function verdict(
-  finding: ActionFinding,
-  threshold: SeverityLabel,
-  severityOfFinding: (finding: ActionFinding) => SeverityLabel | undefined = severityOf,
-): 'block' | 'release' | 'unknown' {
-  if (finding.RecordState === 'ARCHIVED' || finding.Workflow?.Status === 'SUPPRESSED') return 'release';
-  const severity = severityOfFinding(finding);
-  if (severity === undefined) return 'unknown';
-  return isAtOrAbove(severity, threshold) ? 'block' : 'release';
+export interface AutomaticRemediationDeps extends RepositoryActionDeps {
+  readonly scans: ScanFindingsSource;
+  readonly images?: RepositoryImages;
+  readonly findings?: RepositoryFindings;
 }
 
-const releaseVerdict = (finding: ActionFinding, threshold: SeverityLabel) =>
-  verdict(finding, threshold, highestSeverityOf);
+/** One finding's outcome; `failed` when reading or writing broke (the event should be retried). */
+export type AutomaticOutcome =
+  | RepositoryActionOutcome
+  | { readonly status: 'failed'; readonly findingId: string | null; readonly error: string };
+
+const skipped = (findingId: string | null, reason: string): RepositoryActionOutcome => ({
+  status: 'skipped',
+  findingId,
+  reason,
+});
 
 /**
- * Use case "a finding changed, and no person is asked" (a "Security Hub Findings - Imported"
- * event of an image finding): a finding that asks for a block blocks its repository when
- * `config.block` is on ({@link blockRepository} with `automatic`); any other finding (archived,
- * suppressed, or below the threshold now) may release the repository when `config.unblock` is on
- * ({@link releaseRepository}). Everything else is a reasoned "skipped" outcome.
+ * Use case "findings were imported, and no person is asked" (one "Security Hub Findings -
+ * Imported" event): each finding is a trigger, never the evidence. At most
+ * {@link AUTOMATIC_LIMITS}.findingsPerEvent findings are handled, and each repository once per
+ * event; the others get a reasoned `skipped` outcome. A finding whose handling throws (an outage,
+ * an unreadable policy) is a `failed` outcome, and the others are still handled.
+ */
+export async function remediateImportedFindings(
+  deps: AutomaticRemediationDeps,
+  rawFindings: readonly unknown[],
+  config: AutomaticRemediationConfig,
+  context: Omit<ActionContext, 'automatic'>,
+): Promise<AutomaticOutcome[]> {
+  const limit = AUTOMATIC_LIMITS.findingsPerEvent;
+  const threshold = config.severityThreshold ?? 'HIGH';
+  const seen = new Set<string>();
+  const outcomes: AutomaticOutcome[] = [];
+  for (const [index, raw] of rawFindings.entries()) {
+    const trigger = readTrigger(raw, { accountId: config.accountId, region: config.region, threshold });
+    const findingId = trigger.asks === 'nothing' ? trigger.findingId : trigger.finding.Id;
+    if (index >= limit) {
+      outcomes.push(
+        skipped(
+          findingId,
+          `the event carries ${rawFindings.length} findings; automatic remediation handles the first ${limit} of an event`,
+        ),
+      );
+      continue;
+    }
+    if (trigger.asks !== 'nothing') {
+      const { registryId, region, repositoryName } = trigger.repository;
+      const key = repositoryArn(region, registryId, repositoryName);
+      if (seen.has(key)) {
+        outcomes.push(
+          skipped(findingId, `repository ${key} is handled once per event, already for another finding`),
+        );
+        continue;
+      }
+      seen.add(key);
+    }
+    try {
+      outcomes.push(await remediateTrigger(deps, trigger, config, context));
+    } catch (error) {
+      outcomes.push({
+        status: 'failed',
+        findingId,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * Use case "one finding changed, and no person is asked": a finding that asks for a block blocks
+ * its repository when `config.block` is on and ECR's own scan of the image confirms it
+ * ({@link blockVerdict}); any other may release the repository when `config.unblock` is on and the
+ * evidence allows it ({@link releaseRepository}). Everything else is a reasoned `skipped` outcome.
  *
  * @throws PolicyUnreadableError when the current policy cannot be read (it is left untouched)
  */
@@ -69,152 +134,75 @@ export async function remediateAutomatically(
   config: AutomaticRemediationConfig,
   context: Omit<ActionContext, 'automatic'>,
 ): Promise<RepositoryActionOutcome> {
-  const checked = check(rawFinding, config.accountId, config.region);
-  if (!checked.ok) return { status: 'skipped', findingId: findingIdOf(rawFinding), reason: checked.reason };
   const threshold = config.severityThreshold ?? 'HIGH';
-  const decision = verdict(checked.finding, threshold);
+  return remediateTrigger(
+    deps,
+    readTrigger(rawFinding, { accountId: config.accountId, region: config.region, threshold }),
+    config,
+    context,
+  );
+}
+
+async function remediateTrigger(
+  deps: AutomaticRemediationDeps,
+  trigger: Trigger,
+  config: AutomaticRemediationConfig,
+  context: Omit<ActionContext, 'automatic'>,
+): Promise<RepositoryActionOutcome> {
+  if (trigger.asks === 'nothing') return skipped(trigger.findingId, trigger.reason);
+  const threshold = config.severityThreshold ?? 'HIGH';
+  const id = trigger.finding.Id;
   // A repository deleted since the finding was imported is nothing to act on, not a failure.
   const gone = (error: unknown): RepositoryActionOutcome => {
     if (error instanceof ResourceNotFoundError && error.kind === 'repository') {
-      return {
-        status: 'skipped',
-        findingId: checked.finding.Id,
-        reason: `the repository no longer exists (${error.message})`,
-      };
+      return skipped(id, `the repository no longer exists (${error.message})`);
     }
     throw error;
   };
-  if (decision === 'block') {
-    return config.block
-      ? blockRepository(deps, rawFinding, config, { ...context, automatic: true }).catch(gone)
-      : { status: 'skipped', findingId: checked.finding.Id, reason: 'automatic blocking is off' };
+  if (trigger.asks === 'block') {
+    if (!config.block) return skipped(id, 'automatic blocking is off');
+    return blockConfirmed(deps, trigger, config, context).catch(gone);
   }
-  if (decision === 'unknown') {
-    return { status: 'skipped', findingId: checked.finding.Id, reason: 'the finding has no severity' };
-  }
+  if (trigger.asks === 'unknown') return skipped(id, 'the finding has no severity');
   if (!config.unblock) {
-    return {
-      status: 'skipped',
-      findingId: checked.finding.Id,
-      reason: `the finding does not ask for a block (archived, suppressed or below ${threshold}) and automatic unblock is off`,
-    };
+    return skipped(
+      id,
+      `the finding does not ask for a block (archived, suppressed or below ${threshold}) and automatic unblock is off`,
+    );
   }
-  return releaseRepository(deps, rawFinding, config, context).catch(gone);
+  return releaseRepository(deps, trigger, { severityThreshold: threshold }, context).catch(gone);
 }
 
-/**
- * Use case "automatic unblock": remove our Deny statement (and only it) from the repository of the
- * finding, and say why on the finding's audit trail, only when all of this holds:
- *
- * - the repository carries our statement (one policy read settles the common case);
- * - every image the repository holds now has an ACTIVE image finding of this tool, and none of
- *   them asks for a block: an image never scanned, or whose findings expired (Security Hub deletes
- *   a finding 90 days after its last update) or were archived while it stays, cannot be called clean;
- * - no ACTIVE, unsuppressed finding of this tool or of Amazon Inspector about the repository's
- *   images is at or above the threshold.
- *
- * The triggering finding counts as the event has it, unless the store holds a newer copy of it
- * in any state (a later UpdatedAt, or the same UpdatedAt and a later ProcessedAt; an event whose
- * times cannot be read loses): a stale event, delivered late or redriven, never outweighs what
- * Security Hub shows now. Severity is the higher of the person's and the provider's. A stored
- * finding that cannot be read keeps the block; nothing is assumed fixed. Only image findings of
- * this tool about an image of this repository make an image known.
- *
- * @throws PolicyUnreadableError when the current policy cannot be read (it is left untouched)
- */
-export async function releaseRepository(
+/** Blocks when ECR's own scan of the trigger's image confirms it; writes the audit note only on a change. */
+async function blockConfirmed(
   deps: AutomaticRemediationDeps,
-  rawFinding: unknown,
-  config: Pick<RepositoryActionConfig, 'accountId' | 'region' | 'severityThreshold'>,
+  trigger: CheckedTrigger,
+  config: AutomaticRemediationConfig,
   context: Omit<ActionContext, 'automatic'>,
 ): Promise<RepositoryActionOutcome> {
-  const checked = check(rawFinding, config.accountId, config.region);
-  if (!checked.ok) return { status: 'skipped', findingId: findingIdOf(rawFinding), reason: checked.reason };
-  const { finding, repository } = checked;
-  const skipped = (reason: string): RepositoryActionOutcome => ({
-    status: 'skipped',
-    findingId: finding.Id,
-    reason,
-  });
+  const exempt = validateExemptPrincipals(config.exemptPrincipalArns ?? []);
   const threshold = config.severityThreshold ?? 'HIGH';
-  if (releaseVerdict(finding, threshold) !== 'release') {
-    return skipped(`the finding itself is active at or above ${threshold} (or of unknown severity)`);
-  }
-  if (!isBlocked(parsePolicy(await deps.policies.get(repository)))) {
-    return skipped('the repository is not blocked by this tool');
-  }
-  if (!deps.findings || !deps.images) return skipped('no findings store or image list configured');
-  const identity = {
-    accountId: repository.registryId,
-    region: repository.region,
-    repositoryName: repository.repositoryName,
-  };
-
-  // The finding as Security Hub holds it now, if that is newer than the event (a stale event,
-  // delivered late or redriven), or if the event's time cannot be read.
-  const event = rawFinding as StoredFinding;
-  const stored = await deps.findings.findingById({ id: finding.Id, productArn: finding.ProductArn });
-  if (stored === undefined && Number.isNaN(timeOf(event.UpdatedAt))) {
-    return skipped(
-      'the event has no readable UpdatedAt and Security Hub holds no copy of the finding to confirm it',
-    );
-  }
-  const trigger = stored !== undefined && isNewer(stored, event) ? stored : event;
-  if (trigger !== event && holdsBlock(trigger, threshold)) {
-    return skipped(
-      `a newer state of the finding (updated ${String(trigger.UpdatedAt)}) still asks for the block`,
-    );
-  }
-  // Whichever copy of the triggering finding is newest counts, also one the later reads return.
-  const current = (f: StoredFinding): StoredFinding =>
-    f.Id !== finding.Id ? f : isNewer(f, trigger) ? f : trigger;
-
-  // Every image there is now must be known, by an active image finding of this tool about it.
-  const digests = await deps.images.digestsOf(repository);
-  const imageFindings = [
-    ...(await deps.findings.activeImageFindingsOfRepository(identity)).map(current),
-    trigger,
-  ].filter((f) => isImageFindingOf(f, identity, config.accountId));
-  const known = new Set<string>();
-  for (const f of imageFindings) {
-    const digest = digestOf(f, identity);
-    if (digest !== undefined && f.RecordState !== 'ARCHIVED') known.add(digest);
-  }
-  const unknown = digests.filter((digest) => !known.has(digest));
-  if (unknown.length > 0) {
-    return skipped(
-      `${unknown.length} image(s) of the repository have no active image finding of this tool (never scanned, or their findings expired or were archived), e.g. ${unknown[0]}; the block stays`,
-    );
-  }
-  // Nothing about those images may ask for the block: image and vulnerability findings of this
-  // tool, and Amazon Inspector's own.
-  const candidates = [
-    ...imageFindings,
-    ...(await deps.findings.activeFindingsOfRepository(identity, { atOrAbove: threshold })).map(current),
-  ];
-  const holders = candidates.filter(
-    (f, index) => candidates.findIndex((other) => other.Id === f.Id) === index && holdsBlock(f, threshold),
-  );
-  if (holders.length > 0) {
-    return skipped(
-      `${holders.length} active finding(s) at or above ${threshold} still hold the block, e.g. ${holders[0]?.Id}`,
-    );
-  }
-  const change = await changeRepositoryPolicy(deps.policies, repository, 'unblock');
+  const { finding, repository, digest } = trigger;
+  const scan =
+    trigger.verifiable && digest !== undefined ? await readScan(deps.scans, repository, digest) : undefined;
+  const verdict = blockVerdict(trigger, scan, threshold);
+  if (!verdict.block) return skipped(finding.Id, verdict.reason);
+  const change = await changeRepositoryPolicy(deps.policies, repository, 'block', {
+    exemptPrincipalArns: exempt,
+  });
   const arn = repositoryArn(repository.region, repository.registryId, repository.repositoryName);
   return {
-    status: 'unblocked',
+    status: 'blocked',
     findingId: finding.Id,
     repository,
     repositoryArn: arn,
     changed: change.changed,
-    policyDeleted: change.deleted,
-    // Only a change is recorded: the note makes Security Hub send the finding again, and an
-    // unchanged policy must end that loop (as automatic blocking does).
+    policyDeleted: false,
+    // The note makes Security Hub send the finding again; an unchanged policy writes none, which ends that loop.
     audit: change.changed
       ? await audit(deps.audit, finding, {
-          action: 'unblock',
-          outcome: `pulls allowed: every image of the repository is below ${threshold}${change.deleted ? ', policy deleted' : ''}`,
+          action: 'block',
+          outcome: `pulls denied: ECR's scan of ${digest} confirms ${scan?.scanned ? scan.highest : threshold}`,
           repositoryArn: arn,
           at: context.now,
           by: context.actor,
@@ -224,52 +212,114 @@ export async function releaseRepository(
 }
 
 /**
- * Whether the stored copy of a finding is newer than the event's: a later UpdatedAt, or a later
- * ProcessedAt at the same UpdatedAt. An event whose times cannot be read loses (fail closed).
+ * ECR's own scan of one image. A scan that is missing, incomplete or unreadable is evidence too
+ * ("no usable scan"); only a missing repository and broken infrastructure throw.
  */
-function isNewer(stored: StoredFinding, event: StoredFinding): boolean {
-  const [storedUpdate, eventUpdate] = [timeOf(stored.UpdatedAt), timeOf(event.UpdatedAt)];
-  if (Number.isNaN(eventUpdate)) return true;
-  if (!Number.isNaN(storedUpdate) && storedUpdate !== eventUpdate) return storedUpdate > eventUpdate;
-  const [storedProcessed, eventProcessed] = [timeOf(stored.ProcessedAt), timeOf(event.ProcessedAt)];
-  if (Number.isNaN(eventProcessed)) return !Number.isNaN(storedProcessed);
-  return storedProcessed > eventProcessed;
-}
-
-/** Milliseconds of an ISO timestamp; NaN for anything else. */
-function timeOf(value: unknown): number {
-  return typeof value === 'string' ? instant(value) : Number.NaN;
-}
-
-const OUR_IMAGE_GENERATOR = /^ecr-compliance\/[^/]+\/image$/;
-
-/** An image-level finding of this tool (this account's default product) about an image of the repository. */
-function isImageFindingOf(
-  finding: StoredFinding,
-  repository: RepositoryIdentity,
-  accountId: string,
-): boolean {
-  return (
-    finding.ProductArn === productArn(repository.region, accountId) &&
-    OUR_IMAGE_GENERATOR.test(finding.GeneratorId) &&
-    digestOf(finding, repository) !== undefined
-  );
-}
-
-/** The digest of the image of `repository` that a finding is about, from its ECR image resources. */
-function digestOf(finding: StoredFinding, repository: RepositoryIdentity): string | undefined {
-  const resources = (finding as { Resources?: unknown }).Resources;
-  if (!Array.isArray(resources)) return undefined;
-  for (const resource of resources) {
-    const id = (resource as { Id?: unknown } | null)?.Id;
-    const digest = typeof id === 'string' ? imageDigestIn(id, repository) : undefined;
-    if (digest !== undefined) return digest;
+async function readScan(
+  scans: ScanFindingsSource,
+  repository: RepositoryReference & { readonly registryId: string },
+  digest: string,
+): Promise<ScanEvidence> {
+  try {
+    const scan = await scans.getScan({
+      registryId: repository.registryId,
+      repositoryName: repository.repositoryName,
+      imageDigest: digest,
+    });
+    return scanEvidenceOf(digest, scan);
+  } catch (error) {
+    if (error instanceof ResourceNotFoundError && error.kind !== 'repository') {
+      return { digest, scanned: false, reason: `no ${error.kind}: ${error.message}` };
+    }
+    if (error instanceof ScanNotCompleteError || error instanceof InvalidInputError) {
+      return { digest, scanned: false, reason: error.message };
+    }
+    throw error;
   }
-  return undefined;
 }
 
-function holdsBlock(stored: StoredFinding, threshold: SeverityLabel): boolean {
-  const parsed = ActionFindingSchema.safeParse(stored, PARSE_IN_ENGLISH);
-  if (!parsed.success) return true;
-  return releaseVerdict(parsed.data, threshold) !== 'release';
+/**
+ * Gathers the evidence of a release, each fact once and stopping at the first that holds the
+ * block: the policy (is our statement there?), the image list (at most
+ * {@link AUTOMATIC_LIMITS}.imagesPerRelease + 1 digests), this tool's and then Amazon Inspector's
+ * active findings at or above the threshold about those images, and ECR's scan of each image.
+ */
+async function gatherReleaseEvidence(
+  deps: AutomaticRemediationDeps,
+  repository: RepositoryReference & { readonly registryId: string },
+  threshold: SeverityLabel,
+): Promise<ReleaseEvidence> {
+  const blocked = isBlocked(parsePolicy(await deps.policies.get(repository)));
+  if (!blocked || !deps.images || !deps.findings) return { blocked };
+  const limit = AUTOMATIC_LIMITS.imagesPerRelease;
+  const digests = await deps.images.digestsOf(repository, { limit });
+  const images = { digests, limit };
+  if (digests.length > limit) return { blocked, images };
+  const identity = identityOf(repository);
+  const context = { repository: identity, digests: new Set(digests), threshold };
+  const holderLimit = AUTOMATIC_LIMITS.findingsPerHolderRead;
+  for (const source of ['ours', 'inspector'] as const) {
+    const search = await deps.findings.firstHolder(identity, {
+      source,
+      atOrAbove: threshold,
+      limit: holderLimit,
+      holds: (f) => findingHolds(f, context),
+    });
+    const holder: Holder | undefined = search.holder
+      ? { kind: 'finding', source, id: search.holder.Id }
+      : search.complete
+        ? undefined
+        : { kind: 'unchecked', source, limit: holderLimit };
+    if (holder) return { blocked, images, holder };
+  }
+  for (const digest of digests) {
+    const evidence = await readScan(deps.scans, repository, digest);
+    if (scanHolds(evidence, threshold)) return { blocked, images, holder: { kind: 'scan', evidence } };
+  }
+  return { blocked, images };
+}
+
+/**
+ * Use case "automatic unblock": remove our Deny statement (and only it) from the repository of the
+ * triggering finding, and say why on that finding's audit trail, only when the evidence allows it
+ * ({@link releaseVerdict}). The trigger only starts the attempt: what it says (archived, LOW,
+ * suppressed) counts for nothing, since anyone who may import findings on the default product can
+ * write it. Findings in Security Hub can only hold the block. The policy is read once at the start
+ * (most repositories are not blocked, and this ends there) and once more, by the write itself,
+ * right before writing: ECR has no conditional write, and a person's click in the other function
+ * may have changed it while the evidence was read.
+ *
+ * @throws PolicyUnreadableError when the current policy cannot be read (it is left untouched)
+ */
+export async function releaseRepository(
+  deps: AutomaticRemediationDeps,
+  trigger: CheckedTrigger,
+  config: Pick<RepositoryActionConfig, 'severityThreshold'>,
+  context: Omit<ActionContext, 'automatic'>,
+): Promise<RepositoryActionOutcome> {
+  const { finding, repository } = trigger;
+  const threshold = config.severityThreshold ?? 'HIGH';
+  if (!deps.images || !deps.findings)
+    return skipped(finding.Id, 'no image list or findings store configured');
+  const verdict = releaseVerdict(await gatherReleaseEvidence(deps, repository, threshold), threshold);
+  if (!verdict.release) return skipped(finding.Id, verdict.reason);
+  const change = await changeRepositoryPolicy(deps.policies, repository, 'unblock');
+  const arn = repositoryArn(repository.region, repository.registryId, repository.repositoryName);
+  return {
+    status: 'unblocked',
+    findingId: finding.Id,
+    repository,
+    repositoryArn: arn,
+    changed: change.changed,
+    policyDeleted: change.deleted,
+    audit: change.changed
+      ? await audit(deps.audit, finding, {
+          action: 'unblock',
+          outcome: `pulls allowed: ECR's scans of the repository's ${verdict.images} image(s) and Amazon Inspector show nothing at or above ${threshold}${change.deleted ? ', policy deleted' : ''}`,
+          repositoryArn: arn,
+          at: context.now,
+          by: context.actor,
+        })
+      : { recorded: false, skipped: 'automatic remediation records changes only' },
+  };
 }

@@ -33,6 +33,8 @@ export type ReconcileScanResult =
       readonly unchanged: number;
       /** ACTIVE findings of the image that the scan no longer reports, re-imported as ARCHIVED. */
       readonly archived: number;
+      /** Ids of stored findings not believed: updated later than now plus {@link STORED_TIME_SKEW_MS}. */
+      readonly distrusted: readonly string[];
       readonly publish: PublishResult;
     }
   | {
@@ -52,6 +54,8 @@ export type Reconciliation =
       /** Findings of the scan not among `findings`: the store already says the same (see {@link reconcile}). */
       readonly unchanged: number;
       readonly archived: number;
+      /** Ids of the stored findings {@link trustedFindings} did not believe, and that were left out. */
+      readonly distrusted: readonly string[];
     }
   | { readonly outcome: 'skipped'; readonly reason: string };
 
@@ -91,6 +95,31 @@ export function resolveReconcileScanOptions(
   };
 }
 
+/**
+ * How far in the future a stored `UpdatedAt` may lie and still be believed: clocks of the writers
+ * differ a little, and Security Hub keeps what the importer wrote. Anything later was written by
+ * someone who can import findings on the account's default product but is not this tool (or by a
+ * broken clock): believed, it would make every real scan and deletion "older than the stored
+ * findings" until that date.
+ */
+export const STORED_TIME_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * Splits stored findings into those whose `UpdatedAt` is at most `now` plus
+ * {@link STORED_TIME_SKEW_MS} (believed) and the rest (not believed). A finding whose time cannot
+ * be read is kept, as before: it orders after nothing. Pure: `now` comes in as a parameter.
+ */
+export function trustedFindings<T extends StoredFinding>(
+  stored: readonly T[],
+  now: string,
+): { readonly trusted: readonly T[]; readonly distrusted: readonly T[] } {
+  const limit = instant(now) + STORED_TIME_SKEW_MS;
+  const trusted: T[] = [];
+  const distrusted: T[] = [];
+  for (const f of stored) (instant(f.UpdatedAt) > limit ? distrusted : trusted).push(f);
+  return { trusted, distrusted };
+}
+
 /** Milliseconds of an ISO-8601 timestamp; Security Hub and ECR write fractions differently, so strings do not compare. */
 export const instant = (iso: string): number => Date.parse(iso);
 
@@ -108,6 +137,9 @@ export const isActive = (finding: StoredFinding): boolean => finding.RecordState
  * Compares the findings of a new scan (`current`, as toAsffFindings made them, all with the
  * scan's time as UpdatedAt) with the image's `stored` findings. Pure.
  *
+ * - A stored finding updated later than `scan.now` plus {@link STORED_TIME_SKEW_MS} is not
+ *   believed: it counts for none of the rules below, as if the store did not hold it, and its Id is
+ *   reported in `distrusted`.
  * - A scan older than what the store holds for this scanner changes nothing: nothing could be
  *   imported without undoing a newer state.
  * - The same scan again (a repeated or redriven event) imports only what its first run did not
@@ -135,11 +167,17 @@ export function reconcile(
     readonly generatorIds: ReadonlySet<string>;
     /** GeneratorId of the scanner's image-level finding; absent: every finding is imported. */
     readonly imageGeneratorId?: string;
+    /** The present, ISO-8601: stored times later than this plus the skew are not believed. */
+    readonly now: string;
   },
   options: Pick<ReconcileScanOptions, 'keepAliveDays'> = {},
 ): Reconciliation {
   const { keepAliveDays } = resolveReconcileScanOptions(options);
-  const scanners = stored.filter((f) => scan.generatorIds.has(f.GeneratorId));
+  const { trusted, distrusted } = trustedFindings(
+    stored.filter((f) => scan.generatorIds.has(f.GeneratorId)),
+    scan.now,
+  );
+  const scanners = trusted;
   const latest = latestUpdate(scanners);
   const scanTime = instant(scan.scanCompletedAt);
   if (latest && instant(latest.UpdatedAt) > scanTime) {
@@ -206,7 +244,15 @@ export function reconcile(
       reason: `the scan of ${scan.scanCompletedAt} is imported already (stored findings updated ${latest.UpdatedAt}): a repeated event`,
     };
   }
-  return { outcome: 'import', findings, created, reactivated, unchanged, archived: gone.length };
+  return {
+    outcome: 'import',
+    findings,
+    created,
+    reactivated,
+    unchanged,
+    archived: gone.length,
+    distrusted: distrusted.map((f) => f.Id),
+  };
 }
 
 /** The GeneratorIds of the findings a granularity produces for a scanner. */
@@ -224,6 +270,8 @@ function generatorIdsOf(image: ScannedImage, granularity: FindingGranularity): S
  * observation kept), and the findings of vulnerabilities no longer present as ARCHIVED. An older
  * or repeated scan is a `skipped` result. A finding that finally failed to publish fails the
  * whole report ({@link PublishError}), so that the event reaches the failure destination.
+ * `options.now` (ISO-8601, the caller's clock) bounds the stored times that are believed
+ * ({@link trustedFindings}).
  *
  * @throws InvalidInputError when `options.keepAliveDays` is out of range, before any call
  */
@@ -234,8 +282,12 @@ export async function reconcileScan(
     readonly publisher: FindingsPublisher;
   },
   image: ImageReference,
-  options: ReconcileScanOptions = {},
+  options: ReconcileScanOptions & {
+    /** The present (ISO-8601, the caller's clock): stored times later than this plus the skew are not believed. */
+    readonly now: string;
+  },
 ): Promise<ReconcileScanResult> {
+  const { now } = options;
   const { granularity, keepAliveDays } = resolveReconcileScanOptions(options);
   const scanned = await deps.source.getScan(image);
   const current = toAsffFindings(scanned, { granularity });
@@ -248,6 +300,7 @@ export async function reconcileScan(
       scanCompletedAt: scanned.scanCompletedAt,
       generatorIds: generatorIdsOf(scanned, granularity),
       imageGeneratorId: imageGeneratorId(scanned.scanner.id),
+      now,
     },
     { keepAliveDays },
   );
@@ -265,6 +318,7 @@ export async function reconcileScan(
     reactivated: plan.reactivated,
     unchanged: plan.unchanged,
     archived: plan.archived,
+    distrusted: plan.distrusted,
     publish,
   };
 }

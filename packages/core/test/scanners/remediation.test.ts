@@ -6,7 +6,8 @@ import {
   blockRepository,
   type RepositoryFindings,
   type RepositoryImages,
-  releaseRepository,
+  remediateAutomatically,
+  type ScanFindingsSource,
   type StoredFinding,
   scannedImageFromTrivy,
   toAsffFindings,
@@ -31,16 +32,19 @@ const low = (f: StoredFinding): StoredFinding => ({
   FindingProviderFields: { Severity: { Label: 'LOW', Original: 'LOW' } },
 });
 
-/** The repository's one image, its image finding and the findings at or above the threshold. */
-function repository(
-  imageFindings: StoredFinding[],
-  holders: StoredFinding[],
-): RepositoryFindings & RepositoryImages {
+/** The repository's one image, the findings that hold its block, and ECR's own (clean) scan of it. */
+function repository(holders: StoredFinding[]): RepositoryFindings & RepositoryImages & ScanFindingsSource {
   return {
-    activeFindingsOfRepository: async () => holders,
-    activeImageFindingsOfRepository: async () => imageFindings,
-    findingById: async ({ id }) => [...imageFindings, ...holders].find((f) => f.Id === id),
+    firstHolder: async (_, { source, holds }) => {
+      const holder = source === 'ours' ? holders.find(holds) : undefined;
+      return holder ? { holder } : { complete: true };
+    },
     digestsOf: async () => [image.imageDigest],
+    getScan: async () => ({
+      ...image,
+      scanner: { id: 'ecr-basic', name: 'Amazon ECR' },
+      vulnerabilities: [],
+    }),
   };
 }
 
@@ -56,22 +60,25 @@ describe('Trivy findings and the block', () => {
     expect(JSON.parse(policies.text ?? '').Statement[0].Sid).toBe(BLOCK_STATEMENT_SID);
   });
 
-  it('keeps the block while an active HIGH Trivy finding remains, and releases it once the image is below', async () => {
+  it('keeps the block while an active HIGH Trivy finding remains, and releases it once none does', async () => {
     const trigger = { ...low(imageFinding), UpdatedAt: '2026-12-01T07:59:00.000Z' };
+    const settings = { ...config, block: true, unblock: true };
     const held = new InMemoryPolicies(blockPolicy(null).policyText);
-    const kept = await releaseRepository(
-      { policies: held, findings: repository([low(imageFinding)], [high]), images: repository([], []) },
+    const holding = repository([high]);
+    const kept = await remediateAutomatically(
+      { policies: held, findings: holding, images: holding, scans: holding },
       trigger,
-      config,
+      settings,
       context,
     );
     expect(kept).toMatchObject({ status: 'skipped', reason: expect.stringContaining(high.Id) });
     expect(held.writes).toEqual([]);
     const free = new InMemoryPolicies(blockPolicy(null).policyText);
-    const released = await releaseRepository(
-      { policies: free, findings: repository([low(imageFinding)], []), images: repository([], []) },
+    const clean = repository([]);
+    const released = await remediateAutomatically(
+      { policies: free, findings: clean, images: clean, scans: clean },
       trigger,
-      config,
+      settings,
       context,
     );
     expect(released).toMatchObject({ status: 'unblocked', changed: true });

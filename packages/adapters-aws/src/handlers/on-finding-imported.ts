@@ -1,0 +1,131 @@
+/**
+ * Lambda handler of the EventBridge "Security Hub Findings - Imported" event: automatic
+ * remediation, in its own function so that people's clicks (on-custom-action) never wait behind a
+ * burst of imports. A finding of the event is a trigger, never the evidence: a block needs ECR's
+ * own scan of the image to confirm it, and a release needs ECR's scans of every image of the
+ * repository and Amazon Inspector's findings to show nothing at or above the threshold. One
+ * instance at a time, so that its own policy writes never race. The module scope is the
+ * composition root.
+ */
+
+import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import {
+  type AutomaticOutcome,
+  EcrComplianceError,
+  parseWith,
+  remediateImportedFindings,
+} from '@ecr-compliance/core';
+import { EcrRepositoryImages } from '../ecr/EcrRepositoryImages.js';
+import { EcrRepositoryPolicyStore } from '../ecr/EcrRepositoryPolicyStore.js';
+import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
+import { type FindingsImportedEvent, FindingsImportedEventSchema } from '../events/schemas.js';
+import { assertOwnEvent, loadOnFindingImportedConfig } from '../lambda/config.js';
+import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
+import { SecurityHubAuditTrail } from '../securityhub/SecurityHubAuditTrail.js';
+import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
+
+const config = loadOnFindingImportedConfig(process.env);
+const logger = new Logger();
+const ecr = new ECRClient({ region: config.AWS_REGION });
+const deps = {
+  policies: new EcrRepositoryPolicyStore({ client: ecr }),
+  audit: new SecurityHubAuditTrail({ client: new SecurityHubClient({ region: config.AWS_REGION }) }),
+  scans: new EcrScanFindingsSource({ client: ecr, region: config.AWS_REGION }),
+  // Only automatic unblock reads the image list and the findings that may hold a block (and only
+  // it may: the construct grants ListImages and GetFindings with autoUnblock alone).
+  ...(config.AUTO_UNBLOCK
+    ? {
+        images: new EcrRepositoryImages({ client: ecr }),
+        // The store owns its retries (quota-aware), so its client makes one attempt.
+        findings: new SecurityHubFindingsStore({
+          client: new SecurityHubClient({ region: config.AWS_REGION, maxAttempts: 1 }),
+        }),
+      }
+    : {}),
+};
+const remediationConfig = {
+  accountId: config.ACCOUNT_ID,
+  region: config.AWS_REGION,
+  severityThreshold: config.SEVERITY_THRESHOLD,
+  exemptPrincipalArns: config.EXEMPT_PRINCIPAL_ARNS,
+  block: config.AUTO_REMEDIATION,
+  unblock: config.AUTO_UNBLOCK,
+};
+const idempotency = eventIdempotency(
+  config.IDEMPOTENCY_TABLE_NAME,
+  new DynamoDBClient({ region: config.AWS_REGION }),
+);
+
+/** Who the audit trail names when a rule, not a person, acted. */
+const AUTOMATIC_ACTOR = 'ecr-compliance automatic remediation';
+
+/** What one invocation did. */
+export interface FindingImportedResult {
+  readonly outcomes: readonly AutomaticOutcome[];
+}
+
+/** Some findings of the event could not be handled (an outage, an unreadable policy); the others were. */
+export class AutomaticRemediationFailedError extends EcrComplianceError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AutomaticRemediationFailedError';
+  }
+}
+
+const remediate = makeIdempotent(async (event: FindingsImportedEvent): Promise<FindingImportedResult> => {
+  if (!config.AUTO_REMEDIATION && !config.AUTO_UNBLOCK) {
+    logger.warn('nothing done: automatic remediation and unblock are off');
+    return { outcomes: [] };
+  }
+  const outcomes = await remediateImportedFindings(deps, event.detail.findings, remediationConfig, {
+    actor: AUTOMATIC_ACTOR,
+    now: new Date().toISOString(),
+  });
+  for (const outcome of outcomes) {
+    if (outcome.status === 'skipped') {
+      logger.info('finding left alone', { findingId: outcome.findingId, reason: outcome.reason });
+    } else if (outcome.status === 'failed') {
+      logger.error('finding not handled', { findingId: outcome.findingId, error: outcome.error });
+    } else {
+      logger.info(`repository ${outcome.status}`, {
+        findingId: outcome.findingId,
+        repository: outcome.repositoryArn,
+        changed: outcome.changed,
+        policyDeleted: outcome.policyDeleted,
+        audit: outcome.audit,
+      });
+      if ('error' in outcome.audit) {
+        logger.warn('audit trail not written', { findingId: outcome.findingId, error: outcome.audit.error });
+      }
+    }
+  }
+  const failed = outcomes.filter((o) => o.status === 'failed');
+  if (failed.length > 0) {
+    // Reach the failure destination; a retry is safe because block and release are idempotent.
+    throw new AutomaticRemediationFailedError(
+      `${failed.length} of ${outcomes.length} findings not handled: ${failed.map((f) => f.error).join('; ')}`,
+    );
+  }
+  return { outcomes };
+}, idempotency);
+
+/** Blocks or releases the repositories of the event's findings, on the evidence. */
+export async function handler(event: unknown, context: LambdaContext): Promise<FindingImportedResult> {
+  logger.addContext(context as never);
+  try {
+    const parsed = parseWith(FindingsImportedEventSchema, event, 'Security Hub findings-imported event');
+    assertOwnEvent(parsed, config, 'remediates');
+    logger.setCorrelationId(parsed.id);
+    idempotency.config.registerLambdaContext(context as never);
+    return await remediate(parsed);
+  } catch (error) {
+    logger.error('automatic remediation failed', error as Error);
+    throw error;
+  } finally {
+    logger.removeKeys(['correlation_id']);
+  }
+}
