@@ -136,6 +136,13 @@ describe('reconcileScan', () => {
     expect([...hub.findings.values()].every((f) => f.RecordState === 'ACTIVE')).toBe(true);
   });
 
+  it("names the block action of the options in the image finding's recommendation", async () => {
+    const { hub, scan } = world({ blockAction: { id: 'Quarantine', name: 'Quarantine image' } });
+    await scan(scanAt(T1));
+    const image = [...hub.findings.values()].find((f) => f.GeneratorId.endsWith('/image'));
+    expect(image?.Remediation?.Recommendation?.Text).toContain('"Quarantine image" (Quarantine)');
+  });
+
   it('archives the finding of a fixed vulnerability with the re-scan time and keeps its CreatedAt', async () => {
     const { hub, scan } = world();
     await scan(scanAt(T1));

@@ -3,7 +3,12 @@ import { findingFingerprint, storedFingerprint, withFingerprint } from '../asff/
 import { fromStoredFinding } from '../asff/fromStoredFinding.js';
 import { imageGeneratorId, vulnerabilityGeneratorId } from '../asff/identity.js';
 import { type FindingGranularity, toAsffFindings } from '../asff/toAsffFindings.js';
-import { DEFAULT_FINDING_GRANULARITY, resolveFindingGranularity, resolveKeepAliveDays } from '../config.js';
+import {
+  type CustomActionReference,
+  DEFAULT_FINDING_GRANULARITY,
+  resolveFindingGranularity,
+  resolveKeepAliveDays,
+} from '../config.js';
 import type { PublishError } from '../errors.js';
 import type { ScannedImage } from '../model.js';
 import type {
@@ -71,6 +76,11 @@ export interface ReconcileScanOptions {
    * @default 30 (`DEFAULT_KEEP_ALIVE_DAYS`, see `resolveKeepAliveDays`)
    */
   readonly keepAliveDays?: number;
+  /**
+   * The block action the image finding's recommendation names (reconcileScan only): the one the
+   * deployment configured. Without it, the recommendation names "the block action of ecr-compliance".
+   */
+  readonly blockAction?: CustomActionReference;
 }
 
 /** {@link ReconcileScanOptions} with the defaults applied. */
@@ -290,7 +300,7 @@ export async function reconcileScan(
   const { now } = options;
   const { granularity, keepAliveDays } = resolveReconcileScanOptions(options);
   const scanned = await deps.source.getScan(image);
-  const current = toAsffFindings(scanned, { granularity });
+  const current = toAsffFindings(scanned, { granularity, blockAction: options.blockAction });
   const stored = await deps.store.findingsOf(scanned);
   const names = { repositoryName: scanned.repositoryName, imageDigest: scanned.imageDigest };
   const plan = reconcile(
