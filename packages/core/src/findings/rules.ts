@@ -15,9 +15,15 @@ export interface FindingProvenance {
 
 /** The fields of a finding that say how severe it is (top level: a person's triage wins; provider's: the scanner's). */
 export interface FindingSeverityFields {
-  readonly Severity?: { readonly Label?: string; readonly Normalized?: number } | undefined;
+  readonly Severity?:
+    | { readonly Label?: string | undefined; readonly Normalized?: number | undefined }
+    | undefined;
   readonly FindingProviderFields?:
-    | { readonly Severity?: { readonly Label?: string; readonly Normalized?: number } | undefined }
+    | {
+        readonly Severity?:
+          | { readonly Label?: string | undefined; readonly Normalized?: number | undefined }
+          | undefined;
+      }
     | undefined;
 }
 

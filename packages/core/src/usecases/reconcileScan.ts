@@ -300,7 +300,10 @@ export async function reconcileScan(
   const { now } = options;
   const { granularity, keepAliveDays } = resolveReconcileScanOptions(options);
   const scanned = await deps.source.getScan(image);
-  const current = toAsffFindings(scanned, { granularity, blockAction: options.blockAction });
+  const current = toAsffFindings(scanned, {
+    granularity,
+    ...(options.blockAction ? { blockAction: options.blockAction } : {}),
+  });
   const stored = await deps.store.findingsOf(scanned);
   const names = { repositoryName: scanned.repositoryName, imageDigest: scanned.imageDigest };
   const plan = reconcile(
