@@ -82,7 +82,15 @@ export {
   originOf,
   productPlaceOf,
 } from './findings/rules.js';
-export type { CvssScore, ScannedImage, Scanner, Vulnerability, VulnerablePackage } from './model.js';
+export type {
+  CvssScore,
+  ImageIdentity,
+  RepositoryIdentity,
+  ScannedImage,
+  Scanner,
+  Vulnerability,
+  VulnerablePackage,
+} from './model.js';
 export { parseScannedImage, ScannedImageSchema } from './modelSchema.js';
 export { formatPath, parseWith } from './parse.js';
 export {
@@ -115,11 +123,9 @@ export type {
   FindingsPublisher,
   FindingsStore,
   HolderSearch,
-  ImageIdentity,
   ImageReference,
   PublishResult,
   RepositoryFindings,
-  RepositoryIdentity,
   RepositoryImages,
   RepositoryPolicyStore,
   RepositoryReference,

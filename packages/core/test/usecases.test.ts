@@ -103,7 +103,7 @@ describe('blockRepository', () => {
     expect(outcome).toMatchObject({
       status: 'blocked',
       changed: true,
-      repository: { registryId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
+      repository: { accountId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
       repositoryArn: 'arn:aws:ecr:us-east-1:111122223333:repository/team-a/payments-api',
       audit: { recorded: true },
     });
@@ -306,7 +306,7 @@ describe('unblockRepository', () => {
 });
 
 describe('changeRepositoryPolicy', () => {
-  const repository = { registryId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' };
+  const repository = { accountId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' };
   const foreign = example<{ policyText: string }>('get-repository-policy.json').policyText;
 
   it('writes nothing on a dry run but reports the policy before and after', async () => {

@@ -92,7 +92,7 @@ export async function importCommand(
       repositoryName,
       ...(digest ? { imageDigest: digest } : {}),
       ...(tag ? { imageTag: tag } : {}),
-      ...(options['registry-id'] ? { registryId: options['registry-id'] } : {}),
+      ...(options['registry-id'] ? { accountId: options['registry-id'] } : {}),
     };
     const ecr = new ECRClient(clientConfig(options));
     region = await regionOf(ecr);
@@ -209,7 +209,7 @@ export async function repositoryCommand(
   const repository = {
     repositoryName,
     region: await regionOf(client),
-    ...(options['registry-id'] ? { registryId: options['registry-id'] } : {}),
+    ...(options['registry-id'] ? { accountId: options['registry-id'] } : {}),
   };
   const dryRun = options['dry-run'] ?? false;
   const change = await changeRepositoryPolicy(new EcrRepositoryPolicyStore({ client }), repository, action, {

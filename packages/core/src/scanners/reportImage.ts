@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { InvalidInputError } from '../errors.js';
+import type { ImageIdentity, RepositoryIdentity } from '../model.js';
 import { AccountId, ImageDigest, RepositoryName, Timestamp } from '../schemas.js';
 import { PARSE_IN_ENGLISH } from '../zodLocale.js';
 
@@ -45,10 +46,7 @@ export class ReportOptionError extends InvalidInputError {
 }
 
 /** One image (or repository, without a digest) that a report names by an ECR reference. */
-export interface EcrReference {
-  readonly accountId: string;
-  readonly region: string;
-  readonly repositoryName: string;
+export interface EcrReference extends RepositoryIdentity {
   readonly tag?: string;
   readonly imageDigest?: string;
 }
@@ -85,11 +83,7 @@ export function parseEcrReference(reference: string): EcrReference | undefined {
 }
 
 /** The image a report is about, resolved from its references and the options. */
-export interface ReportImage {
-  readonly accountId: string;
-  readonly region: string;
-  readonly repositoryName: string;
-  readonly imageDigest: string;
+export interface ReportImage extends ImageIdentity {
   /** Tags the report names for this repository. */
   readonly imageTags: readonly string[];
 }

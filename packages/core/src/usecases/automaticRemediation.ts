@@ -7,8 +7,8 @@ import { InvalidInputError, ResourceNotFoundError, ScanNotCompleteError } from '
 import { isBlocked, parsePolicy, validateExemptPrincipals } from '../policy/denyPolicy.js';
 import type {
   RepositoryFindings,
+  RepositoryIdentity,
   RepositoryImages,
-  RepositoryReference,
   ScanFindingsSource,
 } from '../ports.js';
 import type { SeverityLabel } from '../severity.js';
@@ -18,7 +18,6 @@ import {
   type CheckedTrigger,
   findingHolds,
   type Holder,
-  identityOf,
   type ReleaseEvidence,
   readTrigger,
   releaseVerdict,
@@ -97,8 +96,8 @@ export async function remediateImportedFindings(
       continue;
     }
     if (trigger.asks !== 'nothing') {
-      const { registryId, region, repositoryName } = trigger.repository;
-      const key = repositoryArn(region, registryId, repositoryName);
+      const { accountId, region, repositoryName } = trigger.repository;
+      const key = repositoryArn(region, accountId, repositoryName);
       if (seen.has(key)) {
         outcomes.push(
           skipped(findingId, `repository ${key} is handled once per event, already for another finding`),
@@ -190,7 +189,7 @@ async function blockConfirmed(
   const change = await changeRepositoryPolicy(deps.policies, repository, 'block', {
     exemptPrincipalArns: exempt,
   });
-  const arn = repositoryArn(repository.region, repository.registryId, repository.repositoryName);
+  const arn = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
   return {
     status: 'blocked',
     findingId: finding.Id,
@@ -217,12 +216,12 @@ async function blockConfirmed(
  */
 async function readScan(
   scans: ScanFindingsSource,
-  repository: RepositoryReference & { readonly registryId: string },
+  repository: RepositoryIdentity,
   digest: string,
 ): Promise<ScanEvidence> {
   try {
     const scan = await scans.getScan({
-      registryId: repository.registryId,
+      accountId: repository.accountId,
       repositoryName: repository.repositoryName,
       imageDigest: digest,
     });
@@ -246,7 +245,7 @@ async function readScan(
  */
 async function gatherReleaseEvidence(
   deps: AutomaticRemediationDeps,
-  repository: RepositoryReference & { readonly registryId: string },
+  repository: RepositoryIdentity,
   threshold: SeverityLabel,
 ): Promise<ReleaseEvidence> {
   const blocked = isBlocked(parsePolicy(await deps.policies.get(repository)));
@@ -255,11 +254,10 @@ async function gatherReleaseEvidence(
   const digests = await deps.images.digestsOf(repository, { limit });
   const images = { digests, limit };
   if (digests.length > limit) return { blocked, images };
-  const identity = identityOf(repository);
-  const context = { repository: identity, digests: new Set(digests), threshold };
+  const context = { repository, digests: new Set(digests), threshold };
   const holderLimit = AUTOMATIC_LIMITS.findingsPerHolderRead;
   for (const source of ['ours', 'inspector'] as const) {
-    const search = await deps.findings.firstHolder(identity, {
+    const search = await deps.findings.firstHolder(repository, {
       source,
       atOrAbove: threshold,
       limit: holderLimit,
@@ -304,7 +302,7 @@ export async function releaseRepository(
   const verdict = releaseVerdict(await gatherReleaseEvidence(deps, repository, threshold), threshold);
   if (!verdict.release) return skipped(finding.Id, verdict.reason);
   const change = await changeRepositoryPolicy(deps.policies, repository, 'unblock');
-  const arn = repositoryArn(repository.region, repository.registryId, repository.repositoryName);
+  const arn = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
   return {
     status: 'unblocked',
     findingId: finding.Id,
