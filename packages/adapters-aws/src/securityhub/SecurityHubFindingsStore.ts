@@ -11,9 +11,10 @@ import {
   type ImageIdentity,
   imageArn,
   imageDigestIn,
+  inspectorProductArn,
   isAtOrAbove,
+  isOurFinding,
   PRODUCT_PREFIX,
-  partitionOf,
   productArn,
   type RepositoryFindings,
   type RepositoryIdentity,
@@ -53,23 +54,25 @@ interface FindingSource {
   owns(finding: ReadableFinding): boolean;
 }
 
-/** This tool's findings: the account's default product, GeneratorId under `ecr-compliance/`. */
+/** This tool's findings: the account's default product, Id and GeneratorId under `ecr-compliance/` ({@link isOurFinding}). */
 function ours(region: string, accountId: string): FindingSource {
   const product = productArn(region, accountId);
-  const prefix = `${PRODUCT_PREFIX}/`;
   return {
     filters: {
       ProductArn: [{ Value: product, Comparison: 'EQUALS' }],
-      GeneratorId: [{ Value: prefix, Comparison: 'PREFIX' }],
+      GeneratorId: [{ Value: `${PRODUCT_PREFIX}/`, Comparison: 'PREFIX' }],
     },
     owns: (f) =>
-      f.ProductArn === product && typeof f.GeneratorId === 'string' && f.GeneratorId.startsWith(prefix),
+      f.ProductArn === product &&
+      typeof f.GeneratorId === 'string' &&
+      typeof f.Id === 'string' &&
+      isOurFinding({ Id: f.Id, ProductArn: product, GeneratorId: f.GeneratorId }, accountId),
   };
 }
 
 /** Amazon Inspector's own findings in Security Hub (enhanced scanning). */
 function inspector(region: string): FindingSource {
-  const product = `arn:${partitionOf(region)}:securityhub:${region}::product/aws/inspector`;
+  const product = inspectorProductArn(region);
   return {
     filters: { ProductArn: [{ Value: product, Comparison: 'EQUALS' }] },
     owns: (f) => f.ProductArn === product,

@@ -89,6 +89,8 @@ describe('SecurityHubFindingsStore', () => {
         stored('other-image', { Resources: [{ Type: 'AwsEcrContainerImage', Id: `${IMAGE_ARN}0` }] }),
         stored('other-product', { ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/inspector' }),
         stored('other-generator', { GeneratorId: 'ecr-compliancex/ecr-basic' }),
+        // Our GeneratorId on an Id that is not ours: another writer's finding, not this tool's.
+        { ...stored('foreign-id'), Id: 'ci-scanner/ecr-basic/foreign-id' },
         stored('repository-too', {
           Resources: [
             { Type: 'AwsEcrContainerImage', Id: IMAGE_ARN },

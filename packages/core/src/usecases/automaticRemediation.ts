@@ -2,7 +2,9 @@
  * The shell of automatic remediation: it reads each fact once, in the order that lets it stop
  * early, and leaves every decision to the pure verdicts of remediationVerdict.ts.
  */
+
 import { repositoryArn } from '../asff/identity.js';
+import { DEFAULT_SEVERITY_THRESHOLD } from '../config.js';
 import { InvalidInputError, ResourceNotFoundError, ScanNotCompleteError } from '../errors.js';
 import { isBlocked, parsePolicy, validateExemptPrincipals } from '../policy/denyPolicy.js';
 import type {
@@ -80,7 +82,7 @@ export async function remediateImportedFindings(
   context: Omit<ActionContext, 'automatic'>,
 ): Promise<AutomaticOutcome[]> {
   const limit = AUTOMATIC_LIMITS.findingsPerEvent;
-  const threshold = config.severityThreshold ?? 'HIGH';
+  const threshold = config.severityThreshold ?? DEFAULT_SEVERITY_THRESHOLD;
   const seen = new Set<string>();
   const outcomes: AutomaticOutcome[] = [];
   for (const [index, raw] of rawFindings.entries()) {
@@ -133,7 +135,7 @@ export async function remediateAutomatically(
   config: AutomaticRemediationConfig,
   context: Omit<ActionContext, 'automatic'>,
 ): Promise<RepositoryActionOutcome> {
-  const threshold = config.severityThreshold ?? 'HIGH';
+  const threshold = config.severityThreshold ?? DEFAULT_SEVERITY_THRESHOLD;
   return remediateTrigger(
     deps,
     readTrigger(rawFinding, { accountId: config.accountId, region: config.region, threshold }),
@@ -149,7 +151,7 @@ async function remediateTrigger(
   context: Omit<ActionContext, 'automatic'>,
 ): Promise<RepositoryActionOutcome> {
   if (trigger.asks === 'nothing') return skipped(trigger.findingId, trigger.reason);
-  const threshold = config.severityThreshold ?? 'HIGH';
+  const threshold = config.severityThreshold ?? DEFAULT_SEVERITY_THRESHOLD;
   const id = trigger.finding.Id;
   // A repository deleted since the finding was imported is nothing to act on, not a failure.
   const gone = (error: unknown): RepositoryActionOutcome => {
@@ -180,7 +182,7 @@ async function blockConfirmed(
   context: Omit<ActionContext, 'automatic'>,
 ): Promise<RepositoryActionOutcome> {
   const exempt = validateExemptPrincipals(config.exemptPrincipalArns ?? []);
-  const threshold = config.severityThreshold ?? 'HIGH';
+  const threshold = config.severityThreshold ?? DEFAULT_SEVERITY_THRESHOLD;
   const { finding, repository, digest } = trigger;
   const scan =
     trigger.verifiable && digest !== undefined ? await readScan(deps.scans, repository, digest) : undefined;
@@ -296,7 +298,7 @@ export async function releaseRepository(
   context: Omit<ActionContext, 'automatic'>,
 ): Promise<RepositoryActionOutcome> {
   const { finding, repository } = trigger;
-  const threshold = config.severityThreshold ?? 'HIGH';
+  const threshold = config.severityThreshold ?? DEFAULT_SEVERITY_THRESHOLD;
   if (!deps.images || !deps.findings)
     return skipped(finding.Id, 'no image list or findings store configured');
   const verdict = releaseVerdict(await gatherReleaseEvidence(deps, repository, threshold), threshold);

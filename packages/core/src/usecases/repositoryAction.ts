@@ -1,4 +1,5 @@
 import { PRODUCT_PREFIX, repositoryArn } from '../asff/identity.js';
+import { DEFAULT_SEVERITY_THRESHOLD } from '../config.js';
 import { blockingSeverity, originOf, productPlaceOf } from '../findings/rules.js';
 import { formatPath } from '../parse.js';
 import {
@@ -205,7 +206,7 @@ export async function blockRepository(
       reason: 'a person suppressed the finding; automatic remediation leaves it alone',
     };
   }
-  const threshold = config.severityThreshold ?? 'HIGH';
+  const threshold = config.severityThreshold ?? DEFAULT_SEVERITY_THRESHOLD;
   const severity = blockingSeverity(finding);
   if (!severity || !isAtOrAbove(severity, threshold)) {
     return {
