@@ -29,7 +29,7 @@ export {
   vulnerabilityFindingId,
   vulnerabilityGeneratorId,
 } from './asff/identity.js';
-export { stableHash, TRUNCATION_MARKER, truncate, utf8Length } from './asff/text.js';
+export { TRUNCATION_MARKER, truncate, utf8Length } from './asff/text.js';
 export {
   type AsffMappingOptions,
   CVE_FINDING_TYPE,
@@ -75,7 +75,6 @@ export {
   highestSeverity,
   inspectorProductArn,
   isInspectorFinding,
-  isInspectorProductArn,
   isOurFinding,
   isOurImageFinding,
   labelOfNormalized,
@@ -107,7 +106,6 @@ export {
   DENIED_PULL_ACTIONS,
   findOurStatement,
   isOurStatement,
-  whyNotOurs,
 } from './policy/ourStatement.js';
 export {
   MAX_POLICY_LENGTH,
@@ -174,7 +172,6 @@ export {
   type AutomaticOutcome,
   type AutomaticRemediationConfig,
   type AutomaticRemediationDeps,
-  releaseRepository,
   remediateAutomatically,
   remediateImportedFindings,
 } from './usecases/automaticRemediation.js';
@@ -191,30 +188,10 @@ export { decideImageAction, type ImageAction, type ImageActionDecision } from '.
 export {
   type ReconcileScanOptions,
   type ReconcileScanResult,
-  type Reconciliation,
-  reconcile,
   reconcileScan,
   resolveReconcileScanOptions,
   STORED_TIME_SKEW_MS,
-  trustedFindings,
 } from './usecases/reconcileScan.js';
-export {
-  AUTOMATIC_LIMITS,
-  type BlockVerdict,
-  blockVerdict,
-  type CheckedTrigger,
-  findingHolds,
-  type Holder,
-  type ReleaseEvidence,
-  type ReleaseVerdict,
-  readTrigger,
-  releaseVerdict,
-  type ScanEvidence,
-  scanEvidenceOf,
-  scanHolds,
-  type Trigger,
-} from './usecases/remediationVerdict.js';
-export { type ReportScanResult, reportScan } from './usecases/reportScan.js';
 export {
   type ActionContext,
   type AuditOutcome,
