@@ -136,6 +136,14 @@ describe('reconcileScan', () => {
     expect([...hub.findings.values()].every((f) => f.RecordState === 'ACTIVE')).toBe(true);
   });
 
+  it('refuses, naming the field, an image from the source that is not a valid scanned image, importing nothing', async () => {
+    const { hub, scan } = world();
+    await expect(scan({ ...scanAt(T1), scanCompletedAt: 'yesterday' })).rejects.toThrow(
+      /^scanCompletedAt: .* \(in scanned image\)$/,
+    );
+    expect(hub.findings.size).toBe(0);
+  });
+
   it("names the block action of the options in the image finding's recommendation", async () => {
     const { hub, scan } = world({ blockAction: { id: 'Quarantine', name: 'Quarantine image' } });
     await scan(scanAt(T1));

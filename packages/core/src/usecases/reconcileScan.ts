@@ -11,6 +11,7 @@ import {
 } from '../config.js';
 import type { PublishError } from '../errors.js';
 import type { ScannedImage } from '../model.js';
+import { parseScannedImage } from '../modelSchema.js';
 import type {
   FindingsPublisher,
   FindingsStore,
@@ -283,7 +284,8 @@ function generatorIdsOf(image: ScannedImage, granularity: FindingGranularity): S
  * `options.now` (ISO-8601, the caller's clock) bounds the stored times that are believed
  * ({@link trustedFindings}).
  *
- * @throws InvalidInputError when `options.keepAliveDays` is out of range, before any call
+ * @throws InvalidInputError when `options.keepAliveDays` is out of range, before any call, or when
+ *   the source hands over an image that is not a valid {@link ScannedImage} (naming the field), before any import
  */
 export async function reconcileScan(
   deps: {
@@ -299,7 +301,8 @@ export async function reconcileScan(
 ): Promise<ReconcileScanResult> {
   const { now } = options;
   const { granularity, keepAliveDays } = resolveReconcileScanOptions(options);
-  const scanned = await deps.source.getScan(image);
+  // A source is a port: any scanner's adapter may implement it, so what it hands over is checked.
+  const scanned = parseScannedImage(await deps.source.getScan(image));
   const current = toAsffFindings(scanned, {
     granularity,
     ...(options.blockAction ? { blockAction: options.blockAction } : {}),
