@@ -148,6 +148,7 @@ export {
   ActionFindingSchema,
   ImageDigest,
   NonBlank,
+  Region,
   RepositoryName,
   Timestamp,
 } from './schemas.js';

@@ -3,10 +3,9 @@
  * is about, and when it was made. Reports of Trivy and Grype name images by references such as
  * `111122223333.dkr.ecr.eu-west-1.amazonaws.com/team-a/api@sha256:...`; options override them.
  */
-import * as z from 'zod/mini';
 import { InvalidInputError } from '../errors.js';
 import type { ImageIdentity, RepositoryIdentity } from '../model.js';
-import { AccountId, ImageDigest, RepositoryName, Timestamp } from '../schemas.js';
+import { AccountId, ImageDigest, Region, RepositoryName, Timestamp } from '../schemas.js';
 import { PARSE_IN_ENGLISH } from '../zodLocale.js';
 
 /**
@@ -88,9 +87,6 @@ export interface ReportImage extends ImageIdentity {
   readonly imageTags: readonly string[];
 }
 
-const Region = z
-  .string()
-  .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS Region such as eu-west-1'));
 const OPTION_SCHEMAS = {
   region: Region,
   accountId: AccountId,
