@@ -92,6 +92,7 @@ export type {
 } from './model.js';
 export { parseScannedImage, ScannedImageSchema } from './modelSchema.js';
 export { formatPath, parseWith } from './parse.js';
+export { type BlockState, blockStateOf } from './policy/blockState.js';
 export {
   type BlockOptions,
   blockPolicy,

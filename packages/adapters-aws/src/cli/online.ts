@@ -23,7 +23,8 @@ export interface AwsOptions {
   'endpoint-url'?: string;
 }
 
-function clientConfig(options: AwsOptions, extra: { maxAttempts?: number } = {}) {
+/** SDK client configuration from the common flags. */
+export function clientConfig(options: AwsOptions, extra: { maxAttempts?: number } = {}) {
   return {
     ...(options.region ? { region: options.region } : {}),
     ...(options['endpoint-url'] ? { endpoint: options['endpoint-url'] } : {}),
@@ -32,7 +33,7 @@ function clientConfig(options: AwsOptions, extra: { maxAttempts?: number } = {})
 }
 
 /** The region the client will use; none configured anywhere is a usage error, not an AWS failure. */
-async function regionOf(client: ECRClient): Promise<string> {
+export async function regionOf(client: ECRClient): Promise<string> {
   try {
     return await client.config.region();
   } catch {
