@@ -2,7 +2,7 @@
  * @ecr-compliance/core: the pure, scanner-neutral domain of ecr-compliance. It maps a scanned
  * image (from any scanner) to AWS Security Finding Format findings, keeps their lifecycle, and
  * builds deny policies; it performs no I/O, reads no clock and no environment, and depends on
- * zod only. Scanner parsers sit behind subpaths (`@ecr-compliance/core/ecr`, ...).
+ * zod only. Scanner parsers sit behind subpaths (`@ecr-compliance/core/ecr`, `@ecr-compliance/core/scanners`).
  */
 export type {
   AsffFinding,
@@ -131,18 +131,6 @@ export type {
   ScanFindingsSource,
   StoredFinding,
 } from './ports.js';
-export { GRYPE_SCANNER, scannedImageFromGrype } from './scanners/grype/scannedImageFromGrype.js';
-export {
-  type EcrReference,
-  parseEcrReference,
-  type ReportImage,
-  type ReportImageOption,
-  type ReportImageOptions,
-  ReportOptionError,
-  resolveReportImage,
-  resolveScanTime,
-} from './scanners/reportImage.js';
-export { scannedImageFromTrivy, TRIVY_SCANNER } from './scanners/trivy/scannedImageFromTrivy.js';
 export {
   AccountId,
   type ActionFinding,

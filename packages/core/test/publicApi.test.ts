@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 const ENTRY_POINTS = [
   'packages/core/src/index.ts',
   'packages/core/src/ecr/index.ts',
+  'packages/core/src/scanners/index.ts',
   'packages/adapters-aws/src/index.ts',
   'packages/adapters-aws/src/lambda/environment.ts',
   'packages/infra/src/index.ts',
