@@ -13,7 +13,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel as EsbuildLogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { CfnActionTarget } from 'aws-cdk-lib/aws-securityhub';
+import { CfnActionTarget, type CfnInsight } from 'aws-cdk-lib/aws-securityhub';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -24,6 +24,7 @@ import {
 } from './EcrContinuousComplianceProps.js';
 import { auditTrailStatements, repositoryPolicyStatements } from './grants.js';
 import { HANDLER_BUNDLING, HANDLER_SOURCES } from './handlerSources.js';
+import { addInsights, type INSIGHTS } from './insights.js';
 
 /** Powertools service name of the functions. */
 export const SERVICE_NAME = 'ecr-compliance';
@@ -69,6 +70,8 @@ export class EcrContinuousCompliance extends Construct {
   public readonly blockAction: CfnActionTarget;
   /** The custom action that removes the block. */
   public readonly unblockAction: CfnActionTarget;
+  /** The Security Hub insights over this tool's findings (unless `insights` is false). */
+  public readonly insights: Record<keyof typeof INSIGHTS, CfnInsight> | undefined;
   /** Imports the findings of a completed scan into Security Hub. */
   public readonly onImageScanFunction: NodejsFunction;
   /** Blocks or unblocks pulls from the repository of the selected findings. */
@@ -141,6 +144,7 @@ export class EcrContinuousCompliance extends Construct {
 
     this.blockAction = new CfnActionTarget(this, 'BlockAction', settings.blockAction);
     this.unblockAction = new CfnActionTarget(this, 'UnblockAction', settings.unblockAction);
+    this.insights = settings.insights ? addInsights(this) : undefined;
 
     this.imageScanDeadLetterQueue = this.encryptedQueue('ImageScanDeadLetterQueue');
     this.customActionDeadLetterQueue = this.encryptedQueue('CustomActionDeadLetterQueue');

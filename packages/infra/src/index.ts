@@ -18,3 +18,4 @@ export {
 } from './EcrContinuousComplianceProps.js';
 export { EcrComplianceInfraError, InvalidPropsError } from './errors.js';
 export { HANDLER_SOURCES, type HandlerSources } from './handlerSources.js';
+export { INSIGHTS } from './insights.js';
