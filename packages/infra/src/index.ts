@@ -18,3 +18,19 @@ export {
 } from './EcrContinuousComplianceProps.js';
 export { EcrComplianceInfraError, InvalidPropsError } from './errors.js';
 export { HANDLER_SOURCES, type HandlerSources } from './handlerSources.js';
+export {
+  EcrComplianceMemberStack,
+  type EcrComplianceMemberStackProps,
+} from './organization/EcrComplianceMemberStack.js';
+export { FORWARDED_EVENTS } from './organization/forwardedEvents.js';
+export {
+  type OrganizationOptions,
+  type ResolvedOrganizationOptions,
+  resolveOrganization,
+} from './organization/OrganizationOptions.js';
+export { addOrganizationStacks, type OrganizationStacks } from './organization/organizationApp.js';
+export {
+  ORGANIZATION_CONTEXT_DEFAULTS,
+  type OrganizationContext,
+  readOrganizationContext,
+} from './organization/organizationContext.js';
