@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadOrganizationConfig } from '@ecr-compliance/adapters-aws';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -317,6 +318,29 @@ describe('the central template', () => {
       ]);
     },
   );
+
+  it.each([
+    ['OnImageScan', 'import'],
+    ['OnImageAction', 'import'],
+    ['OnCustomAction', 'remediate'],
+  ])('gives %s the organization variables, which its handler reads back', (fn, kind) => {
+    const role = Object.keys(
+      synthesized.central.findResources('AWS::IAM::Role', {
+        Properties: { RoleName: `ecr-compliance-central-${fn}` },
+      }),
+    )[0];
+    const [func] = resourcesOfType(synthesized.central, 'AWS::Lambda::Function').filter(
+      (f) => JSON.stringify(f.Properties.Role) === JSON.stringify({ 'Fn::GetAtt': [role, 'Arn'] }),
+    );
+    if (!func) throw new Error(`no function with the role ${role}`);
+    const variables = (func.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    expect(loadOrganizationConfig(variables, fn)).toEqual({
+      ORGANIZATION_ID: ORG,
+      MEMBER_ROLE_PREFIX: `ecr-compliance-${kind}-`,
+      DEPLOYED_REGIONS: context.deployedRegions,
+      ALLOWED_ACCOUNTS: [],
+    });
+  });
 
   it('refuses automatic remediation in the organization shape, and a malformed organization id', () => {
     const build = (props: object) => new EcrContinuousCompliance(new Stack(new App(), 'S'), 'C', props);
