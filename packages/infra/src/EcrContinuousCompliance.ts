@@ -25,7 +25,6 @@ import {
   resolveProps,
   SEVERITY_THRESHOLDS,
 } from './EcrContinuousComplianceProps.js';
-import { InvalidPropsError } from './errors.js';
 import { auditTrailStatements, repositoryPolicyStatements } from './grants.js';
 import { HANDLER_BUNDLING, HANDLER_SOURCES } from './handlerSources.js';
 import { centralEventBus, grantMemberAccess } from './organization/centralWiring.js';
@@ -132,12 +131,6 @@ export class EcrContinuousCompliance extends Construct {
     // Checked before the construct joins the tree, so a refused setting leaves nothing half-built.
     const settings = resolveProps(props, { region: Stack.of(scope).region });
     const organization = props.organization ? resolveOrganization(props.organization) : undefined;
-    if (organization && (settings.autoRemediation || settings.autoUnblock)) {
-      throw new InvalidPropsError(
-        'organization',
-        'automatic remediation and unblock do not work across accounts yet; leave autoRemediation and autoUnblock off',
-      );
-    }
     super(scope, id);
     this.settings = settings;
     this.organization = organization;
@@ -472,7 +465,10 @@ export class EcrContinuousCompliance extends Construct {
               detailType: ['Security Hub Findings - Imported'],
               detail: {
                 findings: {
-                  ProductArn: [arn('securityhub', `product/${Aws.ACCOUNT_ID}/default`)],
+                  // The organization shape: the administrator's feed, with every member's findings.
+                  ProductArn: organization
+                    ? [{ wildcard: `arn:${Aws.PARTITION}:securityhub:*:*:product/*/default` }]
+                    : [arn('securityhub', `product/${Aws.ACCOUNT_ID}/default`)],
                   GeneratorId: [{ wildcard: 'ecr-compliance/*/image' }],
                   ...(settings.autoUnblock
                     ? {}
@@ -501,6 +497,8 @@ export class EcrContinuousCompliance extends Construct {
       grantMemberAccess(this.onImageScanFunction, 'OnImageScan', organization);
       grantMemberAccess(this.onImageActionFunction, 'OnImageAction', organization);
       grantMemberAccess(this.onCustomActionFunction, 'OnCustomAction', organization);
+      if (this.onFindingImportedFunction)
+        grantMemberAccess(this.onFindingImportedFunction, 'OnFindingImported', organization);
     }
 
     const queues = {

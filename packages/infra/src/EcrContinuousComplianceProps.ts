@@ -186,7 +186,7 @@ export interface EcrContinuousComplianceProps {
    * The organization shape: this is the central stack in the Security Hub delegated administrator
    * account. Scans and deletions arrive on a central event bus from the member footprint
    * (`EcrComplianceMember`), and each function acts in a member account through that account's
-   * role (docs/organization.md). Not yet with `autoRemediation` or `autoUnblock`.
+   * role (docs/organization.md).
    *
    * @default - the single-account shape: this account and Region only
    */

@@ -41,19 +41,21 @@ interface Synthesized {
 }
 
 let synthesized: Synthesized;
+/** With automatic remediation and unblock: on-finding-imported and its grants in both templates. */
+let automatic: Synthesized;
 
-beforeAll(() => {
+function synthesizeOrganization(compliance: Parameters<typeof addOrganizationStacks>[2] = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'ecr-compliance-org-'));
   const infraRoot = fileURLToPath(new URL('../', import.meta.url));
   const cdkJson = JSON.parse(readFileSync(join(infraRoot, 'cdk.json'), 'utf8')) as { context: object };
   // The templates are the same with or without bundling; the placeholder asset keeps this fast.
   const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-  addOrganizationStacks(app, context);
+  addOrganizationStacks(app, context, compliance);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
   const centralJson = assembly.getStackByName('EcrComplianceCentral').template as Record<string, any>;
   const memberJson = assembly.getStackByName('EcrComplianceMember').template as Record<string, any>;
-  synthesized = {
+  return {
     outdir,
     central: Template.fromJSON(centralJson),
     member: Template.fromJSON(memberJson),
@@ -61,9 +63,14 @@ beforeAll(() => {
     memberJson,
     report: JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')),
   };
+}
+
+beforeAll(() => {
+  synthesized = synthesizeOrganization();
+  automatic = synthesizeOrganization({ autoRemediation: true, autoUnblock: true });
 });
 afterAll(() => {
-  if (synthesized) rmSync(synthesized.outdir, { recursive: true, force: true });
+  for (const s of [synthesized, automatic]) if (s) rmSync(s.outdir, { recursive: true, force: true });
 });
 
 /**
@@ -342,10 +349,12 @@ describe('the central template', () => {
     });
   });
 
-  it('refuses automatic remediation in the organization shape, and a malformed organization id', () => {
+  it('refuses a malformed organization id, no Region, and a malformed allowed account', () => {
     const build = (props: object) => new EcrContinuousCompliance(new Stack(new App(), 'S'), 'C', props);
     const organization = { organizationId: ORG, deployedRegions: ['us-east-1'] };
-    expect(() => build({ organization, autoRemediation: true })).toThrow(InvalidPropsError);
+    expect(() => build({ organization: { ...organization, organizationId: 'o-x' } })).toThrow(
+      InvalidPropsError,
+    );
     expect(() => build({ organization: { ...organization, organizationId: 'o-x' } })).toThrow(
       /organization\.organizationId/,
     );
@@ -358,6 +367,104 @@ describe('the central template', () => {
   });
 });
 
+describe('with automatic remediation and unblock', () => {
+  it('lets on-finding-imported assume the remediate role, which trusts it, and reads the evidence there', () => {
+    const roles = automatic.central.findResources('AWS::IAM::Role', {
+      Properties: { RoleName: 'ecr-compliance-central-OnFindingImported' },
+    });
+    const [logicalId] = Object.keys(roles);
+    const policy = resourcesOfType(automatic.central, 'AWS::IAM::Policy').find(
+      (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: logicalId }]),
+    ) as any;
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:ResourceOrgID': ORG } },
+      }),
+    );
+    const remediate = resourcesOfType(automatic.member, 'AWS::IAM::Role').find((r) =>
+      JSON.stringify(r.Properties.RoleName).includes('ecr-compliance-remediate-'),
+    ) as any;
+    expect(remediate.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+      ArnEquals: {
+        'aws:PrincipalArn': [
+          centralRole('ecr-compliance-central-OnCustomAction'),
+          centralRole('ecr-compliance-central-OnFindingImported'),
+        ],
+      },
+    });
+    const actions = remediate.Properties.Policies[0].PolicyDocument.Statement.flatMap((st: any) =>
+      Array.isArray(st.Action) ? st.Action : [st.Action],
+    );
+    expect(actions.sort()).toEqual([
+      'ecr:DeleteRepositoryPolicy',
+      'ecr:DescribeImageScanFindings',
+      'ecr:GetRepositoryPolicy',
+      'ecr:ListImages',
+      'ecr:SetRepositoryPolicy',
+      'inspector2:ListFindings',
+      'securityhub:GetFindings',
+    ]);
+    // Without automatic work the remediate role trusts on-custom-action alone and reads no evidence.
+    const plain = resourcesOfType(synthesized.member, 'AWS::IAM::Role').find((r) =>
+      JSON.stringify(r.Properties.RoleName).includes('ecr-compliance-remediate-'),
+    ) as any;
+    expect(JSON.stringify(plain.Properties.Policies)).not.toMatch(
+      /DescribeImageScanFindings|ListImages|GetFindings/,
+    );
+  });
+
+  it("follows every member's image findings in the administrator's feed, as AWS Event Ruler matches them", () => {
+    const sample = JSON.parse(
+      readFileSync(
+        fileURLToPath(new URL('./events/securityhub-findings-imported.json', import.meta.url)),
+        'utf8',
+      ),
+    );
+    const env = { account: context.centralAccountId, region: context.centralRegion };
+    const digest = `sha256:${'9'.repeat(64)}`;
+    const imported = (account: string, region: string, productArn?: string) => ({
+      ...sample,
+      account: env.account,
+      region: env.region,
+      detail: {
+        findings: [
+          {
+            ...sample.detail.findings[0],
+            ProductArn: productArn ?? `arn:aws:securityhub:${region}:${account}:product/${account}/default`,
+            GeneratorId: 'ecr-compliance/ecr-basic/image',
+            Id: `ecr-compliance/ecr-basic/${account}/${region}/team-a/api/${digest}/image`,
+            AwsAccountId: account,
+          },
+        ],
+      },
+    });
+    const result = matchWithEventRuler(resolvedPatterns(automatic.central, env), {
+      member: imported('444455556666', 'eu-west-1'),
+      administrator: imported(env.account, env.region),
+      inspector: imported(
+        '444455556666',
+        'eu-west-1',
+        'arn:aws:securityhub:eu-west-1::product/aws/inspector',
+      ),
+      other: imported(
+        '444455556666',
+        'eu-west-1',
+        'arn:aws:securityhub:eu-west-1::product/aquasecurity/aquasecurity',
+      ),
+    });
+    const names = (event: string) => (result[event] ?? []).map((rule) => rule.replace(/[0-9A-F]{8}$/, ''));
+    expect(names('member')).toEqual(['EcrComplianceAutoRemediationRule']);
+    expect(names('administrator')).toEqual(['EcrComplianceAutoRemediationRule']);
+    expect(names('inspector')).toEqual([]);
+    expect(names('other')).toEqual([]);
+  });
+
+  it('passes cdk-nag with no open finding', () => {
+    expect(automatic.report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+  });
+});
+
 describe('both templates', () => {
   it('pass cdk-nag AwsSolutions with no open finding', () => {
     const nag = synthesized.report.pluginReports.find((plugin) => plugin.pluginName === 'AwsSolutions');
@@ -365,7 +472,13 @@ describe('both templates', () => {
     expect(synthesized.report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
   });
 
-  it.each(['EcrComplianceCentral', 'EcrComplianceMember'])('pass cfn-lint: %s', (stack) => {
+  it.each([
+    ['EcrComplianceCentral', 'default'],
+    ['EcrComplianceMember', 'default'],
+    ['EcrComplianceCentral', 'automatic'],
+    ['EcrComplianceMember', 'automatic'],
+  ])('pass cfn-lint: %s (%s)', (stack, which) => {
+    const outdir = (which === 'automatic' ? automatic : synthesized).outdir;
     expect(existsSync(CFN_LINT), `${CFN_LINT} is missing: run scripts/setup-emulator.sh`).toBe(true);
     const result = spawnSync(
       CFN_LINT,
@@ -377,7 +490,7 @@ describe('both templates', () => {
         'us-west-2',
         'eu-central-1',
         '--',
-        join(synthesized.outdir, `${stack}.template.json`),
+        join(outdir, `${stack}.template.json`),
       ],
       { encoding: 'utf8' },
     );

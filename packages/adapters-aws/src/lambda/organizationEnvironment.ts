@@ -26,7 +26,7 @@ export const CENTRAL_EVENT_BUS_NAME = 'ecr-compliance';
 /**
  * What a member role is for. `import`: read ECR's scans and import into the member's Security Hub
  * (on-image-scan, on-image-action). `remediate`: read and write repository policies (the custom
- * actions).
+ * actions, and automatic remediation with the evidence it reads).
  */
 export type MemberRoleKind = 'import' | 'remediate';
 
@@ -35,6 +35,7 @@ export const CENTRAL_FUNCTIONS = {
   OnImageScan: 'import',
   OnImageAction: 'import',
   OnCustomAction: 'remediate',
+  OnFindingImported: 'remediate',
 } as const satisfies Record<string, MemberRoleKind>;
 
 /** A central function's construct id. */

@@ -23,6 +23,7 @@ import {
   createIdempotencyTable,
   customActionEvent,
   everyFinding,
+  findingsImportedEvent,
   handlerEnvironment,
   imageActionEvent,
   imageScanEvent,
@@ -444,6 +445,48 @@ describe('a custom action in the administrator account on a member finding', () 
     });
     expect(calls).toEqual([]);
     expect(await policyOf(C, OTHER_REGION, 'team-c/web')).toBe(before);
+  });
+});
+
+describe("automatic remediation from the administrator's feed", () => {
+  it("blocks a member's repository on ECR's scan there, read with that member's role", async () => {
+    const onFindingImported = (
+      await loadHandler<{ handler: Handler }>(
+        '../../src/handlers/on-finding-imported.js',
+        organizationEnvironment('remediate', { AUTO_REMEDIATION: 'true' }),
+      )
+    ).handler;
+    const image = (await findingsIn(B, HOME)).find((f) => f.GeneratorId === 'ecr-compliance/ecr-basic/image');
+    if (!image) throw new Error("no image finding in B's Security Hub");
+    const from = mark();
+
+    const { result } = await run(
+      onFindingImported,
+      findingsImportedEvent({ id: '0f000001', finding: image }),
+      'on-finding-imported',
+    );
+
+    expect(result.outcomes).toEqual([expect.objectContaining({ status: 'blocked', changed: true })]);
+    const policy = JSON.parse((await policyOf(B, HOME, 'team-b/api')) ?? '{}');
+    expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual([BLOCK_STATEMENT_SID]);
+    const calls = await callsSince(from);
+    const ecr = calls.filter((call) => call.includes('AmazonEC2ContainerRegistry'));
+    expect(ecr.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(ecr.map((call) => call.split(' ').slice(0, 3).join(' ')))).toEqual(
+      new Set([`${B} ${HOME} ecr`]),
+    );
+    expect(ecr.some((call) => call.includes('DescribeImageScanFindings'))).toBe(true);
+    expect(calls.filter((call) => call.includes('/findings/batchupdate'))).toEqual([
+      `${ADMIN} ${HOME} securityhub PATCH /findings/batchupdate`,
+    ]);
+    // Unblock it again, so that what follows starts from the scan's state.
+    const unblock = `arn:aws:securityhub:${HOME}:${ADMIN}:action/custom/ECR2`;
+    await run(
+      onCustomAction,
+      customActionEvent({ id: 'c1a0000f', action: unblock, findings: [image] }),
+      'on-custom-action',
+    );
+    expect(await policyOf(B, HOME, 'team-b/api')).toBeNull();
   });
 });
 

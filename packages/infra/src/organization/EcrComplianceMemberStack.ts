@@ -44,6 +44,20 @@ export interface EcrComplianceMemberStackProps extends StackProps {
    * @default - every repository of the account and Region
    */
   readonly blockableRepositories?: BlockableRepositories;
+  /**
+   * As the central construct's `autoRemediation`: the central on-finding-imported may also assume
+   * the remediate role, which then reads ECR's scans of the images (the evidence of a block).
+   *
+   * @default false
+   */
+  readonly autoRemediation?: boolean;
+  /**
+   * As the central construct's `autoUnblock`: besides the scans, the remediate role reads the image
+   * list and this account's Security Hub findings (what may hold a block).
+   *
+   * @default false
+   */
+  readonly autoUnblock?: boolean;
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -83,7 +97,14 @@ export class EcrComplianceMemberStack extends Stack {
     const { blockableRepositories } = resolveProps(
       props.blockableRepositories ? { blockableRepositories: props.blockableRepositories } : {},
     );
-    const { centralRegion: _centralRegion, blockableRepositories: _scope, ...stackProps } = props;
+    const {
+      centralRegion: _centralRegion,
+      blockableRepositories: _scope,
+      autoRemediation = false,
+      autoUnblock = false,
+      ...stackProps
+    } = props;
+    const automatic = autoRemediation || autoUnblock;
     super(scope, id, {
       description:
         'ecr-compliance member footprint: roles for the central functions, and rules that forward ECR scans and deletions to the central account',
@@ -131,11 +152,37 @@ export class EcrComplianceMemberStack extends Stack {
     this.remediateRole = this.memberRole(
       'RemediateRole',
       'remediate',
-      ['OnCustomAction'],
+      automatic ? ['OnCustomAction', 'OnFindingImported'] : ['OnCustomAction'],
       central,
-      repositoryPolicyStatements((name) => arn('ecr', `repository/${name}`), blockableRepositories),
+      [
+        ...repositoryPolicyStatements((name) => arn('ecr', `repository/${name}`), blockableRepositories),
+        // Automatic remediation's evidence: ECR's own scan of an image (and Inspector's findings,
+        // which DescribeImageScanFindings reads with the caller's permissions for enhanced scanning).
+        ...(automatic
+          ? [
+              new PolicyStatement({ actions: ['ecr:DescribeImageScanFindings'], resources: [repositories] }),
+              new PolicyStatement({ actions: ['inspector2:ListFindings'], resources: ['*'] }),
+            ]
+          : []),
+        // A release also reads the images of the repository and the findings that may hold the block.
+        ...(autoUnblock
+          ? [
+              new PolicyStatement({ actions: ['ecr:ListImages'], resources: [repositories] }),
+              new PolicyStatement({
+                actions: ['securityhub:GetFindings'],
+                resources: [arn('securityhub', 'hub/default')],
+              }),
+            ]
+          : []),
+      ],
     );
     this.acknowledgeAnyRepository(this.remediateRole);
+    if (automatic)
+      Validations.of(this.remediateRole).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only inspector2:ListFindings, which DescribeImageScanFindings needs for enhanced scanning: it has no resource type in the Service Authorization Reference. It reads findings; it changes nothing.',
+      });
     if (blockableRepositories.kind === 'namePrefixes') {
       for (const prefix of blockableRepositories.prefixes)
         Validations.of(this.remediateRole).acknowledge({

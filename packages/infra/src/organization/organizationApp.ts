@@ -38,6 +38,9 @@ export function addOrganizationStacks(
   const member = new EcrComplianceMemberStack(app, 'EcrComplianceMember', {
     centralRegion: context.centralRegion,
     ...(compliance.blockableRepositories ? { blockableRepositories: compliance.blockableRepositories } : {}),
+    // The remediate role reads the evidence only when the central stack remediates automatically.
+    autoRemediation: compliance.autoRemediation ?? false,
+    autoUnblock: compliance.autoUnblock ?? false,
   });
   // Where the StackSet rolls the member footprint out (docs/organization.md), for its deploy step.
   new CfnOutput(central, 'MemberOrganizationalUnits', {
