@@ -44,13 +44,16 @@ let synthesized: Synthesized;
 /** With automatic remediation and unblock: on-finding-imported and its grants in both templates. */
 let automatic: Synthesized;
 
-function synthesizeOrganization(compliance: Parameters<typeof addOrganizationStacks>[2] = {}): Synthesized {
+function synthesizeOrganization(
+  compliance: Parameters<typeof addOrganizationStacks>[2] = {},
+  organization = context,
+): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'ecr-compliance-org-'));
   const infraRoot = fileURLToPath(new URL('../', import.meta.url));
   const cdkJson = JSON.parse(readFileSync(join(infraRoot, 'cdk.json'), 'utf8')) as { context: object };
   // The templates are the same with or without bundling; the placeholder asset keeps this fast.
   const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-  addOrganizationStacks(app, context, compliance);
+  addOrganizationStacks(app, organization, compliance);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
   const centralJson = assembly.getStackByName('EcrComplianceCentral').template as Record<string, any>;
@@ -462,6 +465,71 @@ describe('with automatic remediation and unblock', () => {
 
   it('passes cdk-nag with no open finding', () => {
     expect(automatic.report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+  });
+});
+
+describe('with the member StackSet in the central stack (context memberStackSet=true)', () => {
+  let withStackSet: Synthesized;
+  beforeAll(() => {
+    withStackSet = synthesizeOrganization({}, { ...context, memberStackSet: true });
+  });
+  afterAll(() => rmSync(withStackSet.outdir, { recursive: true, force: true }));
+
+  it('deploys the member template, service-managed, to the OUs and Regions, with the central account', () => {
+    const sets = resourcesOfType(withStackSet.central, 'AWS::CloudFormation::StackSet');
+    expect(sets).toHaveLength(1);
+    const set = sets[0]?.Properties as Record<string, any>;
+    expect(set).toMatchObject({
+      PermissionModel: 'SERVICE_MANAGED',
+      CallAs: 'DELEGATED_ADMIN',
+      AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+      // The central stack's own account: the one the member roles trust.
+      Parameters: [{ ParameterKey: 'CentralAccountId', ParameterValue: { Ref: 'AWS::AccountId' } }],
+      StackInstancesGroup: [
+        {
+          DeploymentTargets: { OrganizationalUnitIds: context.memberOrganizationalUnits },
+          Regions: context.deployedRegions,
+        },
+      ],
+    });
+    const body = JSON.parse(set.TemplateBody) as Record<string, any>;
+    expect(Object.keys(body.Parameters)).toEqual(['CentralAccountId']);
+    const types = (json: Record<string, any>) =>
+      Object.values(json.Resources)
+        .map((r: any) => r.Type)
+        .filter((type) => type !== 'AWS::CDK::Metadata')
+        .sort();
+    expect(types(body)).toEqual(types(withStackSet.memberJson));
+    expect(JSON.stringify(body.Resources)).not.toContain('Lambda');
+    // No StackSet without the context value.
+    expect(resourcesOfType(synthesized.central, 'AWS::CloudFormation::StackSet')).toEqual([]);
+  });
+
+  it('passes cfn-lint and cdk-nag', () => {
+    expect(withStackSet.report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+    const result = spawnSync(
+      CFN_LINT,
+      [
+        '--format',
+        'json',
+        '--regions',
+        'us-east-1',
+        '--',
+        join(withStackSet.outdir, 'EcrComplianceCentral.template.json'),
+      ],
+      { encoding: 'utf8' },
+    );
+    const matches = JSON.parse(result.stdout || '[]') as Array<{
+      Level: string;
+      Message: string;
+      Rule: { Id: string };
+    }>;
+    expect(
+      matches
+        .map((m) => `${m.Level} ${m.Rule.Id}: ${m.Message}`)
+        .filter((m) => !m.startsWith('Warning W3005')),
+    ).toEqual([]);
   });
 });
 

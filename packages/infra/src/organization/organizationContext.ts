@@ -18,6 +18,12 @@ export interface OrganizationContext {
   readonly memberOrganizationalUnits: readonly string[];
   /** `allowedAccounts`: comma-separated account ids; empty for every account of the organization. @default '' */
   readonly allowedAccounts: readonly string[];
+  /**
+   * `memberStackSet`: `true` puts the member StackSet (service-managed, automatic deployment to
+   * `memberOrganizationalUnits` in `deployedRegions`) into the central stack itself, for a central
+   * account that is also a StackSets delegated administrator. @default 'false'
+   */
+  readonly memberStackSet: boolean;
 }
 
 /** The example defaults of {@link OrganizationContext}. */
@@ -28,6 +34,7 @@ export const ORGANIZATION_CONTEXT_DEFAULTS = {
   deployedRegions: 'us-east-1,eu-west-1',
   memberOrganizationalUnits: 'ou-a1b2-c3d4e5f6',
   allowedAccounts: '',
+  memberStackSet: 'false',
 } as const;
 
 const list = (value: string): string[] =>
@@ -56,5 +63,6 @@ export function readOrganizationContext(get: (key: string) => unknown): Organiza
     deployedRegions: list(text('deployedRegions')),
     memberOrganizationalUnits: list(text('memberOrganizationalUnits')),
     allowedAccounts: list(text('allowedAccounts')),
+    memberStackSet: text('memberStackSet').trim() === 'true',
   };
 }
