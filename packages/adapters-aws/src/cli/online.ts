@@ -23,7 +23,8 @@ export interface AwsOptions {
   'endpoint-url'?: string;
 }
 
-function clientConfig(options: AwsOptions, extra: { maxAttempts?: number } = {}) {
+/** SDK client configuration from the common flags. */
+export function clientConfig(options: AwsOptions, extra: { maxAttempts?: number } = {}) {
   return {
     ...(options.region ? { region: options.region } : {}),
     ...(options['endpoint-url'] ? { endpoint: options['endpoint-url'] } : {}),
@@ -32,7 +33,7 @@ function clientConfig(options: AwsOptions, extra: { maxAttempts?: number } = {})
 }
 
 /** The region the client will use; none configured anywhere is a usage error, not an AWS failure. */
-async function regionOf(client: ECRClient): Promise<string> {
+export async function regionOf(client: ECRClient): Promise<string> {
   try {
     return await client.config.region();
   } catch {
@@ -92,7 +93,7 @@ export async function importCommand(
       repositoryName,
       ...(digest ? { imageDigest: digest } : {}),
       ...(tag ? { imageTag: tag } : {}),
-      ...(options['registry-id'] ? { registryId: options['registry-id'] } : {}),
+      ...(options['registry-id'] ? { accountId: options['registry-id'] } : {}),
     };
     const ecr = new ECRClient(clientConfig(options));
     region = await regionOf(ecr);
@@ -209,7 +210,7 @@ export async function repositoryCommand(
   const repository = {
     repositoryName,
     region: await regionOf(client),
-    ...(options['registry-id'] ? { registryId: options['registry-id'] } : {}),
+    ...(options['registry-id'] ? { accountId: options['registry-id'] } : {}),
   };
   const dryRun = options['dry-run'] ?? false;
   const change = await changeRepositoryPolicy(new EcrRepositoryPolicyStore({ client }), repository, action, {

@@ -69,6 +69,7 @@ const importScan = makeIdempotent(async (event: ScanEvent) => {
   return reconcileScan(importers.for({ accountId: event.account, region: event.region }), image, {
     granularity: scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
     keepAliveDays: config.KEEP_ALIVE_DAYS,
+    blockAction: config.BLOCK_ACTION,
     now: new Date().toISOString(),
   });
 }, idempotency);
