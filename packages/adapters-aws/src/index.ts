@@ -35,6 +35,32 @@ export {
   onImageActionEnvironment,
   onImageScanEnvironment,
 } from './lambda/environment.js';
+export { loadOrganizationConfig, type OrganizationConfig } from './lambda/organizationConfig.js';
+export {
+  CENTRAL_EVENT_BUS_NAME,
+  centralRoleName,
+  type MemberRoleKind,
+  memberRoleName,
+  ORGANIZATION_VARIABLES,
+  type OrganizationSettings,
+  organizationEnvironment,
+} from './lambda/organizationEnvironment.js';
+export { type AccountRuntime, accountRuntime } from './organization/accountRuntime.js';
+export { admitEvent, type EventRefused } from './organization/admitEvent.js';
+export {
+  handleOrganizationCustomAction,
+  type OrganizationCustomActionDeps,
+} from './organization/handleOrganizationCustomAction.js';
+export {
+  OrganizationScope,
+  type OrganizationScopeOptions,
+  type PlaceDecision,
+} from './organization/OrganizationScope.js';
+export {
+  type AccountDirectory,
+  OrganizationsAccountDirectory,
+  type OrganizationsAccountDirectoryOptions,
+} from './organizations/OrganizationsAccountDirectory.js';
 export { AUDIT_FIELDS, SecurityHubAuditTrail } from './securityhub/SecurityHubAuditTrail.js';
 export {
   SecurityHubFindingsPublisher,
@@ -46,3 +72,14 @@ export {
   type SecurityHubFindingsStoreOptions,
 } from './securityhub/SecurityHubFindingsStore.js';
 export { systemTimer, type Timer, TokenBucket } from './securityhub/TokenBucket.js';
+export {
+  type AccountCredentialIdentity,
+  type AccountCredentials,
+  type AccountCredentialsProvider,
+  type AccountPlace,
+  clientCredentials,
+  OwnAccountCredentials,
+  PerPlace,
+  samePlace,
+} from './sts/AccountCredentials.js';
+export { StsAccountCredentials, type StsAccountCredentialsOptions } from './sts/StsAccountCredentials.js';

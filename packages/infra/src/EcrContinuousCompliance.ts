@@ -1,4 +1,7 @@
 import {
+  CENTRAL_FUNCTIONS,
+  type CentralFunction,
+  centralRoleName,
   onCustomActionEnvironment,
   onFindingImportedEnvironment,
   onImageActionEnvironment,
@@ -7,7 +10,7 @@ import {
 import { Annotations, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule } from 'aws-cdk-lib/aws-events';
+import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -25,6 +28,8 @@ import {
 import { auditTrailStatements, repositoryPolicyStatements } from './grants.js';
 import { HANDLER_BUNDLING, HANDLER_SOURCES } from './handlerSources.js';
 import { addInsights, type INSIGHTS } from './insights.js';
+import { centralEventBus, grantMemberAccess } from './organization/centralWiring.js';
+import { type ResolvedOrganizationOptions, resolveOrganization } from './organization/OrganizationOptions.js';
 
 /** Powertools service name of the functions. */
 export const SERVICE_NAME = 'ecr-compliance';
@@ -117,12 +122,22 @@ export class EcrContinuousCompliance extends Construct {
   public readonly failedInvocationQueue: Queue;
   /** In alarm while any of the dead-letter and failure queues above holds a message. */
   public readonly deadLetterAlarm: Alarm;
+  /** The organization shape's settings, checked; undefined in the single-account shape. */
+  public readonly organization: ResolvedOrganizationOptions | undefined;
+  /**
+   * The organization shape: the bus the member footprint forwards scans and deletions to, which
+   * the scan and deletion rules listen on; undefined in the single-account shape (the default bus).
+   */
+  public readonly centralEventBus: EventBus | undefined;
 
   constructor(scope: Construct, id: string, props: EcrContinuousComplianceProps = {}) {
     // Checked before the construct joins the tree, so a refused setting leaves nothing half-built.
     const settings = resolveProps(props, { region: Stack.of(scope).region });
+    const organization = props.organization ? resolveOrganization(props.organization) : undefined;
     super(scope, id);
     this.settings = settings;
+    this.organization = organization;
+    this.centralEventBus = organization ? centralEventBus(this, organization.organizationId) : undefined;
     if (settings.allowBroadExemptions) {
       const broad = settings.exemptPrincipalArns.filter((arn) => /[*?]/.test(arn));
       Annotations.of(this).addWarningV2(
@@ -294,6 +309,7 @@ export class EcrContinuousCompliance extends Construct {
 
     this.imageScanRule = new Rule(this, 'ImageScanRule', {
       description: 'ecr-compliance: a completed ECR basic scan -> import its findings into Security Hub',
+      ...this.onCentralBus(),
       eventPattern: {
         source: ['aws.ecr'],
         detailType: ['ECR Image Scan'],
@@ -313,6 +329,7 @@ export class EcrContinuousCompliance extends Construct {
     this.enhancedScanRule = new Rule(this, 'EnhancedScanRule', {
       description:
         'ecr-compliance: a completed initial enhanced scan (Amazon Inspector) -> import its findings into Security Hub',
+      ...this.onCentralBus(),
       eventPattern: {
         source: ['aws.inspector2'],
         detailType: ['Inspector2 Scan'],
@@ -347,6 +364,7 @@ export class EcrContinuousCompliance extends Construct {
 
     this.imageDeleteRule = new Rule(this, 'ImageDeleteRule', {
       description: 'ecr-compliance: an ECR image deleted -> archive its findings in Security Hub',
+      ...this.onCentralBus(),
       eventPattern: {
         source: ['aws.ecr'],
         detailType: ['ECR Image Action'],
@@ -451,7 +469,10 @@ export class EcrContinuousCompliance extends Construct {
               detailType: ['Security Hub Findings - Imported'],
               detail: {
                 findings: {
-                  ProductArn: [arn('securityhub', `product/${Aws.ACCOUNT_ID}/default`)],
+                  // The organization shape: the administrator's feed, with every member's findings.
+                  ProductArn: organization
+                    ? [{ wildcard: `arn:${Aws.PARTITION}:securityhub:*:*:product/*/default` }]
+                    : [arn('securityhub', `product/${Aws.ACCOUNT_ID}/default`)],
                   GeneratorId: [{ wildcard: 'ecr-compliance/*/image' }],
                   ...(settings.autoUnblock
                     ? {}
@@ -475,6 +496,14 @@ export class EcrContinuousCompliance extends Construct {
             ],
           })
         : undefined;
+
+    if (organization) {
+      grantMemberAccess(this.onImageScanFunction, 'OnImageScan', organization);
+      grantMemberAccess(this.onImageActionFunction, 'OnImageAction', organization);
+      grantMemberAccess(this.onCustomActionFunction, 'OnCustomAction', organization);
+      if (this.onFindingImportedFunction)
+        grantMemberAccess(this.onFindingImportedFunction, 'OnFindingImported', organization);
+    }
 
     const queues = {
       imageScan: this.imageScanDeadLetterQueue,
@@ -509,6 +538,11 @@ export class EcrContinuousCompliance extends Construct {
     });
   }
 
+  /** The organization shape's rules listen on the central bus; the single-account shape's on the default bus. */
+  private onCentralBus(): { eventBus?: EventBus } {
+    return this.centralEventBus ? { eventBus: this.centralEventBus } : {};
+  }
+
   private encryptedQueue(id: string): Queue {
     const queue = new Queue(this, id, {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -534,6 +568,10 @@ export class EcrContinuousCompliance extends Construct {
     const role = new Role(this, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `ecr-compliance: execution role of ${id}`,
+      // The organization shape names the roles, so that the member roles can trust them by ARN.
+      ...(this.organization && id in CENTRAL_FUNCTIONS
+        ? { roleName: centralRoleName(id as CentralFunction) }
+        : {}),
     });
     // Instead of AWSLambdaBasicExecutionRole (any log group): only this function's own log group.
     role.addToPrincipalPolicy(

@@ -16,6 +16,7 @@ import {
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { InvalidPropsError } from './errors.js';
+import type { OrganizationOptions } from './organization/OrganizationOptions.js';
 
 /** Security Hub severity labels, lowest first (the core's {@link SEVERITY_LABELS}). */
 export const SEVERITY_THRESHOLDS = SEVERITY_LABELS;
@@ -189,6 +190,15 @@ export interface EcrContinuousComplianceProps {
    * @default true
    */
   readonly insights?: boolean;
+  /**
+   * The organization shape: this is the central stack in the Security Hub delegated administrator
+   * account. Scans and deletions arrive on a central event bus from the member footprint
+   * (`EcrComplianceMember`), and each function acts in a member account through that account's
+   * role (docs/organization.md).
+   *
+   * @default - the single-account shape: this account and Region only
+   */
+  readonly organization?: OrganizationOptions;
 }
 
 /** {@link BlockableRepositories} checked: every repository, a tag, or name prefixes. */

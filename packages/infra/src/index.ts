@@ -19,3 +19,19 @@ export {
 export { EcrComplianceInfraError, InvalidPropsError } from './errors.js';
 export { HANDLER_SOURCES, type HandlerSources } from './handlerSources.js';
 export { INSIGHTS } from './insights.js';
+export {
+  EcrComplianceMemberStack,
+  type EcrComplianceMemberStackProps,
+} from './organization/EcrComplianceMemberStack.js';
+export { FORWARDED_EVENTS } from './organization/forwardedEvents.js';
+export {
+  type OrganizationOptions,
+  type ResolvedOrganizationOptions,
+  resolveOrganization,
+} from './organization/OrganizationOptions.js';
+export { addOrganizationStacks, type OrganizationStacks } from './organization/organizationApp.js';
+export {
+  ORGANIZATION_CONTEXT_DEFAULTS,
+  type OrganizationContext,
+  readOrganizationContext,
+} from './organization/organizationContext.js';

@@ -22,16 +22,33 @@ import { type CustomActionEvent, CustomActionEventSchema } from '../events/schem
 import { loadOnCustomActionConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { logRepositoryChange } from '../lambda/logRepositoryChange.js';
+import { loadOrganizationConfig } from '../lambda/organizationConfig.js';
+import { accountRuntime } from '../organization/accountRuntime.js';
+import { handleOrganizationCustomAction } from '../organization/handleOrganizationCustomAction.js';
 import { SecurityHubAuditTrail } from '../securityhub/SecurityHubAuditTrail.js';
+import { clientCredentials, PerPlace } from '../sts/AccountCredentials.js';
 
 export type { CustomActionResult } from '@ecr-compliance/core';
 
 const config = loadOnCustomActionConfig(process.env);
 const logger = new Logger();
-const deps = {
-  policies: new EcrRepositoryPolicyStore({ client: new ECRClient({ region: config.AWS_REGION }) }),
-  audit: new SecurityHubAuditTrail({ client: new SecurityHubClient({ region: config.AWS_REGION }) }),
-};
+const own = { accountId: config.ACCOUNT_ID, region: config.AWS_REGION };
+const accounts = accountRuntime(
+  loadOrganizationConfig(process.env, 'on-custom-action'),
+  own,
+  'ecr-compliance-on-custom-action',
+);
+// The repository policies of each account and Region, with that place's credentials (the
+// function's own place only, in the single-account shape).
+const policies = new PerPlace(
+  accounts.credentials,
+  (place, credentials) =>
+    new EcrRepositoryPolicyStore({
+      client: new ECRClient({ region: place.region, ...clientCredentials(credentials) }),
+    }),
+);
+// The audit note is written from this account, which (as administrator) may update member findings.
+const audit = new SecurityHubAuditTrail({ client: new SecurityHubClient({ region: config.AWS_REGION }) });
 const actionConfig = {
   accountId: config.ACCOUNT_ID,
   region: config.AWS_REGION,
@@ -60,12 +77,20 @@ function logOutcome(outcome: RepositoryActionOutcome | FindingFailure): void {
 const act = makeIdempotent(async (event: CustomActionEvent): Promise<CustomActionResult> => {
   // A failed finding makes the use case throw once the others are handled, so that the event
   // reaches the failure destination (a retry is safe because both actions are idempotent).
-  const result = await handleCustomAction(
-    deps,
-    { actionArns: event.resources, findings: event.detail.findings, now: new Date().toISOString() },
-    actionConfig,
-    logOutcome,
-  );
+  const request = {
+    actionArns: event.resources,
+    findings: event.detail.findings,
+    now: new Date().toISOString(),
+  };
+  // Organization shape: each finding in its own account and its repository's Region.
+  const result = accounts.scope
+    ? await handleOrganizationCustomAction(
+        { scope: accounts.scope, policiesIn: (place) => policies.for(place), audit },
+        request,
+        actionConfig,
+        logOutcome,
+      )
+    : await handleCustomAction({ policies: policies.for(own), audit }, request, actionConfig, logOutcome);
   if (result.action === 'none') logger.warn(`nothing done: ${result.reason}`, { resources: event.resources });
   return result;
 }, idempotency);

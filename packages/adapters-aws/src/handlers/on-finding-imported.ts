@@ -26,28 +26,48 @@ import { type FindingsImportedEvent, FindingsImportedEventSchema } from '../even
 import { assertOwnEvent, loadOnFindingImportedConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { logRepositoryChange } from '../lambda/logRepositoryChange.js';
+import { loadOrganizationConfig } from '../lambda/organizationConfig.js';
+import { accountRuntime } from '../organization/accountRuntime.js';
+import { remediateInOrganization } from '../organization/remediateInOrganization.js';
 import { SecurityHubAuditTrail } from '../securityhub/SecurityHubAuditTrail.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
+import { clientCredentials, PerPlace } from '../sts/AccountCredentials.js';
 
 const config = loadOnFindingImportedConfig(process.env);
 const logger = new Logger();
-const ecr = new ECRClient({ region: config.AWS_REGION });
-const deps = {
-  policies: new EcrRepositoryPolicyStore({ client: ecr }),
-  audit: new SecurityHubAuditTrail({ client: new SecurityHubClient({ region: config.AWS_REGION }) }),
-  scans: new EcrScanFindingsSource({ client: ecr, region: config.AWS_REGION }),
-  // Only automatic unblock reads the image list and the findings that may hold a block (and only
-  // it may: the construct grants ListImages and GetFindings with autoUnblock alone).
-  ...(config.AUTO_UNBLOCK
-    ? {
-        images: new EcrRepositoryImages({ client: ecr }),
-        // The store owns its retries (quota-aware), so its client makes one attempt.
-        findings: new SecurityHubFindingsStore({
-          client: new SecurityHubClient({ region: config.AWS_REGION, maxAttempts: 1 }),
-        }),
-      }
-    : {}),
-};
+const own = { accountId: config.ACCOUNT_ID, region: config.AWS_REGION };
+const accounts = accountRuntime(
+  loadOrganizationConfig(process.env, 'on-finding-imported'),
+  own,
+  'ecr-compliance-on-finding-imported',
+);
+// The audit note is written from this account (in the organization shape, the administrator's).
+const audit = new SecurityHubAuditTrail({ client: new SecurityHubClient({ region: config.AWS_REGION }) });
+// The evidence and the policies of each account and Region, with that place's credentials (the
+// function's own place only, in the single-account shape).
+const placeDeps = new PerPlace(accounts.credentials, (place, credentials) => {
+  const ecr = new ECRClient({ region: place.region, ...clientCredentials(credentials) });
+  return {
+    policies: new EcrRepositoryPolicyStore({ client: ecr }),
+    audit,
+    scans: new EcrScanFindingsSource({ client: ecr, region: place.region }),
+    // Only automatic unblock reads the image list and the findings that may hold a block (and only
+    // it may: the construct grants ListImages and GetFindings with autoUnblock alone).
+    ...(config.AUTO_UNBLOCK
+      ? {
+          images: new EcrRepositoryImages({ client: ecr }),
+          // The store owns its retries (quota-aware), so its client makes one attempt.
+          findings: new SecurityHubFindingsStore({
+            client: new SecurityHubClient({
+              region: place.region,
+              maxAttempts: 1,
+              ...clientCredentials(credentials),
+            }),
+          }),
+        }
+      : {}),
+  };
+});
 const remediationConfig = {
   accountId: config.ACCOUNT_ID,
   region: config.AWS_REGION,
@@ -82,10 +102,16 @@ const remediate = makeIdempotent(async (event: FindingsImportedEvent): Promise<F
     logger.warn('nothing done: automatic remediation and unblock are off');
     return { outcomes: [] };
   }
-  const outcomes = await remediateImportedFindings(deps, event.detail.findings, remediationConfig, {
-    actor: AUTOMATIC_ACTOR,
-    now: new Date().toISOString(),
-  });
+  const context = { actor: AUTOMATIC_ACTOR, now: new Date().toISOString() };
+  // Organization shape: each finding in its own account and its repository's Region.
+  const outcomes = accounts.scope
+    ? await remediateInOrganization(
+        { scope: accounts.scope, depsIn: (place) => placeDeps.for(place) },
+        event.detail.findings,
+        remediationConfig,
+        context,
+      )
+    : await remediateImportedFindings(placeDeps.for(own), event.detail.findings, remediationConfig, context);
   for (const outcome of outcomes) {
     if (outcome.status === 'skipped') {
       logger.info('finding left alone', { findingId: outcome.findingId, reason: outcome.reason });

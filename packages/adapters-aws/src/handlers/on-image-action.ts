@@ -17,17 +17,35 @@ import {
   parseWith,
 } from '@ecr-compliance/core';
 import { EcrImageActionEventSchema } from '../events/schemas.js';
-import { assertOwnEvent, loadOnImageActionConfig } from '../lambda/config.js';
+import { loadOnImageActionConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
+import { loadOrganizationConfig } from '../lambda/organizationConfig.js';
+import { accountRuntime } from '../organization/accountRuntime.js';
+import { admitEvent, type EventRefused } from '../organization/admitEvent.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
+import { clientCredentials, PerPlace } from '../sts/AccountCredentials.js';
 
 const config = loadOnImageActionConfig(process.env);
 const logger = new Logger();
-// The publisher and the store own retries (quota-aware), so the client makes one attempt.
-const securityHub = new SecurityHubClient({ region: config.AWS_REGION, maxAttempts: 1 });
-const publisher = new SecurityHubFindingsPublisher({ client: securityHub });
-const store = new SecurityHubFindingsStore({ client: securityHub });
+const accounts = accountRuntime(
+  loadOrganizationConfig(process.env, 'on-image-action'),
+  { accountId: config.ACCOUNT_ID, region: config.AWS_REGION },
+  'ecr-compliance-on-image-action',
+);
+// Per account and Region (the function's own only, in the single-account shape).
+const archivers = new PerPlace(accounts.credentials, (place, credentials) => {
+  // The publisher and the store own retries (quota-aware), so the client makes one attempt.
+  const securityHub = new SecurityHubClient({
+    region: place.region,
+    maxAttempts: 1,
+    ...clientCredentials(credentials),
+  });
+  return {
+    store: new SecurityHubFindingsStore({ client: securityHub }),
+    publisher: new SecurityHubFindingsPublisher({ client: securityHub }),
+  };
+});
 const idempotency = eventIdempotency(
   config.IDEMPOTENCY_TABLE_NAME,
   new DynamoDBClient({ region: config.AWS_REGION }),
@@ -36,16 +54,32 @@ const idempotency = eventIdempotency(
 // Keyed on the event's `id`, as every handler: one deletion, one record.
 const archiveDeleted = makeIdempotent(
   async (deletion: { readonly id: string; readonly image: ImageIdentity; readonly at: string }) =>
-    archiveImageFindings({ store, publisher }, deletion.image, deletion.at, new Date().toISOString()),
+    archiveImageFindings(
+      archivers.for({ accountId: deletion.image.accountId, region: deletion.image.region }),
+      deletion.image,
+      deletion.at,
+      new Date().toISOString(),
+    ),
   idempotency,
 );
 
 /** Archives the findings of a deleted image. Throws on a malformed event or a finding that could not be archived. */
-export async function handler(event: unknown, context: LambdaContext): Promise<ArchiveImageResult> {
+export async function handler(
+  event: unknown,
+  context: LambdaContext,
+): Promise<ArchiveImageResult | EventRefused> {
   logger.addContext(context as never);
   try {
     const parsed = parseWith(EcrImageActionEventSchema, event, 'ECR Image Action event');
-    assertOwnEvent(parsed, config, 'archives');
+    const refused = await admitEvent(accounts.scope, parsed, config, 'archives');
+    if (refused) {
+      logger.warn('image action refused', {
+        account: refused.account,
+        region: refused.region,
+        reason: refused.reason,
+      });
+      return refused;
+    }
     logger.setCorrelationId(parsed.id);
     const names = {
       repositoryName: parsed.detail['repository-name'],

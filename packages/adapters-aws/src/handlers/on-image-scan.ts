@@ -22,18 +22,39 @@ import {
   type Inspector2ScanEvent,
   Inspector2ScanEventSchema,
 } from '../events/schemas.js';
-import { assertOwnEvent, loadOnImageScanConfig } from '../lambda/config.js';
+import { loadOnImageScanConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
+import { loadOrganizationConfig } from '../lambda/organizationConfig.js';
+import { accountRuntime } from '../organization/accountRuntime.js';
+import { admitEvent } from '../organization/admitEvent.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
+import { clientCredentials, PerPlace } from '../sts/AccountCredentials.js';
 
 const config = loadOnImageScanConfig(process.env);
 const logger = new Logger();
-const source = new EcrScanFindingsSource({ client: new ECRClient({ region: config.AWS_REGION }) });
-// The publisher and the store own retries (quota-aware), so the client makes one attempt.
-const securityHub = new SecurityHubClient({ region: config.AWS_REGION, maxAttempts: 1 });
-const publisher = new SecurityHubFindingsPublisher({ client: securityHub });
-const store = new SecurityHubFindingsStore({ client: securityHub });
+const accounts = accountRuntime(
+  loadOrganizationConfig(process.env, 'on-image-scan'),
+  { accountId: config.ACCOUNT_ID, region: config.AWS_REGION },
+  'ecr-compliance-on-image-scan',
+);
+// Per account and Region (the function's own only, in the single-account shape): that place's
+// credentials, and a publisher whose limiter holds that place's Security Hub quota.
+const importers = new PerPlace(accounts.credentials, (place, credentials) => {
+  // The publisher and the store own retries (quota-aware), so the client makes one attempt.
+  const securityHub = new SecurityHubClient({
+    region: place.region,
+    maxAttempts: 1,
+    ...clientCredentials(credentials),
+  });
+  return {
+    source: new EcrScanFindingsSource({
+      client: new ECRClient({ region: place.region, ...clientCredentials(credentials) }),
+    }),
+    publisher: new SecurityHubFindingsPublisher({ client: securityHub }),
+    store: new SecurityHubFindingsStore({ client: securityHub }),
+  };
+});
 const idempotency = eventIdempotency(
   config.IDEMPOTENCY_TABLE_NAME,
   new DynamoDBClient({ region: config.AWS_REGION }),
@@ -44,7 +65,8 @@ type ScanEvent = EcrImageScanEvent | Inspector2ScanEvent;
 
 const importScan = makeIdempotent(async (event: ScanEvent) => {
   const { scanning, ...image } = imageOfScanEvent(event);
-  return reconcileScan({ source, store, publisher }, image, {
+  // Imported in the scan's own account and Region: only that account can import its findings.
+  return reconcileScan(importers.for({ accountId: event.account, region: event.region }), image, {
     granularity: scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
     keepAliveDays: config.KEEP_ALIVE_DAYS,
     blockAction: config.BLOCK_ACTION,
@@ -62,7 +84,15 @@ export async function handler(event: unknown, context: LambdaContext) {
       (event as { 'detail-type'?: unknown } | null)?.['detail-type'] === INSPECTOR_SCAN
         ? parseWith(Inspector2ScanEventSchema, event, 'Inspector2 Scan event')
         : parseWith(EcrImageScanEventSchema, event, 'ECR Image Scan event');
-    assertOwnEvent(parsed, config, 'imports');
+    const refused = await admitEvent(accounts.scope, parsed, config, 'imports');
+    if (refused) {
+      logger.warn('scan refused', {
+        account: refused.account,
+        region: refused.region,
+        reason: refused.reason,
+      });
+      return refused;
+    }
     logger.setCorrelationId(parsed.id);
     idempotency.config.registerLambdaContext(context as never);
     const result = await importScan(parsed);

@@ -157,3 +157,18 @@ export function onFindingImportedEnvironment(
 export function onImageActionEnvironment(settings: OnImageActionSettings): OnImageActionEnvironment {
   return common(settings);
 }
+
+// The organization shape's variables and shared names, through the same entry point.
+export {
+  CENTRAL_EVENT_BUS_NAME,
+  CENTRAL_FUNCTIONS,
+  type CentralFunction,
+  centralRoleName,
+  type MemberRoleKind,
+  memberRoleName,
+  memberRolePrefix,
+  ORGANIZATION_VARIABLES,
+  type OrganizationEnvironment,
+  type OrganizationSettings,
+  organizationEnvironment,
+} from './organizationEnvironment.js';

@@ -59,6 +59,18 @@ export interface FaultProxyStats {
   injectedFailedFindingIds: string[];
   /** How many times each finding Id was forwarded to the emulator in a BatchImportFindings request. */
   importedFindingIds: Record<string, number>;
+  /** Every request in order: its key (as in `byPath`) and the SigV4 credential scope it was signed with. */
+  calls: ProxiedCall[];
+}
+
+/** One request as the proxy saw it: which credentials, Region and service signed it. */
+export interface ProxiedCall {
+  /** As in {@link FaultProxyStats.byPath}. */
+  readonly key: string;
+  /** The access key id of the SigV4 credential scope (which account's credentials sent it). */
+  readonly accessKeyId: string | undefined;
+  readonly region: string | undefined;
+  readonly service: string | undefined;
 }
 
 export interface FaultProxy {
@@ -171,6 +183,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     injectedFailedFindings: 0,
     injectedFailedFindingIds: [],
     importedFindingIds: {},
+    calls: [],
   });
   let stats = emptyStats();
 
@@ -239,6 +252,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const key = target === undefined ? `${method} ${pathname}` : `${method} ${pathname} ${target}`;
       stats.requests += 1;
       stats.byPath[key] = (stats.byPath[key] ?? 0) + 1;
+      // Credential=AKID/DATE/REGION/SERVICE/aws4_request
+      const scope = /Credential=([^/]+)\/[^/]+\/([^/]+)\/([^/]+)\//.exec(request.headers.authorization ?? '');
+      stats.calls.push({ key, accessKeyId: scope?.[1], region: scope?.[2], service: scope?.[3] });
 
       let body = await readBody(request);
       const faulty = settings.appliesTo?.({ method, path: pathname, target }) ?? true;

@@ -179,11 +179,12 @@ export async function setEcrScanFindingResults(
   endpoint: string,
   region: string,
   results: readonly Record<string, unknown>[],
+  accountId: string = MOTO_ACCOUNT_ID,
 ): Promise<void> {
   const response = await fetch(`${endpoint}/moto-api/static/ecr/scan-finding-results`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ region, account_id: MOTO_ACCOUNT_ID, results }),
+    body: JSON.stringify({ region, account_id: accountId, results }),
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`moto scan-finding-results failed: HTTP ${response.status} ${text}`);

@@ -55,6 +55,8 @@ export async function pushScannedImage(
     tag: string;
     findings?: ReadonlyArray<Record<string, unknown>>;
     enhancedFindings?: (digest: string) => ReadonlyArray<Record<string, unknown>>;
+    /** The account `ecr`'s credentials act in. @default MOTO_ACCOUNT_ID */
+    accountId?: string;
   },
 ): Promise<string> {
   await ecr
@@ -74,24 +76,29 @@ export async function pushScannedImage(
   const findings = options.enhancedFindings?.(digest) ?? options.findings ?? [];
   const counts: Record<string, number> = {};
   for (const f of findings) counts[String(f.severity)] = (counts[String(f.severity)] ?? 0) + 1;
-  await setEcrScanFindingResults(endpoint, region, [
-    {
-      registryId: MOTO_ACCOUNT_ID,
-      repositoryName: options.repository,
-      imageId: { imageDigest: digest },
-      imageScanStatus: enhanced
-        ? { status: 'ACTIVE', description: 'Continuous scan is selected for image.' }
-        : { status: 'COMPLETE', description: 'The scan was completed successfully.' },
-      imageScanFindings: enhanced
-        ? { findingSeverityCounts: counts, enhancedFindings: findings }
-        : {
-            imageScanCompletedAt: 1795169762,
-            vulnerabilitySourceUpdatedAt: 1795147200,
-            findingSeverityCounts: counts,
-            findings,
-          },
-    },
-  ]);
+  await setEcrScanFindingResults(
+    endpoint,
+    region,
+    [
+      {
+        registryId: options.accountId ?? MOTO_ACCOUNT_ID,
+        repositoryName: options.repository,
+        imageId: { imageDigest: digest },
+        imageScanStatus: enhanced
+          ? { status: 'ACTIVE', description: 'Continuous scan is selected for image.' }
+          : { status: 'COMPLETE', description: 'The scan was completed successfully.' },
+        imageScanFindings: enhanced
+          ? { findingSeverityCounts: counts, enhancedFindings: findings }
+          : {
+              imageScanCompletedAt: 1795169762,
+              vulnerabilitySourceUpdatedAt: 1795147200,
+              findingSeverityCounts: counts,
+              findings,
+            },
+      },
+    ],
+    options.accountId,
+  );
   return digest;
 }
 
