@@ -17,4 +17,4 @@ export {
   type SeverityThreshold,
 } from './EcrContinuousComplianceProps.js';
 export { EcrComplianceInfraError, InvalidPropsError } from './errors.js';
-export { HANDLER_SOURCES, type HandlerSources } from './handlerSources.js';
+export { HANDLERS, type HandlerName, handlerBundleDir } from './handlers.js';

@@ -72,7 +72,6 @@ describe('exempt principals in the construct props', () => {
 describe('EcrContinuousCompliance with allowBroadExemptions', () => {
   it('passes ALLOW_BROAD_EXEMPTIONS to the function and warns at synth, naming the patterns', () => {
     const synthesized = synthesize({
-      bundle: false,
       props: { exemptPrincipalArns: [PREFIX], allowBroadExemptions: true },
     });
     try {
@@ -94,7 +93,6 @@ describe('EcrContinuousCompliance with allowBroadExemptions', () => {
 
   it('passes ALLOW_BROAD_EXEMPTIONS=false and does not warn when it is off', () => {
     const synthesized = synthesize({
-      bundle: false,
       props: { exemptPrincipalArns: [`arn:aws:iam::${ACCOUNT}:role/breakglass`] },
     });
     try {
