@@ -4,15 +4,18 @@
  * (every package that is not `private`) into `artifacts/`, through `pnpm pack`, which turns
  * `workspace:*` dependencies into the packages' real versions. Prints the tarballs' paths, one a
  * line; with `--json`, an array of { name, version, path, size, unpackedSize, files } instead.
+ * `--destination DIR` writes them into DIR instead of `artifacts/` (the consumer test does).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const artifacts = join(root, 'artifacts');
-rmSync(artifacts, { recursive: true, force: true });
+const destinationAt = process.argv.indexOf('--destination');
+const artifacts =
+  destinationAt > 0 ? resolve(process.argv[destinationAt + 1] ?? '') : join(root, 'artifacts');
+if (destinationAt < 0) rmSync(artifacts, { recursive: true, force: true });
 mkdirSync(artifacts, { recursive: true });
 
 const packed = [];
