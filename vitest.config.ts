@@ -11,6 +11,8 @@ const EMULATOR = [
 ];
 /** Tests that synthesize the construct from the prebuilt bundles (cdk-nag, cfn-lint): `--project synth`. */
 const SYNTH = ['packages/infra/test/**/*.test.ts'];
+/** Fast infra tests that synthesize nothing. */
+const INFRA_UNIT = ['packages/infra/test/docs/**/*.test.ts'];
 /** The consumer test: the packed tarballs installed with npm outside the workspace. */
 const CONSUMER = ['packages/infra/test/consumer/**/*.test.ts'];
 
@@ -41,8 +43,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts'],
-          exclude: [...EMULATOR, ...SYNTH, ...CONSUMER],
+          include: [
+            'packages/core/test/**/*.test.ts',
+            'packages/adapters-aws/test/**/*.test.ts',
+            ...INFRA_UNIT,
+          ],
+          exclude: EMULATOR,
         },
       },
       {
@@ -54,7 +60,7 @@ export default defineConfig({
         test: {
           name: 'synth',
           include: SYNTH,
-          exclude: [...EMULATOR, ...CONSUMER],
+          exclude: [...EMULATOR, ...CONSUMER, ...INFRA_UNIT],
           // The construct takes the prebuilt bundles: build what is stale first.
           globalSetup: ['packages/infra/test/support/buildBundles.globalSetup.ts'],
         },
