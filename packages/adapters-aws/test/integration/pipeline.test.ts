@@ -20,6 +20,7 @@ import {
   lambdaContext,
   loadHandler,
   pushScannedImage,
+  quietly,
 } from '../support/world.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<any>;
@@ -184,9 +185,11 @@ describe('on-image-scan against the emulator', () => {
 
   it('does not import again when the same event is delivered twice', async () => {
     const before = calls('/findings/import');
-    const result = await onImageScan(
-      scanEvent('1308b246-e57d-469a-a8b1-158a7eb0b7ad'),
-      lambdaContext('on-image-scan', 'second'),
+    const result = await quietly(() =>
+      onImageScan(
+        scanEvent('1308b246-e57d-469a-a8b1-158a7eb0b7ad'),
+        lambdaContext('on-image-scan', 'second'),
+      ),
     );
     expect(result).toMatchObject({ findings: 3 });
     expect(calls('/findings/import')).toBe(before);
@@ -257,9 +260,8 @@ describe('on-custom-action against the emulator', () => {
 
   it('writes the policy once when the same event is delivered twice', async () => {
     const before = calls('SetRepositoryPolicy');
-    const again = await onCustomAction(
-      actionEvent('835b2b99-0001', BLOCK, [high]),
-      lambdaContext('on-custom-action', 'retry'),
+    const again = await quietly(() =>
+      onCustomAction(actionEvent('835b2b99-0001', BLOCK, [high]), lambdaContext('on-custom-action', 'retry')),
     );
     expect(again.outcomes[0]).toMatchObject({ status: 'blocked', changed: true });
     expect(calls('SetRepositoryPolicy')).toBe(before);
@@ -267,9 +269,8 @@ describe('on-custom-action against the emulator', () => {
 
   it('writes nothing when an already blocked repository is blocked again from the image finding', async () => {
     const before = calls('SetRepositoryPolicy');
-    const result = await onCustomAction(
-      actionEvent('835b2b99-0002', BLOCK, [image]),
-      lambdaContext('on-custom-action'),
+    const result = await quietly(() =>
+      onCustomAction(actionEvent('835b2b99-0002', BLOCK, [image]), lambdaContext('on-custom-action')),
     );
     expect(result.outcomes[0]).toMatchObject({ status: 'blocked', changed: false });
     expect(calls('SetRepositoryPolicy')).toBe(before);
@@ -298,9 +299,8 @@ describe('on-custom-action against the emulator', () => {
   });
 
   it('unblock restores the policy exactly as it was', async () => {
-    const result = await onCustomAction(
-      actionEvent('835b2b99-0004', UNBLOCK, [medium]),
-      lambdaContext('on-custom-action'),
+    const result = await quietly(() =>
+      onCustomAction(actionEvent('835b2b99-0004', UNBLOCK, [medium]), lambdaContext('on-custom-action')),
     );
     expect(result.action).toBe('unblock');
     expect(result.outcomes[0]).toMatchObject({ status: 'unblocked', changed: true, policyDeleted: false });
