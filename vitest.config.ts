@@ -24,6 +24,10 @@ export default defineConfig({
       { find: /^@ecr-compliance\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@ecr-compliance\/core\/ecr$/, replacement: src('./packages/core/src/ecr/index.ts') },
       {
+        find: /^@ecr-compliance\/core\/scanners$/,
+        replacement: src('./packages/core/src/scanners/index.ts'),
+      },
+      {
         find: /^@ecr-compliance\/adapters-aws\/environment$/,
         replacement: src('./packages/adapters-aws/src/lambda/environment.ts'),
       },

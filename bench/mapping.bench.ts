@@ -8,12 +8,8 @@
  * the result, for every format.
  */
 import { scannedImageFromEcr } from '../packages/core/src/ecr/index.js';
-import {
-  type AsffFinding,
-  scannedImageFromGrype,
-  scannedImageFromTrivy,
-  toAsffFindings,
-} from '../packages/core/src/index.js';
+import { type AsffFinding, toAsffFindings } from '../packages/core/src/index.js';
+import { scannedImageFromGrype, scannedImageFromTrivy } from '../packages/core/src/scanners/index.js';
 import { type BenchContext, type BenchResult, formatInt, median, percentile, sample } from './harness.js';
 
 export const name = 'mapping';

@@ -8,6 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { ECRClient, GetRepositoryPolicyCommand, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { type Io, processIo } from '../src/cli/io.js';
+import { run } from '../src/cli/main.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, startMoto } from '../test/support/moto.js';
 import {
   createIdempotencyTable,
@@ -95,6 +97,16 @@ async function main() {
       `   a CVE in two packages is one finding: [${twoPackages?.Severity?.Label}] ${twoPackages?.Title} (packages: ${twoPackages?.Vulnerabilities?.[0]?.VulnerablePackages?.map((p) => `${p.Name} ${p.Version}`).join(', ')})`,
     );
 
+    // The command line, as a person would run it against the same emulator.
+    const status = async () => {
+      const out: string[] = [];
+      const io: Io = { ...processIo, stdout: (text) => out.push(text) };
+      const code = await run(['status', '--endpoint-url', moto.endpoint, '--region', moto.region], io);
+      if (code !== 0) throw new Error(`ecr-compliance status failed with exit code ${code}`);
+      return out.join('').trimEnd();
+    };
+    say(`   $ ecr-compliance status\n${indent(await status())}`);
+
     const action = (id: string, target: string) =>
       customActionEvent({ id, action: target, findings: [image] });
     const env = handlerEnvironment(moto.endpoint);
@@ -111,6 +123,7 @@ async function main() {
     );
     say('   repository policy now (the existing statements are kept, the Deny is added):');
     say(indent(JSON.stringify(JSON.parse(policyNow.policyText ?? '{}'), null, 2)));
+    say(`   $ ecr-compliance status\n${indent(await status())}`);
 
     const unblocked = await onCustomAction(
       action('835b2b99-0002', env.UNBLOCK_ACTION_ARN ?? ''),

@@ -3,6 +3,7 @@
  * handlers' building blocks and the command line.
  */
 export { describeError, errorName, httpStatus, isRetriable, isThrottling } from './awsErrors.js';
+export { EcrRepositories } from './ecr/EcrRepositories.js';
 export { EcrRepositoryImages } from './ecr/EcrRepositoryImages.js';
 export { EcrRepositoryPolicyStore } from './ecr/EcrRepositoryPolicyStore.js';
 export { EcrScanFindingsSource, type EcrScanFindingsSourceOptions } from './ecr/EcrScanFindingsSource.js';
@@ -34,12 +35,13 @@ export {
   onImageActionEnvironment,
   onImageScanEnvironment,
 } from './lambda/environment.js';
-export { SecurityHubAuditTrail } from './securityhub/SecurityHubAuditTrail.js';
+export { AUDIT_FIELDS, SecurityHubAuditTrail } from './securityhub/SecurityHubAuditTrail.js';
 export {
   SecurityHubFindingsPublisher,
   type SecurityHubFindingsPublisherOptions,
 } from './securityhub/SecurityHubFindingsPublisher.js';
 export {
+  type RecordedAction,
   SecurityHubFindingsStore,
   type SecurityHubFindingsStoreOptions,
 } from './securityhub/SecurityHubFindingsStore.js';

@@ -2,7 +2,7 @@
  * @ecr-compliance/core: the pure, scanner-neutral domain of ecr-compliance. It maps a scanned
  * image (from any scanner) to AWS Security Finding Format findings, keeps their lifecycle, and
  * builds deny policies; it performs no I/O, reads no clock and no environment, and depends on
- * zod only. Scanner parsers sit behind subpaths (`@ecr-compliance/core/ecr`, ...).
+ * zod only. Scanner parsers sit behind subpaths (`@ecr-compliance/core/ecr`, `@ecr-compliance/core/scanners`).
  */
 export type {
   AsffFinding,
@@ -29,7 +29,7 @@ export {
   vulnerabilityFindingId,
   vulnerabilityGeneratorId,
 } from './asff/identity.js';
-export { stableHash, TRUNCATION_MARKER, truncate, utf8Length } from './asff/text.js';
+export { TRUNCATION_MARKER, truncate, utf8Length } from './asff/text.js';
 export {
   type AsffMappingOptions,
   CVE_FINDING_TYPE,
@@ -75,16 +75,24 @@ export {
   highestSeverity,
   inspectorProductArn,
   isInspectorFinding,
-  isInspectorProductArn,
   isOurFinding,
   isOurImageFinding,
   labelOfNormalized,
   originOf,
   productPlaceOf,
 } from './findings/rules.js';
-export type { CvssScore, ScannedImage, Scanner, Vulnerability, VulnerablePackage } from './model.js';
+export type {
+  CvssScore,
+  ImageIdentity,
+  RepositoryIdentity,
+  ScannedImage,
+  Scanner,
+  Vulnerability,
+  VulnerablePackage,
+} from './model.js';
 export { parseScannedImage, ScannedImageSchema } from './modelSchema.js';
 export { formatPath, parseWith } from './parse.js';
+export { type BlockState, blockStateOf } from './policy/blockState.js';
 export {
   type BlockOptions,
   blockPolicy,
@@ -99,7 +107,6 @@ export {
   DENIED_PULL_ACTIONS,
   findOurStatement,
   isOurStatement,
-  whyNotOurs,
 } from './policy/ourStatement.js';
 export {
   MAX_POLICY_LENGTH,
@@ -115,35 +122,22 @@ export type {
   FindingsPublisher,
   FindingsStore,
   HolderSearch,
-  ImageIdentity,
   ImageReference,
   PublishResult,
   RepositoryFindings,
-  RepositoryIdentity,
   RepositoryImages,
   RepositoryPolicyStore,
   RepositoryReference,
   ScanFindingsSource,
   StoredFinding,
 } from './ports.js';
-export { GRYPE_SCANNER, scannedImageFromGrype } from './scanners/grype/scannedImageFromGrype.js';
-export {
-  type EcrReference,
-  parseEcrReference,
-  type ReportImage,
-  type ReportImageOption,
-  type ReportImageOptions,
-  ReportOptionError,
-  resolveReportImage,
-  resolveScanTime,
-} from './scanners/reportImage.js';
-export { scannedImageFromTrivy, TRIVY_SCANNER } from './scanners/trivy/scannedImageFromTrivy.js';
 export {
   AccountId,
   type ActionFinding,
   ActionFindingSchema,
   ImageDigest,
   NonBlank,
+  Region,
   RepositoryName,
   Timestamp,
 } from './schemas.js';
@@ -168,7 +162,6 @@ export {
   type AutomaticOutcome,
   type AutomaticRemediationConfig,
   type AutomaticRemediationDeps,
-  releaseRepository,
   remediateAutomatically,
   remediateImportedFindings,
 } from './usecases/automaticRemediation.js';
@@ -185,30 +178,10 @@ export { decideImageAction, type ImageAction, type ImageActionDecision } from '.
 export {
   type ReconcileScanOptions,
   type ReconcileScanResult,
-  type Reconciliation,
-  reconcile,
   reconcileScan,
   resolveReconcileScanOptions,
   STORED_TIME_SKEW_MS,
-  trustedFindings,
 } from './usecases/reconcileScan.js';
-export {
-  AUTOMATIC_LIMITS,
-  type BlockVerdict,
-  blockVerdict,
-  type CheckedTrigger,
-  findingHolds,
-  type Holder,
-  type ReleaseEvidence,
-  type ReleaseVerdict,
-  readTrigger,
-  releaseVerdict,
-  type ScanEvidence,
-  scanEvidenceOf,
-  scanHolds,
-  type Trigger,
-} from './usecases/remediationVerdict.js';
-export { type ReportScanResult, reportScan } from './usecases/reportScan.js';
 export {
   type ActionContext,
   type AuditOutcome,

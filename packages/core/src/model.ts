@@ -70,14 +70,24 @@ export interface Vulnerability {
   readonly details?: Readonly<Record<string, string>>;
 }
 
-/** One scanned image and its vulnerabilities. */
-export interface ScannedImage {
-  readonly scanner: Scanner;
-  /** Account that owns the registry (ECR `registryId`). */
+/**
+ * Identifies one repository: its account (the ECR registry id), Region and name. This is the one
+ * identity type of a repository; an image's ({@link ImageIdentity}) extends it.
+ */
+export interface RepositoryIdentity {
   readonly accountId: string;
   readonly region: string;
   readonly repositoryName: string;
+}
+
+/** Identifies one image: its repository and its registry (manifest) digest, as the findings' resource Id names it (`imageArn`). */
+export interface ImageIdentity extends RepositoryIdentity {
   readonly imageDigest: string;
+}
+
+/** One scanned image and its vulnerabilities. */
+export interface ScannedImage extends ImageIdentity {
+  readonly scanner: Scanner;
   /** Tags at scan time; informative only, never part of an identity. */
   readonly imageTags: readonly string[];
   readonly imagePushedAt?: string;

@@ -7,15 +7,12 @@
 import * as z from 'zod/mini';
 import type { ScannedImage } from './model.js';
 import { parseWith } from './parse.js';
-import { AccountId, ImageDigest, RepositoryName } from './schemas.js';
+import { AccountId, ImageDigest, Region, RepositoryName } from './schemas.js';
 import { SEVERITY_LABELS } from './severity.js';
 
 const Text = z.string().check(z.regex(/\S/, 'must not be empty or blank'));
 /** An ISO-8601 date-time with an offset (`Z` or `+hh:mm`), as ASFF requires. */
 const IsoTime = z.iso.datetime({ offset: true });
-const Region = z
-  .string()
-  .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS Region such as eu-west-1'));
 
 const ScannerSchema = z.object({
   id: z

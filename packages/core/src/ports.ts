@@ -3,26 +3,30 @@
  * adapters implement them with SDK v3; tests use in-memory fakes.
  */
 import type { AsffFinding } from './asff/AsffFinding.js';
-import type { ScannedImage } from './model.js';
+import type { ImageIdentity, RepositoryIdentity, ScannedImage } from './model.js';
+
+export type { ImageIdentity, RepositoryIdentity } from './model.js';
+
 import type { SeverityLabel } from './severity.js';
 
-/** Identifies one image of one repository. */
+/**
+ * A repository to read or act on, as a command line may name it: without `accountId`, the
+ * caller's own registry. Everything the use cases derive from findings is a full {@link RepositoryIdentity}.
+ */
+export type RepositoryReference = Omit<RepositoryIdentity, 'accountId'> & { readonly accountId?: string };
+
+/**
+ * An image to fetch a scan of, by digest or tag, in the source's Region: a lookup, not an
+ * identity (the scan it returns names the {@link ImageIdentity}). Without `accountId`, the caller's registry.
+ */
 export interface ImageReference {
-  readonly registryId?: string;
+  readonly accountId?: string;
   readonly repositoryName: string;
   /** Digest or tag; at least one. */
   readonly imageDigest?: string;
   readonly imageTag?: string;
   /** Tags known from elsewhere (the scan event), reported when the source names none. Never part of an identity. */
   readonly imageTags?: readonly string[];
-}
-
-/** Identifies one repository. */
-export interface RepositoryReference {
-  /** The registry (account) id; absent means the caller's own registry. */
-  readonly registryId?: string;
-  readonly region: string;
-  readonly repositoryName: string;
 }
 
 /** A source of completed scans. Throws ScanNotCompleteError / ResourceNotFoundError for scans that cannot be reported. */
@@ -72,14 +76,6 @@ export interface AuditTrail {
   record(finding: { readonly id: string; readonly productArn: string }, entry: AuditEntry): Promise<void>;
 }
 
-/** One image as the findings name it: the parts of its resource Id (`imageArn`). */
-export interface ImageIdentity {
-  readonly accountId: string;
-  readonly region: string;
-  readonly repositoryName: string;
-  readonly imageDigest: string;
-}
-
 /**
  * A finding as the store returns it: this tool's ASFF fields plus whatever the store added
  * (Security Hub adds Workflow, ProcessedAt, `aws/` ProductFields, ...). Only the fields the
@@ -106,13 +102,6 @@ export interface FindingsStore {
    * comes back.
    */
   findingsOf(image: ImageIdentity): Promise<readonly StoredFinding[]>;
-}
-
-/** One repository as the findings name it. */
-export interface RepositoryIdentity {
-  readonly accountId: string;
-  readonly region: string;
-  readonly repositoryName: string;
 }
 
 /** What a search for a finding that holds a block found ({@link RepositoryFindings.firstHolder}). */

@@ -29,6 +29,11 @@ export const Timestamp = z.pipe(
 /** Twelve-digit AWS account id. */
 export const AccountId = z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit AWS account id'));
 
+/** An AWS Region code such as `eu-west-1`. */
+export const Region = z
+  .string()
+  .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS Region such as eu-west-1'));
+
 /** An image digest such as `sha256:<64 hex>`. */
 export const ImageDigest = z
   .string()

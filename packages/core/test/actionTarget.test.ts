@@ -129,7 +129,7 @@ describe('targetRepositoryOf', () => {
   };
 
   it('finds the one repository of our vulnerability, image and Inspector findings', () => {
-    const repository = { registryId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' };
+    const repository = { accountId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' };
     expect(target(high)).toEqual({ ok: true, repository });
     expect(target(image)).toEqual({ ok: true, repository });
     expect(target(inspector)).toEqual({ ok: true, repository });
@@ -307,7 +307,7 @@ describe('targetRepositoryOf, for any repository names', () => {
         const finding = parsed(highOf(about));
         expect(targetRepositoryOf(finding, 'ecr-compliance', account, 'us-east-1')).toEqual({
           ok: true,
-          repository: { registryId: account, region: 'us-east-1', repositoryName: about },
+          repository: { accountId: account, region: 'us-east-1', repositoryName: about },
         });
         const registry = new InMemoryRegistry();
         const forged = {

@@ -152,7 +152,7 @@ describe('blocking from Amazon Inspector findings (enhanced scanning)', () => {
     expect(outcome).toMatchObject({
       status: 'blocked',
       findingId: inspectorFinding.Id,
-      repository: { registryId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
+      repository: { accountId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
       repositoryArn,
       changed: true,
     });
@@ -379,7 +379,7 @@ describe("automatic release rests on ECR's scans, the image list and Inspector",
       expect(await outcome).toEqual({
         status: 'unblocked',
         findingId: imageFinding.Id,
-        repository: { registryId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
+        repository: { accountId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
         repositoryArn,
         changed: true,
         policyDeleted: false,

@@ -121,7 +121,7 @@ describe("exempt principals: the Region's partition", () => {
 
   it('checks the partition of the repository when the use case blocks, and writes nothing', async () => {
     const policies = new InMemoryPolicies(null);
-    const repository = { registryId: account, region: 'cn-north-1', repositoryName: 'team-a/api' };
+    const repository = { accountId: account, region: 'cn-north-1', repositoryName: 'team-a/api' };
     await expect(
       changeRepositoryPolicy(policies, repository, 'block', {
         exemptPrincipalArns: [`arn:aws:iam::${account}:role/breakglass`],

@@ -221,7 +221,7 @@ describe('property: hostile statements that reuse our Sid', () => {
   });
 
   it('never writes, through the use case, and leaves the policy text as it was', async () => {
-    const repository = { registryId: '111122223333', region: 'us-east-1', repositoryName: 'team-a/api' };
+    const repository = { accountId: '111122223333', region: 'us-east-1', repositoryName: 'team-a/api' };
     await fc.assert(
       fc.asyncProperty(
         withConflict,

@@ -158,7 +158,7 @@ describe('a statement that borrows our Sid is a conflict', () => {
 
   it('writes nothing through the use case, for block and for unblock', async () => {
     const text = policyOf(lambdaPull, perimeter);
-    const repository = { registryId: '111122223333', region: 'us-east-1', repositoryName: 'team-a/api' };
+    const repository = { accountId: '111122223333', region: 'us-east-1', repositoryName: 'team-a/api' };
     for (const action of ['block', 'unblock'] as const) {
       const policies = new InMemoryPolicies(text);
       await expect(changeRepositoryPolicy(policies, repository, action)).rejects.toBeInstanceOf(

@@ -136,6 +136,21 @@ describe('reconcileScan', () => {
     expect([...hub.findings.values()].every((f) => f.RecordState === 'ACTIVE')).toBe(true);
   });
 
+  it('refuses, naming the field, an image from the source that is not a valid scanned image, importing nothing', async () => {
+    const { hub, scan } = world();
+    await expect(scan({ ...scanAt(T1), scanCompletedAt: 'yesterday' })).rejects.toThrow(
+      /^scanCompletedAt: .* \(in scanned image\)$/,
+    );
+    expect(hub.findings.size).toBe(0);
+  });
+
+  it("names the block action of the options in the image finding's recommendation", async () => {
+    const { hub, scan } = world({ blockAction: { id: 'Quarantine', name: 'Quarantine image' } });
+    await scan(scanAt(T1));
+    const image = [...hub.findings.values()].find((f) => f.GeneratorId.endsWith('/image'));
+    expect(image?.Remediation?.Recommendation?.Text).toContain('"Quarantine image" (Quarantine)');
+  });
+
   it('archives the finding of a fixed vulnerability with the re-scan time and keeps its CreatedAt', async () => {
     const { hub, scan } = world();
     await scan(scanAt(T1));

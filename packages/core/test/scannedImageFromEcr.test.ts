@@ -1,4 +1,4 @@
-import { AsffFindingSchema, InvalidInputError, toAsffFindings } from '@ecr-compliance/core';
+import { type AsffFinding, AsffFindingSchema, InvalidInputError, toAsffFindings } from '@ecr-compliance/core';
 import { mergeScanPages, scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -256,6 +256,27 @@ const enhancedRecord = fc.record({
 const key = (c: { Version?: string; BaseScore?: number; BaseVector?: string | undefined; Source?: string }) =>
   `${c.Version}|${c.BaseScore}|${c.BaseVector ?? ''}|${c.Source ?? ''}`;
 
+/**
+ * Maps `input` per vulnerability and checks what every finding must show (one per distinct name,
+ * ASFF-valid, no CVSS score twice), then calls `check` with each finding, its records and its
+ * CVSS keys.
+ */
+function checkEveryFinding<R extends { readonly name: string }>(
+  input: unknown,
+  records: readonly R[],
+  check: (finding: AsffFinding, mine: readonly R[], cvss: readonly string[]) => void,
+): void {
+  const findings = toAsffFindings(scannedImageFromEcr(input, { region }), { granularity: 'vulnerability' });
+  expect(findings).toHaveLength(new Set(records.map((r) => r.name)).size);
+  for (const finding of findings) {
+    expect(AsffFindingSchema.safeParse(finding).success).toBe(true);
+    const mine = records.filter((r) => r.name === finding.Vulnerabilities?.[0]?.Id);
+    const cvss = (finding.Vulnerabilities?.[0]?.Cvss ?? []).map(key);
+    expect(new Set(cvss).size).toBe(cvss.length);
+    check(finding, mine, cvss);
+  }
+}
+
 describe('property: repeated vulnerabilities across packages', () => {
   it('never lose a CVSS score, a reference or a description of a basic scan', () => {
     fc.assert(
@@ -274,16 +295,8 @@ describe('property: repeated vulnerabilities across packages', () => {
             ...(r.cvss3?.vector ? [{ key: 'CVSS3_VECTOR', value: r.cvss3.vector }] : []),
           ],
         }));
-        const findings = toAsffFindings(scannedImageFromEcr(input, { region }), {
-          granularity: 'vulnerability',
-        });
-        expect(findings).toHaveLength(new Set(records.map((r) => r.name)).size);
-        for (const finding of findings) {
-          expect(AsffFindingSchema.safeParse(finding).success).toBe(true);
+        checkEveryFinding(input, records, (finding, mine, cvss) => {
           const vulnerability = finding.Vulnerabilities?.[0];
-          const mine = records.filter((r) => r.name === vulnerability?.Id);
-          const cvss = (vulnerability?.Cvss ?? []).map(key);
-          expect(new Set(cvss).size).toBe(cvss.length);
           for (const r of mine) {
             for (const [score, version] of [
               [r.cvss2, '2.0'],
@@ -303,7 +316,7 @@ describe('property: repeated vulnerabilities across packages', () => {
           }
           if (mine.some((r) => r.description))
             expect(['A flaw.', 'Another flaw.']).toContain(finding.Description);
-        }
+        });
       }),
       { numRuns: 200 },
     );
@@ -326,16 +339,8 @@ describe('property: repeated vulnerabilities across packages', () => {
             return f;
           }),
         );
-        const findings = toAsffFindings(scannedImageFromEcr(input, { region }), {
-          granularity: 'vulnerability',
-        });
-        expect(findings).toHaveLength(new Set(records.map((r) => r.name)).size);
-        for (const finding of findings) {
-          expect(AsffFindingSchema.safeParse(finding).success).toBe(true);
+        checkEveryFinding(input, records, (finding, mine, cvss) => {
           const vulnerability = finding.Vulnerabilities?.[0];
-          const mine = records.filter((r) => r.name === vulnerability?.Id);
-          const cvss = (vulnerability?.Cvss ?? []).map(key);
-          expect(new Set(cvss).size).toBe(cvss.length);
           for (const r of mine) {
             for (const c of r.cvss)
               expect(cvss).toContain(
@@ -350,7 +355,7 @@ describe('property: repeated vulnerabilities across packages', () => {
           }
           if (mine.some((r) => r.description))
             expect(['A flaw.', 'Another flaw.']).toContain(finding.Description);
-        }
+        });
       }),
       { numRuns: 200 },
     );

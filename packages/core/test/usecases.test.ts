@@ -5,13 +5,7 @@ import {
   blockRepository,
   changeRepositoryPolicy,
   decideImageAction,
-  type FindingsPublisher,
-  type ImageReference,
   PolicyUnreadableError,
-  PublishError,
-  type PublishResult,
-  reportScan,
-  type ScanFindingsSource,
   toAsffFindings,
   unblockRepository,
 } from '@ecr-compliance/core';
@@ -31,68 +25,6 @@ const [highFinding, mediumFinding, imageFinding] = toAsffFindings(scanned).map(
   asStoredBySecurityHub,
 ) as Array<AsffFinding & Record<string, unknown>>;
 
-class InMemoryPublisher implements FindingsPublisher {
-  readonly published: AsffFinding[] = [];
-  constructor(private readonly failIds: string[] = []) {}
-  async publish(findings: readonly AsffFinding[]): Promise<PublishResult> {
-    const failed = findings.filter((f) => this.failIds.includes(f.Id));
-    this.published.push(...findings.filter((f) => !this.failIds.includes(f.Id)));
-    return {
-      sent: findings.length,
-      succeeded: findings.length - failed.length,
-      failed: failed.map((f) => ({ id: f.Id, errorCode: 'InvalidInput', errorMessage: 'bad' })),
-      requests: 1,
-    };
-  }
-}
-
-const source: ScanFindingsSource = {
-  async getScan(image: ImageReference) {
-    expect(image).toEqual({ repositoryName: 'team-a/payments-api', imageDigest: scanned.imageDigest });
-    return scanned;
-  },
-};
-
-describe('reportScan', () => {
-  it('fetches, maps and publishes every finding', async () => {
-    const publisher = new InMemoryPublisher();
-    const result = await reportScan(
-      { source, publisher },
-      { repositoryName: 'team-a/payments-api', imageDigest: scanned.imageDigest },
-    );
-    expect(result).toMatchObject({
-      vulnerabilities: 2,
-      findings: 3,
-      publish: { sent: 3, succeeded: 3, failed: [] },
-    });
-    expect(publisher.published.map((f) => f.Id)).toEqual([
-      highFinding?.Id,
-      mediumFinding?.Id,
-      imageFinding?.Id,
-    ]);
-  });
-
-  it('fails loudly when a finding could not be published', async () => {
-    const publisher = new InMemoryPublisher([String(mediumFinding?.Id)]);
-    await expect(
-      reportScan(
-        { source, publisher },
-        { repositoryName: 'team-a/payments-api', imageDigest: scanned.imageDigest },
-      ),
-    ).rejects.toThrow(PublishError);
-  });
-
-  it('honours the granularity', async () => {
-    const publisher = new InMemoryPublisher();
-    await reportScan(
-      { source, publisher },
-      { repositoryName: 'team-a/payments-api', imageDigest: scanned.imageDigest },
-      { granularity: 'image' },
-    );
-    expect(publisher.published).toHaveLength(1);
-  });
-});
-
 describe('blockRepository', () => {
   const foreign = example<{ policyText: string }>('get-repository-policy.json').policyText;
 
@@ -103,7 +35,7 @@ describe('blockRepository', () => {
     expect(outcome).toMatchObject({
       status: 'blocked',
       changed: true,
-      repository: { registryId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
+      repository: { accountId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' },
       repositoryArn: 'arn:aws:ecr:us-east-1:111122223333:repository/team-a/payments-api',
       audit: { recorded: true },
     });
@@ -306,7 +238,7 @@ describe('unblockRepository', () => {
 });
 
 describe('changeRepositoryPolicy', () => {
-  const repository = { registryId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' };
+  const repository = { accountId: account, region: 'us-east-1', repositoryName: 'team-a/payments-api' };
   const foreign = example<{ policyText: string }>('get-repository-policy.json').policyText;
 
   it('writes nothing on a dry run but reports the policy before and after', async () => {

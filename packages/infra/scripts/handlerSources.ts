@@ -23,6 +23,7 @@ export function handlerEntry(name: HandlerName): string {
 export const HANDLER_ALIASES: Readonly<Record<string, string>> = {
   '@ecr-compliance/core': fromRoot('packages/core/src/index.ts'),
   '@ecr-compliance/core/ecr': fromRoot('packages/core/src/ecr/index.ts'),
+  '@ecr-compliance/core/scanners': fromRoot('packages/core/src/scanners/index.ts'),
   '@aws-sdk/credential-provider-node': fromRoot('packages/adapters-aws/src/lambda/environmentCredentials.ts'),
 };
 

@@ -3,14 +3,14 @@
  * scanner report to an ECR image. The parsing itself is the core's; this module only turns the
  * command line's flags into the core's options and the core's option names back into flags.
  */
+import type { ScannedImage } from '@ecr-compliance/core';
 import {
   type ReportImageOption,
   type ReportImageOptions,
   ReportOptionError,
-  type ScannedImage,
   scannedImageFromGrype,
   scannedImageFromTrivy,
-} from '@ecr-compliance/core';
+} from '@ecr-compliance/core/scanners';
 import { UsageError } from './io.js';
 
 /** The formats `--format` accepts; `ecr` is DescribeImageScanFindings. */

@@ -14,6 +14,7 @@ Against AWS (standard credential chain; --endpoint-url or AWS_ENDPOINT_URL for e
   import            Import an image's scan (ECR, Trivy or Grype) into Security Hub
   block             Deny pulls from a repository (keeps every other statement)
   unblock           Remove the deny statement
+  status            Which repositories are blocked, and which findings hold a block
 
 Options: --help (any command), --version
 Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.
@@ -112,5 +113,23 @@ nothing else is left. Prints a JSON summary.
   --registry-id ID          registry (account) id (default: the caller's)
   --dry-run                 print the policy before and after, change nothing
   --region R, --endpoint-url URL   as for import
+`,
+  status: `Usage: ecr-compliance status [--repository R] [options]
+
+Reads only. Without --repository: every repository of the registry whose policy holds this
+tool's statement (or a statement that borrows its Sid, or a policy that cannot be read), with
+its exempt principals and the last block or unblock the audit trail recorded, where Security
+Hub still holds it. With --repository: its state, and the active findings of this tool and of
+Amazon Inspector at or above the threshold that hold the block (or would hold one).
+
+  --repository R            one repository
+  --registry-id ID          registry (account) id (default: the caller's)
+  --threshold S             CRITICAL | HIGH | MEDIUM | LOW | INFORMATIONAL (default: HIGH)
+  --output O                table (default) | json | markdown (for a CI job summary)
+  --limit N                 findings listed with --repository, 1 to 1000 (default: 50)
+  --region R, --endpoint-url URL   as for import
+
+Example (CI job summary):
+  ecr-compliance status --output markdown >> "$GITHUB_STEP_SUMMARY"
 `,
 };

@@ -12,6 +12,7 @@ import { HELP } from './help.js';
 import { type Io, oneLine, processIo, UsageError } from './io.js';
 import { findingsCommand, policyCommand } from './offline.js';
 import { importCommand, repositoryCommand } from './online.js';
+import { statusCommand } from './status.js';
 
 /** The package's version (changesets keeps it), read from its manifest: ../../package.json from src/cli and dist/cli. */
 const VERSION = (
@@ -69,6 +70,15 @@ const OPTIONS = {
     repository: { type: 'string' },
     'registry-id': { type: 'string' },
     'dry-run': { type: 'boolean' },
+  },
+  status: {
+    ...COMMON,
+    ...AWS,
+    repository: { type: 'string' },
+    'registry-id': { type: 'string' },
+    threshold: { type: 'string' },
+    output: { type: 'string' },
+    limit: { type: 'string' },
   },
 } as const;
 
@@ -132,6 +142,9 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
         break;
       case 'unblock':
         await repositoryCommand(io, 'unblock', parse(rest, OPTIONS.unblock).values);
+        break;
+      case 'status':
+        await statusCommand(io, parse(rest, OPTIONS.status).values);
         break;
     }
     return 0;

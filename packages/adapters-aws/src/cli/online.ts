@@ -33,12 +33,13 @@ export interface AwsOptions {
 }
 
 /** Checks the flags every AWS command takes before any client is made. */
-function checkAwsOptions(options: AwsOptions): void {
+export function checkAwsOptions(options: AwsOptions): void {
   if (options.region !== undefined) checkRegion(options.region);
   if (options['endpoint-url'] !== undefined) checkEndpointUrl(options['endpoint-url']);
 }
 
-function clientConfig(options: AwsOptions, extra: { maxAttempts?: number } = {}) {
+/** SDK client configuration from the common flags. */
+export function clientConfig(options: AwsOptions, extra: { maxAttempts?: number } = {}) {
   return {
     ...(options.region ? { region: options.region } : {}),
     ...(options['endpoint-url'] ? { endpoint: options['endpoint-url'] } : {}),
@@ -47,7 +48,7 @@ function clientConfig(options: AwsOptions, extra: { maxAttempts?: number } = {})
 }
 
 /** The region the client will use; none configured anywhere is a usage error, not an AWS failure. */
-async function regionOf(client: ECRClient): Promise<string> {
+export async function regionOf(client: ECRClient): Promise<string> {
   let region: string;
   try {
     region = await client.config.region();
@@ -112,7 +113,7 @@ export async function importCommand(
       repositoryName,
       ...(digest ? { imageDigest: digest } : {}),
       ...(tag ? { imageTag: tag } : {}),
-      ...(options['registry-id'] ? { registryId: options['registry-id'] } : {}),
+      ...(options['registry-id'] ? { accountId: options['registry-id'] } : {}),
     };
     const ecr = new ECRClient(clientConfig(options));
     region = await regionOf(ecr);
@@ -230,7 +231,7 @@ export async function repositoryCommand(
   const repository = {
     repositoryName,
     region: await regionOf(client),
-    ...(options['registry-id'] ? { registryId: options['registry-id'] } : {}),
+    ...(options['registry-id'] ? { accountId: options['registry-id'] } : {}),
   };
   const dryRun = options['dry-run'] ?? false;
   const change = await changeRepositoryPolicy(new EcrRepositoryPolicyStore({ client }), repository, action, {

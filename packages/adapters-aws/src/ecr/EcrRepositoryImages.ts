@@ -25,7 +25,7 @@ export class EcrRepositoryImages implements RepositoryImages {
         { client: this.#client, pageSize: 1000 },
         {
           repositoryName: repository.repositoryName,
-          ...(repository.registryId ? { registryId: repository.registryId } : {}),
+          ...(repository.accountId ? { registryId: repository.accountId } : {}),
         },
       );
       for await (const page of pages) {
@@ -36,7 +36,7 @@ export class EcrRepositoryImages implements RepositoryImages {
       if (errorName(error) !== 'RepositoryNotFoundException') throw error;
       throw new ResourceNotFoundError(
         'repository',
-        `repository ${repository.repositoryName} not found in registry ${repository.registryId ?? "(the caller's)"}`,
+        `repository ${repository.repositoryName} not found in registry ${repository.accountId ?? "(the caller's)"}`,
         { cause: error },
       );
     }

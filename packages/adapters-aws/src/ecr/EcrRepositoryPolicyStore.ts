@@ -52,7 +52,7 @@ export class EcrRepositoryPolicyStore implements RepositoryPolicyStore {
   #target(repository: RepositoryReference) {
     return {
       repositoryName: repository.repositoryName,
-      ...(repository.registryId ? { registryId: repository.registryId } : {}),
+      ...(repository.accountId ? { registryId: repository.accountId } : {}),
     };
   }
 
@@ -60,7 +60,7 @@ export class EcrRepositoryPolicyStore implements RepositoryPolicyStore {
     if (errorName(error) !== 'RepositoryNotFoundException') return error;
     return new ResourceNotFoundError(
       'repository',
-      `repository ${repository.repositoryName} not found in registry ${repository.registryId ?? "(the caller's)"}`,
+      `repository ${repository.repositoryName} not found in registry ${repository.accountId ?? "(the caller's)"}`,
       { cause: error },
     );
   }

@@ -57,7 +57,7 @@ export class EcrScanFindingsSource implements ScanFindingsSource {
             ...(image.imageDigest ? { imageDigest: image.imageDigest } : {}),
             ...(image.imageTag ? { imageTag: image.imageTag } : {}),
           },
-          ...(image.registryId ? { registryId: image.registryId } : {}),
+          ...(image.accountId ? { registryId: image.accountId } : {}),
         },
       );
       for await (const page of paginator) pages.push(page);

@@ -21,6 +21,7 @@ import { EcrRepositoryPolicyStore } from '../ecr/EcrRepositoryPolicyStore.js';
 import { type CustomActionEvent, CustomActionEventSchema } from '../events/schemas.js';
 import { loadOnCustomActionConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
+import { logRepositoryChange } from '../lambda/logRepositoryChange.js';
 import { SecurityHubAuditTrail } from '../securityhub/SecurityHubAuditTrail.js';
 
 export type { CustomActionResult } from '@ecr-compliance/core';
@@ -52,15 +53,7 @@ function logOutcome(outcome: RepositoryActionOutcome | FindingFailure): void {
   } else if (outcome.status === 'skipped') {
     logger.warn('finding refused', { findingId: outcome.findingId, reason: outcome.reason });
   } else {
-    logger.info(`repository ${outcome.status}`, {
-      findingId: outcome.findingId,
-      repository: outcome.repositoryArn,
-      changed: outcome.changed,
-      policyDeleted: outcome.policyDeleted,
-      audit: outcome.audit,
-    });
-    if ('error' in outcome.audit)
-      logger.warn('audit trail not written', { findingId: outcome.findingId, error: outcome.audit.error });
+    logRepositoryChange(logger, outcome);
   }
 }
 

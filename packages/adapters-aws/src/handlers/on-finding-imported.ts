@@ -25,6 +25,7 @@ import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
 import { type FindingsImportedEvent, FindingsImportedEventSchema } from '../events/schemas.js';
 import { assertOwnEvent, loadOnFindingImportedConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
+import { logRepositoryChange } from '../lambda/logRepositoryChange.js';
 import { SecurityHubAuditTrail } from '../securityhub/SecurityHubAuditTrail.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
 
@@ -91,16 +92,7 @@ const remediate = makeIdempotent(async (event: FindingsImportedEvent): Promise<F
     } else if (outcome.status === 'failed') {
       logger.error('finding not handled', { findingId: outcome.findingId, error: outcome.error });
     } else {
-      logger.info(`repository ${outcome.status}`, {
-        findingId: outcome.findingId,
-        repository: outcome.repositoryArn,
-        changed: outcome.changed,
-        policyDeleted: outcome.policyDeleted,
-        audit: outcome.audit,
-      });
-      if ('error' in outcome.audit) {
-        logger.warn('audit trail not written', { findingId: outcome.findingId, error: outcome.audit.error });
-      }
+      logRepositoryChange(logger, outcome);
     }
   }
   const failed = outcomes.filter((o) => o.status === 'failed');

@@ -47,6 +47,7 @@ const importScan = makeIdempotent(async (event: ScanEvent) => {
   return reconcileScan({ source, store, publisher }, image, {
     granularity: scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
     keepAliveDays: config.KEEP_ALIVE_DAYS,
+    blockAction: config.BLOCK_ACTION,
     now: new Date().toISOString(),
   });
 }, idempotency);

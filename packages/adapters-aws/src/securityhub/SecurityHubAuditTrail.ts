@@ -4,6 +4,15 @@ import { type AuditEntry, type AuditTrail, EcrComplianceError, truncate } from '
 /** Who Security Hub shows as the author of the note. */
 const UPDATED_BY = 'ecr-compliance';
 
+/** The UserDefinedFields the audit trail writes (and `SecurityHubFindingsStore.lastAction` reads). */
+export const AUDIT_FIELDS = {
+  action: 'ecr-compliance/LastAction',
+  outcome: 'ecr-compliance/LastActionOutcome',
+  at: 'ecr-compliance/LastActionAt',
+  by: 'ecr-compliance/LastActionBy',
+  repository: 'ecr-compliance/Repository',
+} as const;
+
 /**
  * Writes what was done on the finding that asked for it: a Note and UserDefinedFields through
  * BatchUpdateFindings. The use cases treat a failure as non-fatal and report it.
@@ -25,11 +34,11 @@ export class SecurityHubAuditTrail implements AuditTrail {
         FindingIdentifiers: [{ Id: finding.id, ProductArn: finding.productArn }],
         Note: { Text: truncate(text, 512), UpdatedBy: UPDATED_BY },
         UserDefinedFields: {
-          'ecr-compliance/LastAction': entry.action,
-          'ecr-compliance/LastActionOutcome': truncate(entry.outcome, 1024),
-          'ecr-compliance/LastActionAt': entry.at,
-          'ecr-compliance/LastActionBy': truncate(entry.by, 1024),
-          'ecr-compliance/Repository': truncate(entry.repositoryArn, 1024),
+          [AUDIT_FIELDS.action]: entry.action,
+          [AUDIT_FIELDS.outcome]: truncate(entry.outcome, 1024),
+          [AUDIT_FIELDS.at]: entry.at,
+          [AUDIT_FIELDS.by]: truncate(entry.by, 1024),
+          [AUDIT_FIELDS.repository]: truncate(entry.repositoryArn, 1024),
         },
       }),
     );

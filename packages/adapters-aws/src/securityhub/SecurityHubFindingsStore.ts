@@ -6,14 +6,17 @@ import {
 } from '@aws-sdk/client-securityhub';
 import {
   EcrComplianceError,
+  type FindingSeverityFields,
   type FindingsStore,
   type HolderSearch,
+  highestSeverity,
   type ImageIdentity,
   imageArn,
   imageDigestIn,
+  inspectorProductArn,
   isAtOrAbove,
+  isOurFinding,
   PRODUCT_PREFIX,
-  partitionOf,
   productArn,
   type RepositoryFindings,
   type RepositoryIdentity,
@@ -23,6 +26,7 @@ import {
   type StoredFinding,
 } from '@ecr-compliance/core';
 import { describeError, isRetriable } from '../awsErrors.js';
+import { AUDIT_FIELDS } from './SecurityHubAuditTrail.js';
 import { systemTimer, type Timer, TokenBucket } from './TokenBucket.js';
 
 /** Options of {@link SecurityHubFindingsStore}; every field but `client` has a default. */
@@ -47,29 +51,49 @@ export interface SecurityHubFindingsStoreOptions {
 /** A stored finding with the fields the store checks again. */
 type ReadableFinding = StoredFinding & { ProductArn?: string; Resources?: ReadonlyArray<{ Id?: string }> };
 
+/** A block or unblock as the audit trail recorded it on a finding ({@link SecurityHubFindingsStore.lastAction}). */
+export interface RecordedAction {
+  readonly action: 'block' | 'unblock';
+  /** ISO-8601. */
+  readonly at: string;
+  /** The custom action's ARN, or the automatic actor. */
+  readonly by: string;
+  readonly outcome: string;
+  /** The finding that carries the record. */
+  readonly findingId: string;
+}
+
+/** The UserDefinedFields of a finding as strings (anything else is left out). */
+function fieldsOf(finding: StoredFinding): Record<string, string | undefined> {
+  const fields = finding.UserDefinedFields;
+  return typeof fields === 'object' && fields !== null ? (fields as Record<string, string | undefined>) : {};
+}
+
 /** Whose findings a read asks for: its filters, and the same check on what comes back. */
 interface FindingSource {
   readonly filters: AwsSecurityFindingFilters;
   owns(finding: ReadableFinding): boolean;
 }
 
-/** This tool's findings: the account's default product, GeneratorId under `ecr-compliance/`. */
+/** This tool's findings: the account's default product, Id and GeneratorId under `ecr-compliance/` ({@link isOurFinding}). */
 function ours(region: string, accountId: string): FindingSource {
   const product = productArn(region, accountId);
-  const prefix = `${PRODUCT_PREFIX}/`;
   return {
     filters: {
       ProductArn: [{ Value: product, Comparison: 'EQUALS' }],
-      GeneratorId: [{ Value: prefix, Comparison: 'PREFIX' }],
+      GeneratorId: [{ Value: `${PRODUCT_PREFIX}/`, Comparison: 'PREFIX' }],
     },
     owns: (f) =>
-      f.ProductArn === product && typeof f.GeneratorId === 'string' && f.GeneratorId.startsWith(prefix),
+      f.ProductArn === product &&
+      typeof f.GeneratorId === 'string' &&
+      typeof f.Id === 'string' &&
+      isOurFinding({ Id: f.Id, ProductArn: product, GeneratorId: f.GeneratorId }, accountId),
   };
 }
 
 /** Amazon Inspector's own findings in Security Hub (enhanced scanning). */
 function inspector(region: string): FindingSource {
-  const product = `arn:${partitionOf(region)}:securityhub:${region}::product/aws/inspector`;
+  const product = inspectorProductArn(region);
   return {
     filters: { ProductArn: [{ Value: product, Comparison: 'EQUALS' }] },
     owns: (f) => f.ProductArn === product,
@@ -150,8 +174,84 @@ export class SecurityHubFindingsStore implements FindingsStore, RepositoryFindin
       readonly holds: (finding: StoredFinding) => boolean;
     },
   ): Promise<HolderSearch> {
+    let checked = 0;
+    for await (const f of this.#atOrAbove(repository, options.source, options.atOrAbove)) {
+      if (checked >= options.limit) return { complete: false };
+      checked += 1;
+      if (options.holds(f)) return { holder: f };
+    }
+    return { complete: true };
+  }
+
+  /**
+   * The ACTIVE, unsuppressed findings of this tool and of Amazon Inspector about images of the
+   * repository at or above `atOrAbove` (by the person's label or the provider's), each once: what
+   * holds a block, or would. At most `limit`; `complete` is false when there were more.
+   */
+  async blockingFindings(
+    repository: RepositoryIdentity,
+    options: { readonly atOrAbove: SeverityLabel; readonly limit: number },
+  ): Promise<{ readonly findings: readonly StoredFinding[]; readonly complete: boolean }> {
+    const found = new Map<string, StoredFinding>();
+    // Checked again here, since a store may ignore the filters; a severity no field gives counts.
+    const qualifies = (f: StoredFinding) => {
+      const severity = highestSeverity(f as FindingSeverityFields);
+      return severity === undefined || isAtOrAbove(severity, options.atOrAbove);
+    };
+    for (const source of ['ours', 'inspector'] as const) {
+      for await (const f of this.#atOrAbove(repository, source, options.atOrAbove)) {
+        if (found.has(f.Id) || !qualifies(f)) continue;
+        if (found.size >= options.limit) return { findings: [...found.values()], complete: false };
+        found.set(f.Id, f);
+      }
+    }
+    return { findings: [...found.values()], complete: true };
+  }
+
+  /**
+   * The latest block or unblock that the audit trail recorded about the repository (its
+   * UserDefinedFields on a finding of this tool or of Amazon Inspector), or undefined when none
+   * can be found: Security Hub keeps a finding 90 days after its last update.
+   */
+  async lastAction(repository: RepositoryIdentity): Promise<RecordedAction | undefined> {
+    const arn = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
+    const mine = ours(repository.region, repository.accountId);
+    const theirs = inspector(repository.region);
+    const audited: FindingSource = {
+      filters: { UserDefinedFields: [{ Key: AUDIT_FIELDS.repository, Value: arn, Comparison: 'EQUALS' }] },
+      owns: (f) => mine.owns(f) || theirs.owns(f),
+    };
+    let latest: RecordedAction | undefined;
+    for await (const f of this.#each(
+      audited,
+      {},
+      (f) => fieldsOf(f)[AUDIT_FIELDS.repository] === arn,
+      'the audited',
+    )) {
+      const fields = fieldsOf(f);
+      const action = fields[AUDIT_FIELDS.action];
+      const at = fields[AUDIT_FIELDS.at];
+      if ((action !== 'block' && action !== 'unblock') || !at || Number.isNaN(Date.parse(at))) continue;
+      if (latest && Date.parse(latest.at) >= Date.parse(at)) continue;
+      latest = {
+        action,
+        at,
+        by: fields[AUDIT_FIELDS.by] ?? '',
+        outcome: fields[AUDIT_FIELDS.outcome] ?? '',
+        findingId: f.Id,
+      };
+    }
+    return latest;
+  }
+
+  /** `source`'s ACTIVE, unsuppressed findings about the repository's images, at or above a label: the person's, then the provider's. */
+  async *#atOrAbove(
+    repository: RepositoryIdentity,
+    which: 'ours' | 'inspector',
+    atOrAbove: SeverityLabel,
+  ): AsyncGenerator<StoredFinding> {
     const { prefix, inRepository } = repositoryResources(repository);
-    const labels = SEVERITY_LABELS.filter((label) => isAtOrAbove(label, options.atOrAbove)).map((label) => ({
+    const labels = SEVERITY_LABELS.filter((label) => isAtOrAbove(label, atOrAbove)).map((label) => ({
       Value: label,
       Comparison: 'EQUALS' as const,
     }));
@@ -161,20 +261,14 @@ export class SecurityHubFindingsStore implements FindingsStore, RepositoryFindin
       WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }],
     };
     const [source, whose] =
-      options.source === 'ours'
+      which === 'ours'
         ? [ours(repository.region, repository.accountId), "the repository's"]
         : [inspector(repository.region), "Amazon Inspector's repository"];
     const keep = (f: ReadableFinding) =>
       f.RecordState !== 'ARCHIVED' && (f.Resources ?? []).some((r) => inRepository(r.Id));
-    let checked = 0;
     for (const severity of [{ SeverityLabel: labels }, { FindingProviderFieldsSeverityLabel: labels }]) {
-      for await (const f of this.#each(source, { ...common, ...severity }, keep, whose)) {
-        if (checked >= options.limit) return { complete: false };
-        checked += 1;
-        if (options.holds(f)) return { holder: f };
-      }
+      yield* this.#each(source, { ...common, ...severity }, keep, whose);
     }
-    return { complete: true };
   }
 
   /** Every page of `source`'s findings matching `filters`, kept only where `source` and `keep` agree. */

@@ -5,32 +5,28 @@
  * ProductArn and any Resources) and a person clicks them. A transparent proxy in front of moto
  * counts every ECR call the handler makes: a refused finding makes none.
  */
-import { ECRClient, GetRepositoryPolicyCommand, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
-import {
-  type AwsSecurityFinding,
-  BatchImportFindingsCommand,
-  SecurityHubClient,
-} from '@aws-sdk/client-securityhub';
+import { SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
+import { type AwsSecurityFinding, BatchImportFindingsCommand } from '@aws-sdk/client-securityhub';
 import { BLOCK_STATEMENT_SID } from '@ecr-compliance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
+import {
+  BLOCK_ACTION_ARN as BLOCK,
+  type EmulatorWorld,
+  type Handler,
+  repositoryPolicyText,
+  startEmulatorWorld,
+  UNBLOCK_ACTION_ARN as UNBLOCK,
+} from '../support/emulatorWorld.js';
+import { MOTO_ACCOUNT_ID } from '../support/moto.js';
 import {
   captureLogs,
-  createIdempotencyTable,
   customActionEvent,
   everyFinding,
-  handlerEnvironment,
   imageScanEvent,
   lambdaContext,
-  loadHandler,
   pushScannedImage,
 } from '../support/world.js';
 
-type Handler = (event: unknown, context: unknown) => Promise<any>;
-
-const BLOCK = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR1`;
-const UNBLOCK = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR2`;
 const API = 'team-a/api';
 const DB = 'prod/db';
 const DB_POLICY = JSON.stringify({
@@ -55,33 +51,23 @@ const HIGH_CVE = {
   ],
 };
 
-let moto: MotoServer;
-let proxy: FaultProxy;
-let ecr: ECRClient;
-let securityHub: SecurityHubClient;
+let world: EmulatorWorld;
 let onCustomAction: Handler;
 const digests: Record<string, string> = {};
 
 /** ECR calls the handlers made through the proxy. */
 const ecrCalls = () =>
-  Object.entries(proxy.stats().byPath)
+  Object.entries(world.proxy.stats().byPath)
     .filter(([key]) => key.includes('AmazonEC2ContainerRegistry'))
     .reduce((sum, [, n]) => sum + n, 0);
 
 /** The policy text of a repository as ECR holds it, or null. */
-async function policyText(repositoryName: string): Promise<string | null> {
-  try {
-    return (await ecr.send(new GetRepositoryPolicyCommand({ repositoryName }))).policyText ?? null;
-  } catch (error) {
-    if ((error as Error).name === 'RepositoryPolicyNotFoundException') return null;
-    throw error;
-  }
-}
+const policyText = (repositoryName: string) => repositoryPolicyText(world.ecr, repositoryName);
 
 /** Our HIGH vulnerability finding of `repositoryName`, as Security Hub holds it. */
 async function highFindingOf(repositoryName: string): Promise<AwsSecurityFinding> {
   const imageArn = `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${repositoryName}/${digests[repositoryName]}`;
-  const found = (await everyFinding(securityHub)).find(
+  const found = (await everyFinding(world.securityHub)).find(
     (f) => f.Vulnerabilities?.[0]?.Id === 'CVE-2024-6119' && f.Resources?.[0]?.Id === imageArn,
   );
   if (!found) throw new Error(`no HIGH finding of ${repositoryName}`);
@@ -90,9 +76,9 @@ async function highFindingOf(repositoryName: string): Promise<AwsSecurityFinding
 
 /** Imports `finding` as a hostile principal would, and returns it as Security Hub then holds it. */
 async function plant(finding: AwsSecurityFinding): Promise<AwsSecurityFinding> {
-  const out = await securityHub.send(new BatchImportFindingsCommand({ Findings: [finding] }));
+  const out = await world.securityHub.send(new BatchImportFindingsCommand({ Findings: [finding] }));
   expect(out.FailedCount).toBe(0);
-  const stored = (await everyFinding(securityHub)).find((f) => f.Id === finding.Id);
+  const stored = (await everyFinding(world.securityHub)).find((f) => f.Id === finding.Id);
   if (!stored) throw new Error(`planted finding ${finding.Id} not stored`);
   return stored;
 }
@@ -112,17 +98,10 @@ async function click(id: string, action: string, findings: unknown[]) {
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startFaultProxy({ upstream: moto.endpoint });
-  const config = awsClientConfig(moto.endpoint, moto.region);
-  ecr = new ECRClient(config);
-  securityHub = new SecurityHubClient(config);
-  await createIdempotencyTable(config, 'ecr-compliance-idempotency');
-  const env = handlerEnvironment(proxy.endpoint);
-  const onImageScan = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-scan.js', env))
-    .handler;
-  onCustomAction = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-custom-action.js', env))
-    .handler;
+  world = await startEmulatorWorld();
+  const { ecr, moto } = world;
+  const onImageScan = await world.handler('on-image-scan');
+  onCustomAction = await world.handler('on-custom-action');
   const logs = captureLogs();
   try {
     for (const [i, repository] of [API, DB].entries()) {
@@ -143,8 +122,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await proxy?.close();
-  await moto?.stop();
+  await world?.close();
 });
 
 describe('a click on a finding whose Id is about one repository and whose resource is another', () => {

@@ -21,6 +21,11 @@ it('runs scan -> findings -> block -> unblock and restores the original policy',
     /5\. Custom action ECR1 on the image finding -> on-custom-action: blocked \(changed: true\)/,
   );
   expect(stdout).toContain('"Sid": "EcrComplianceDenyPull"');
+  // status before the block, then after it.
+  expect(stdout).toMatch(/\$ ecr-compliance status\n {4}No repository is blocked by ecr-compliance\.\n5\./);
+  expect(stdout).toMatch(
+    /\$ ecr-compliance status\n {4}REPOSITORY\s+STATE[^\n]*\n {4}team-a\/services\/payments-api\s+blocked\n6\./,
+  );
   expect(stdout).toMatch(
     /6\. Custom action ECR2 -> on-custom-action: unblocked; the policy is exactly the original again/,
   );

@@ -12,13 +12,13 @@
 import {
   BatchDeleteImageCommand,
   ECRClient,
-  GetRepositoryPolicyCommand,
   PutImageCommand,
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
 import { type AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { BLOCK_STATEMENT_SID } from '@ecr-compliance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repositoryPolicyText } from '../support/emulatorWorld.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
 import {
   captureLogs,
@@ -69,13 +69,7 @@ async function imageFindingOf(repository: string, digest: string): Promise<AwsSe
 }
 
 async function policyOf(repository: string): Promise<{ Statement: Array<Record<string, unknown>> } | null> {
-  try {
-    const out = await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: repository }));
-    return JSON.parse(out.policyText ?? 'null');
-  } catch (error) {
-    if ((error as Error).name === 'RepositoryPolicyNotFoundException') return null;
-    throw error;
-  }
+  return JSON.parse((await repositoryPolicyText(ecr, repository)) ?? 'null');
 }
 
 /** The three handlers, loaded with automatic remediation and automatic unblock on. */

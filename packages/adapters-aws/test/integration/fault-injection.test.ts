@@ -11,7 +11,6 @@ import {
   type AsffFinding,
   PublishError,
   reconcileScan,
-  reportScan,
   toAsffFindings,
   toBatches,
 } from '@ecr-compliance/core';
@@ -251,9 +250,11 @@ describe('importing 5,000 vulnerabilities through throttling, 500s and failed fi
       );
 
       const source = new EcrScanFindingsSource({ client: ecr });
-      const error = await reportScan(
-        { source, publisher },
+      const store = new SecurityHubFindingsStore({ client });
+      const error = await reconcileScan(
+        { source, store, publisher },
         { repositoryName: repository, imageDigest: digest },
+        { now: new Date().toISOString() },
       ).then(
         () => undefined,
         (e: unknown) => e,

@@ -15,7 +15,6 @@ import {
   BatchDeleteImageCommand,
   CreateRepositoryCommand,
   ECRClient,
-  GetRepositoryPolicyCommand,
   PutImageCommand,
 } from '@aws-sdk/client-ecr';
 import {
@@ -25,6 +24,7 @@ import {
 } from '@aws-sdk/client-securityhub';
 import { BLOCK_STATEMENT_SID } from '@ecr-compliance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repositoryPolicyText } from '../support/emulatorWorld.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
 import {
   captureLogs,
@@ -74,13 +74,7 @@ async function findingById(id: string): Promise<AwsSecurityFinding> {
 }
 
 async function policyOf(repository: string): Promise<{ Statement: Array<Record<string, unknown>> } | null> {
-  try {
-    const out = await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: repository }));
-    return JSON.parse(out.policyText ?? 'null');
-  } catch (error) {
-    if ((error as Error).name === 'RepositoryPolicyNotFoundException') return null;
-    throw error;
-  }
+  return JSON.parse((await repositoryPolicyText(ecr, repository)) ?? 'null');
 }
 
 /** What the forger imports: a finding with our product, GeneratorId and shape. */

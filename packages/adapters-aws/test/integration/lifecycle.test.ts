@@ -9,26 +9,17 @@
  * that returns each re-scan's result. moto ignores GetFindings filters and always applies an
  * import whatever its UpdatedAt, so the ordering guarantees seen here are this project's own.
  */
-import { BatchDeleteImageCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { BatchDeleteImageCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import { type AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { FINGERPRINT_FIELD, reconcileScan, type ScanFindingsSource } from '@ecr-compliance/core';
 import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecurityHubFindingsPublisher } from '../../src/securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../../src/securityhub/SecurityHubFindingsStore.js';
-import { BATCH_IMPORT_FINDINGS_PATH, type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
-import {
-  captureLogs,
-  createIdempotencyTable,
-  handlerEnvironment,
-  imageScanEvent,
-  lambdaContext,
-  loadHandler,
-  pushScannedImage,
-} from '../support/world.js';
-
-type Handler = (event: unknown, context: unknown) => Promise<any>;
+import { type EmulatorWorld, type Handler, startEmulatorWorld } from '../support/emulatorWorld.js';
+import { BATCH_IMPORT_FINDINGS_PATH, type FaultProxy } from '../support/fault-proxy.js';
+import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer } from '../support/moto.js';
+import { captureLogs, imageScanEvent, lambdaContext, pushScannedImage } from '../support/world.js';
 
 const REPOSITORY = 'team-a/payments-api';
 const finding = (name: string, severity: string, pkg: string) => ({
@@ -50,6 +41,7 @@ const T1 = 1795169762;
 const day = (n: number) => T1 + n * 86_400;
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
+let world: EmulatorWorld;
 let moto: MotoServer;
 let proxy: FaultProxy;
 let ecr: ECRClient;
@@ -58,24 +50,15 @@ let onImageScan: Handler;
 let onImageAction: Handler;
 
 beforeAll(async () => {
-  moto = await startMoto();
-  // Only forwards and counts: the handlers and the re-scans reach moto through it.
-  proxy = await startFaultProxy({ upstream: moto.endpoint });
-  const config = awsClientConfig(moto.endpoint, moto.region);
-  ecr = new ECRClient(config);
-  securityHub = new SecurityHubClient(config);
-  await createIdempotencyTable(config, 'ecr-compliance-idempotency');
-  const env = handlerEnvironment(proxy.endpoint);
-  onImageScan = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-scan.js', env)).handler;
-  onImageAction = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-action.js', env))
-    .handler;
+  // The proxy only forwards and counts: the handlers and the re-scans reach moto through it.
+  world = await startEmulatorWorld();
+  ({ moto, proxy, ecr, securityHub } = world);
+  onImageScan = await world.handler('on-image-scan');
+  onImageAction = await world.handler('on-image-action');
 });
 
 afterAll(async () => {
-  ecr?.destroy();
-  securityHub?.destroy();
-  await proxy?.close();
-  await moto?.stop();
+  await world?.close();
 });
 
 /** Pushes and scans an image (tag `tag`) with HIGH, MEDIUM and LOW, and imports it through on-image-scan. */

@@ -4,30 +4,31 @@
  * pulls and keeps the existing statements -> unblock restores it. A transparent fault proxy
  * (no faults) in front of moto counts the AWS calls.
  */
-import { ECRClient, GetRepositoryPolicyCommand, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
-import { type AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { type ECRClient, GetRepositoryPolicyCommand, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
+import type { AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { BLOCK_STATEMENT_SID } from '@ecr-compliance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
+import {
+  BLOCK_ACTION_ARN as BLOCK,
+  type EmulatorWorld,
+  type Handler,
+  repositoryPolicyText,
+  startEmulatorWorld,
+  UNBLOCK_ACTION_ARN as UNBLOCK,
+} from '../support/emulatorWorld.js';
+import type { FaultProxy } from '../support/fault-proxy.js';
+import { MOTO_ACCOUNT_ID, type MotoServer } from '../support/moto.js';
 import {
   captureLogs,
-  createIdempotencyTable,
   customActionEvent,
   everyFinding,
-  handlerEnvironment,
   imageScanEvent,
   lambdaContext,
-  loadHandler,
   pushScannedImage,
   quietly,
 } from '../support/world.js';
 
-type Handler = (event: unknown, context: unknown) => Promise<any>;
-
 const REPOSITORY = 'team-a/payments-api';
-const BLOCK = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR1`;
-const UNBLOCK = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR2`;
 const EXISTING_POLICY = JSON.stringify(
   {
     Version: '2012-10-17',
@@ -87,6 +88,7 @@ const SCAN_FINDINGS = [
   },
 ];
 
+let world: EmulatorWorld;
 let moto: MotoServer;
 let proxy: FaultProxy;
 let ecr: ECRClient;
@@ -110,37 +112,24 @@ const actionEvent = (id: string, action: string, findings: unknown[]) =>
   customActionEvent({ id, action, findings });
 
 async function policy(): Promise<Record<string, any> | null> {
-  try {
-    const out = await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: REPOSITORY }));
-    return JSON.parse(out.policyText ?? 'null');
-  } catch (error) {
-    if ((error as Error).name === 'RepositoryPolicyNotFoundException') return null;
-    throw error;
-  }
+  return JSON.parse((await repositoryPolicyText(ecr, REPOSITORY)) ?? 'null');
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startFaultProxy({ upstream: moto.endpoint });
-  const config = awsClientConfig(moto.endpoint, moto.region);
-  ecr = new ECRClient(config);
-  securityHub = new SecurityHubClient(config);
-  await createIdempotencyTable(config, 'ecr-compliance-idempotency');
+  world = await startEmulatorWorld();
+  ({ moto, proxy, ecr, securityHub } = world);
   digest = await pushScannedImage(ecr, moto.endpoint, moto.region, {
     repository: REPOSITORY,
     tag: '1.8.2',
     findings: SCAN_FINDINGS,
   });
   await ecr.send(new SetRepositoryPolicyCommand({ repositoryName: REPOSITORY, policyText: EXISTING_POLICY }));
-  const env = handlerEnvironment(proxy.endpoint);
-  onImageScan = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-scan.js', env)).handler;
-  onCustomAction = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-custom-action.js', env))
-    .handler;
+  onImageScan = await world.handler('on-image-scan');
+  onCustomAction = await world.handler('on-custom-action');
 });
 
 afterAll(async () => {
-  await proxy?.close();
-  await moto?.stop();
+  await world?.close();
 });
 
 describe('on-image-scan against the emulator', () => {
@@ -377,12 +366,8 @@ describe('automatic remediation against the emulator', () => {
       tag: '1.0.0',
       findings: SCAN_FINDINGS,
     });
-    const env = handlerEnvironment(proxy.endpoint, { AUTO_REMEDIATION: 'true' });
-    const automatic = (
-      await loadHandler<{ handler: Handler }>('../../src/handlers/on-finding-imported.js', env)
-    ).handler;
-    const scan = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-scan.js', env))
-      .handler;
+    const automatic = await world.handler('on-finding-imported', { AUTO_REMEDIATION: 'true' });
+    const scan = await world.handler('on-image-scan', { AUTO_REMEDIATION: 'true' });
     const logs = captureLogs();
     try {
       await scan(

@@ -4,31 +4,31 @@
  * byte-identical; exemptions that exempt everyone are refused before any write. A transparent
  * fault proxy (no faults) in front of moto counts the policy writes.
  */
-import { ECRClient, GetRepositoryPolicyCommand, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
-import { type AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { type ECRClient, GetRepositoryPolicyCommand, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
+import type { AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { BLOCK_STATEMENT_SID } from '@ecr-compliance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { memoryIo } from '../support/cliIo.js';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
+import {
+  BLOCK_ACTION_ARN as BLOCK,
+  type EmulatorWorld,
+  type Handler,
+  startEmulatorWorld,
+  UNBLOCK_ACTION_ARN as UNBLOCK,
+} from '../support/emulatorWorld.js';
+import type { FaultProxy } from '../support/fault-proxy.js';
+import { MOTO_ACCOUNT_ID, type MotoServer } from '../support/moto.js';
 import {
   captureLogs,
-  createIdempotencyTable,
   customActionEvent,
   everyFinding,
-  handlerEnvironment,
   imageScanEvent,
   lambdaContext,
-  loadHandler,
   pushScannedImage,
 } from '../support/world.js';
 
-type Handler = (event: unknown, context: unknown) => Promise<any>;
-
 const REPOSITORY = 'team-a/payments-api';
-const BLOCK = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR1`;
-const UNBLOCK = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR2`;
 const LAMBDA_PULL = {
   Sid: 'LambdaECRImageRetrievalPolicy',
   Effect: 'Allow',
@@ -54,6 +54,7 @@ const PARTNER_PULL = {
 const policyText = (...statements: unknown[]) =>
   JSON.stringify({ Version: '2012-10-17', Id: 'périmètre-組織', Statement: statements }, null, 4);
 
+let world: EmulatorWorld;
 let moto: MotoServer;
 let proxy: FaultProxy;
 let ecr: ECRClient;
@@ -75,12 +76,8 @@ async function setText(text: string, repositoryName = REPOSITORY): Promise<void>
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startFaultProxy({ upstream: moto.endpoint });
-  const config = awsClientConfig(moto.endpoint, moto.region);
-  ecr = new ECRClient(config);
-  securityHub = new SecurityHubClient(config);
-  await createIdempotencyTable(config, 'ecr-compliance-idempotency');
+  world = await startEmulatorWorld();
+  ({ moto, proxy, ecr, securityHub } = world);
   const digest = await pushScannedImage(ecr, moto.endpoint, moto.region, {
     repository: REPOSITORY,
     tag: '1.8.2',
@@ -92,11 +89,8 @@ beforeAll(async () => {
       },
     ],
   });
-  const env = handlerEnvironment(proxy.endpoint);
-  const onImageScan = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-image-scan.js', env))
-    .handler;
-  onCustomAction = (await loadHandler<{ handler: Handler }>('../../src/handlers/on-custom-action.js', env))
-    .handler;
+  const onImageScan = await world.handler('on-image-scan');
+  onCustomAction = await world.handler('on-custom-action');
   const logs = captureLogs();
   try {
     await onImageScan(
@@ -112,10 +106,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  ecr?.destroy();
-  securityHub?.destroy();
-  await proxy?.close();
-  await moto?.stop();
+  await world?.close();
 });
 
 describe('on-custom-action refuses a policy whose statement borrows our Sid', () => {

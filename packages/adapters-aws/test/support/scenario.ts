@@ -205,7 +205,12 @@ export function lambdaContext(functionName: string, requestId = 'c6af9ac6-7b61-1
   };
 }
 
-/** The environment of both handlers, pointing every SDK client at `endpoint`. */
+/** The block custom action that {@link handlerEnvironment} configures. */
+export const BLOCK_ACTION_ARN = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR1`;
+/** The unblock custom action that {@link handlerEnvironment} configures. */
+export const UNBLOCK_ACTION_ARN = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR2`;
+
+/** The environment of the handlers, pointing every SDK client at `endpoint`. */
 export function handlerEnvironment(
   endpoint: string,
   extra: Record<string, string> = {},
@@ -220,8 +225,8 @@ export function handlerEnvironment(
     IDEMPOTENCY_TABLE_NAME: 'ecr-compliance-idempotency',
     POWERTOOLS_SERVICE_NAME: 'ecr-compliance',
     POWERTOOLS_LOG_LEVEL: 'INFO',
-    BLOCK_ACTION_ARN: `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR1`,
-    UNBLOCK_ACTION_ARN: `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR2`,
+    BLOCK_ACTION_ARN,
+    UNBLOCK_ACTION_ARN,
     ...extra,
   };
 }

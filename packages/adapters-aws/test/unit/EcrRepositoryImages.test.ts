@@ -13,7 +13,7 @@ import { ACCOUNT, DIGEST, REPOSITORY, sdkError } from './helpers.js';
 
 const ecr = mockClient(ECRClient);
 const images = new EcrRepositoryImages({ client: new ECRClient({ region: 'us-east-1', maxAttempts: 1 }) });
-const repository = { registryId: ACCOUNT, region: 'us-east-1', repositoryName: REPOSITORY };
+const repository = { accountId: ACCOUNT, region: 'us-east-1', repositoryName: REPOSITORY };
 const OTHER = `sha256:${'b'.repeat(64)}`;
 
 beforeEach(() => {

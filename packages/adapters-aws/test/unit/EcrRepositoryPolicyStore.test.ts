@@ -17,7 +17,7 @@ import { ACCOUNT, REPOSITORY, sdkError } from './helpers.js';
 
 const ecr = mockClient(ECRClient);
 const store = new EcrRepositoryPolicyStore({ client: new ECRClient({ region: 'us-east-1' }) });
-const repository = { registryId: ACCOUNT, region: 'us-east-1', repositoryName: REPOSITORY };
+const repository = { accountId: ACCOUNT, region: 'us-east-1', repositoryName: REPOSITORY };
 const own = { region: 'us-east-1', repositoryName: REPOSITORY };
 const POLICY = JSON.stringify({
   Version: '2012-10-17',

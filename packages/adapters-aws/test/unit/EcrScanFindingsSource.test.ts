@@ -25,7 +25,7 @@ import {
 
 const ecr = mockClient(ECRClient);
 const client = () => new ECRClient({ region: 'us-east-1' });
-const image = { registryId: ACCOUNT, repositoryName: REPOSITORY, imageDigest: DIGEST };
+const image = { accountId: ACCOUNT, repositoryName: REPOSITORY, imageDigest: DIGEST };
 
 beforeEach(() => {
   ecr.reset();

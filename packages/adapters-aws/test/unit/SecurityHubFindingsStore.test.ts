@@ -89,6 +89,8 @@ describe('SecurityHubFindingsStore', () => {
         stored('other-image', { Resources: [{ Type: 'AwsEcrContainerImage', Id: `${IMAGE_ARN}0` }] }),
         stored('other-product', { ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/inspector' }),
         stored('other-generator', { GeneratorId: 'ecr-compliancex/ecr-basic' }),
+        // Our GeneratorId on an Id that is not ours: another writer's finding, not this tool's.
+        { ...stored('foreign-id'), Id: 'ci-scanner/ecr-basic/foreign-id' },
         stored('repository-too', {
           Resources: [
             { Type: 'AwsEcrContainerImage', Id: IMAGE_ARN },
@@ -294,6 +296,116 @@ describe('SecurityHubFindingsStore: the findings about a repository (automatic u
     expect(await offered('inspector')).toEqual([
       `arn:aws:inspector2:us-east-1:${ACCOUNT}:finding/keep-inspector`,
     ]);
+  });
+
+  it("lists the findings that hold a block for status: ours then Inspector's, each once, at or above the threshold", async () => {
+    securityHub.on(GetFindingsCommand).callsFake((input) => {
+      const inspector = input.Filters?.ProductArn?.[0]?.Value === INSPECTOR;
+      return {
+        Findings: inspector
+          ? [inspectorFinding('i', { Severity: { Label: 'CRITICAL' } })]
+          : [
+              stored('high', { Severity: { Label: 'HIGH' } }),
+              // A store that ignores the filters also returns this: checked again, and left out.
+              stored('low', {
+                Severity: { Label: 'LOW' },
+                FindingProviderFields: { Severity: { Label: 'LOW' } },
+              }),
+              // A person rated it down; the provider still says HIGH.
+              stored('triaged', {
+                Severity: { Label: 'LOW' },
+                FindingProviderFields: { Severity: { Label: 'HIGH' } },
+              }),
+            ],
+      } as never;
+    });
+
+    const { findings, complete } = await store().store.blockingFindings(repository, {
+      atOrAbove: 'HIGH',
+      limit: 10,
+    });
+
+    expect(complete).toBe(true);
+    expect(findings.map((f) => f.Id)).toEqual([
+      'ecr-compliance/ecr-basic/high',
+      'ecr-compliance/ecr-basic/triaged',
+      `arn:aws:inspector2:us-east-1:${ACCOUNT}:finding/i`,
+    ]);
+    expect(securityHub.commandCalls(GetFindingsCommand).map((call) => call.args[0].input.Filters)).toEqual([
+      { ...byLabel, ...ours },
+      { ...byProviderLabel, ...ours },
+      { ...byLabel, ...theirs },
+      { ...byProviderLabel, ...theirs },
+    ]);
+  });
+
+  it('stops listing at the limit and says the list is not complete', async () => {
+    securityHub.on(GetFindingsCommand).resolves({
+      Findings: [stored('a'), stored('b'), stored('c')] as never,
+      NextToken: 'more',
+    });
+
+    const listed = await store().store.blockingFindings(repository, { atOrAbove: 'HIGH', limit: 2 });
+
+    expect(listed).toEqual({
+      findings: [expect.objectContaining({ Id: 'ecr-compliance/ecr-basic/a' }), expect.anything()],
+      complete: false,
+    });
+    expect(securityHub).toHaveReceivedCommandTimes(GetFindingsCommand, 1);
+  });
+
+  it("finds the audit trail's latest record about the repository, on ours or Inspector's findings only", async () => {
+    const audit = (
+      action: string,
+      at: string,
+      by = 'arn:aws:securityhub:us-east-1:111122223333:action/custom/ECR1',
+    ) => ({
+      UserDefinedFields: {
+        'ecr-compliance/LastAction': action,
+        'ecr-compliance/LastActionAt': at,
+        'ecr-compliance/LastActionBy': by,
+        'ecr-compliance/LastActionOutcome': 'pulls denied',
+        'ecr-compliance/Repository': REPOSITORY_ARN,
+      },
+    });
+    securityHub.on(GetFindingsCommand).resolves({
+      Findings: [
+        stored('older', audit('block', '2026-11-01T00:00:00Z')),
+        inspectorFinding(
+          'latest',
+          audit('unblock', '2026-11-20T08:00:00.000Z', 'ecr-compliance automatic unblock'),
+        ),
+        // Someone else's product: not this tool's record, whatever it says.
+        imageFindingOf('foreign', {
+          ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/guardduty',
+          ...audit('block', '2026-12-01T00:00:00Z'),
+        }),
+        stored('other-repository', {
+          UserDefinedFields: {
+            ...audit('block', '2026-12-01T00:00:00Z').UserDefinedFields,
+            'ecr-compliance/Repository': `${REPOSITORY_ARN}-2`,
+          },
+        }),
+        stored('unreadable-time', audit('block', 'yesterday')),
+        stored('no-record'),
+      ] as never,
+    });
+
+    expect(await store().store.lastAction(repository)).toEqual({
+      action: 'unblock',
+      at: '2026-11-20T08:00:00.000Z',
+      by: 'ecr-compliance automatic unblock',
+      outcome: 'pulls denied',
+      findingId: `arn:aws:inspector2:us-east-1:${ACCOUNT}:finding/latest`,
+    });
+    expect(securityHub.commandCalls(GetFindingsCommand)[0]?.args[0].input.Filters).toEqual({
+      UserDefinedFields: [{ Key: 'ecr-compliance/Repository', Value: REPOSITORY_ARN, Comparison: 'EQUALS' }],
+    });
+  });
+
+  it('says nothing about a repository the audit trail never recorded', async () => {
+    securityHub.on(GetFindingsCommand).resolves({ Findings: [stored('no-record')] as never });
+    expect(await store().store.lastAction(repository)).toBeUndefined();
   });
 
   it('names the repository in the error of a read that cannot be retried', async () => {

@@ -124,7 +124,7 @@ describe('on-custom-action: block', () => {
         {
           status: 'blocked',
           findingId: high.Id,
-          repository: { registryId: ACCOUNT, region: 'us-east-1', repositoryName: REPOSITORY },
+          repository: { accountId: ACCOUNT, region: 'us-east-1', repositoryName: REPOSITORY },
           repositoryArn: repositoryArn(REPOSITORY),
           changed: true,
           policyDeleted: false,

@@ -121,6 +121,30 @@ describe('on-image-scan handler', () => {
     });
   });
 
+  it("names the configured block action in the image finding's recommendation (BLOCK_ACTION_ID, BLOCK_ACTION_NAME)", async () => {
+    const recommendationOf = async (run: Handler, id: string) => {
+      securityHub.resetHistory();
+      await run(scanEvent(id), lambdaContext('on-image-scan'));
+      const imported = securityHub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings ?? [];
+      return imported.find((f) => f.GeneratorId === 'ecr-compliance/ecr-basic/image')?.Remediation
+        ?.Recommendation?.Text;
+    };
+    expect(await recommendationOf(handler, '1308b246-0a01')).toContain('"Block ECR pulls" (ECR1)');
+    const quarantine = (
+      await loadHandler<{ handler: Handler }>(
+        HANDLER,
+        environment({ BLOCK_ACTION_ID: 'Quarantine', BLOCK_ACTION_NAME: 'Quarantine image' }),
+      )
+    ).handler;
+    try {
+      const text = await recommendationOf(quarantine, '1308b246-0a02');
+      expect(text).toContain('"Quarantine image" (Quarantine)');
+      expect(text).not.toContain('ECR1');
+    } finally {
+      handler = (await loadHandler<{ handler: Handler }>(HANDLER, environment())).handler;
+    }
+  });
+
   it('locks the event in the idempotency table first and stores the result when done', async () => {
     const result = await invoke(scanEvent('1308b246-0002'));
 

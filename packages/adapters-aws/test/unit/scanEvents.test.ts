@@ -40,7 +40,7 @@ describe('imageOfScanEvent', () => {
   it('names the image of an "ECR Image Scan" event (basic scanning)', () => {
     const event = parseWith(EcrImageScanEventSchema, fixture('events/ecr-image-scan.json'), 'event');
     expect(imageOfScanEvent(event)).toEqual({
-      registryId: event.account,
+      accountId: event.account,
       repositoryName: event.detail['repository-name'],
       imageDigest: event.detail['image-digest'],
       imageTags: event.detail['image-tags'],
@@ -50,7 +50,7 @@ describe('imageOfScanEvent', () => {
 
   it('reads the repository ARN that "Inspector2 Scan" puts in repository-name (enhanced scanning)', () => {
     expect(imageOfScanEvent(parseInspector(inspectorScan))).toEqual({
-      registryId: '111122223333',
+      accountId: '111122223333',
       repositoryName: 'team-a/payments-api',
       imageDigest: digest,
       imageTags: ['1.8.2', 'latest'],

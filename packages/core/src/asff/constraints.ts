@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { EcrComplianceError } from '../errors.js';
-import { formatPath } from '../parse.js';
+import { compiledOnFirstUse, formatPath } from '../parse.js';
 import { SEVERITY_LABELS } from '../severity.js';
 import { PARSE_IN_ENGLISH } from '../zodLocale.js';
 import type { AsffFinding } from './AsffFinding.js';
@@ -155,17 +155,8 @@ export const AsffFindingSchema = z.strictObject({
   }),
 });
 
-// zod/mini's objects have no JIT fast path (classic zod's do), so the hot schemas are compiled
-// with z.compile: several times faster on valid findings, and an invalid one falls back to the
-// regular parser, so the issues are the same. Compiled on first use rather than at module load,
-// which would cost every cold start about 10 ms per schema, also in the handler that never maps.
-let compiledFull: typeof AsffFindingSchema | undefined;
-let compiledVarying: typeof VaryingSchema | undefined;
-
-function fullSchema(): typeof AsffFindingSchema {
-  compiledFull ??= z.compile(AsffFindingSchema);
-  return compiledFull;
-}
+// The hot schemas are compiled on first use (see compiledOnFirstUse).
+const fullSchema = compiledOnFirstUse(AsffFindingSchema);
 
 function fail(finding: AsffFinding, error: z.core.$ZodError): never {
   const issue = error.issues[0];
@@ -232,10 +223,7 @@ const VaryingSchema = z.extend(
   },
 );
 
-function varyingSchema(): typeof VaryingSchema {
-  compiledVarying ??= z.compile(VaryingSchema);
-  return compiledVarying;
-}
+const varyingSchema = compiledOnFirstUse(VaryingSchema);
 
 /**
  * Checks many findings as {@link assertAsffFinding} does, faster: a finding whose shareable

@@ -1,4 +1,4 @@
-import type { ScannedImage } from '../model.js';
+import type { RepositoryIdentity, ScannedImage } from '../model.js';
 import { stableHash } from './text.js';
 
 /** Prefix of every GeneratorId and finding Id this project writes; it marks our findings. */
@@ -25,10 +25,7 @@ export function repositoryArn(region: string, accountId: string, repositoryName:
 }
 
 /** The parts of an ECR repository ARN or image ARN ({@link repositoryArn}, {@link imageArn}). */
-export interface EcrArnParts {
-  readonly region: string;
-  readonly accountId: string;
-  readonly repositoryName: string;
+export interface EcrArnParts extends RepositoryIdentity {
   /** Present for an image ARN. */
   readonly imageDigest?: string;
 }
@@ -53,10 +50,7 @@ export function parseEcrArn(arn: string): EcrArnParts | undefined {
 }
 
 /** The digest of `resourceId` when it is an image ARN of exactly this repository (not of `NAME/nested`); undefined otherwise. */
-export function imageDigestIn(
-  resourceId: string,
-  repository: { readonly accountId: string; readonly region: string; readonly repositoryName: string },
-): string | undefined {
+export function imageDigestIn(resourceId: string, repository: RepositoryIdentity): string | undefined {
   const arn = parseEcrArn(resourceId);
   return arn?.imageDigest !== undefined &&
     arn.accountId === repository.accountId &&

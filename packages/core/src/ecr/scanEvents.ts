@@ -25,7 +25,7 @@ export interface ScanEvent {
 
 /** The image a scan event names, in the registry of the event's account. */
 export interface ScannedImageReference extends ImageReference {
-  readonly registryId: string;
+  readonly accountId: string;
   readonly imageDigest: string;
   readonly imageTags: readonly string[];
   /** Which scanning sent the event. */
@@ -42,7 +42,7 @@ export interface ScannedImageReference extends ImageReference {
 export function imageOfScanEvent(event: ScanEvent): ScannedImageReference {
   const detail = event.detail;
   const base = {
-    registryId: event.account,
+    accountId: event.account,
     imageDigest: detail['image-digest'],
     imageTags: detail['image-tags'],
   };

@@ -1,7 +1,6 @@
-import * as z from 'zod/mini';
 import { InvalidInputError, ScanNotCompleteError } from '../errors.js';
 import type { ScannedImage, Scanner } from '../model.js';
-import { parseWith } from '../parse.js';
+import { compiledOnFirstUse, parseWith } from '../parse.js';
 import { groupBasic, groupEnhanced } from './groupFindings.js';
 import {
   type DescribeImageScanFindings,
@@ -17,13 +16,7 @@ export const ECR_ENHANCED_SCANNER: Scanner = { id: 'ecr-enhanced', name: 'Amazon
 /** Scan statuses whose response carries findings. */
 const FINDING_STATUSES = new Set(['COMPLETE', 'ACTIVE']);
 
-// Compiled on first use (zod/mini has no JIT fast path of its own): several times faster on
-// the large valid responses, and an invalid one falls back to the parser with the same errors.
-let compiled: typeof DescribeImageScanFindingsSchema | undefined;
-function compiledSchema(): typeof DescribeImageScanFindingsSchema {
-  compiled ??= z.compile(DescribeImageScanFindingsSchema);
-  return compiled;
-}
+const compiledSchema = compiledOnFirstUse(DescribeImageScanFindingsSchema);
 
 /** Options of {@link scannedImageFromEcr}. */
 export interface FromEcrOptions {

@@ -15,9 +15,15 @@ export interface FindingProvenance {
 
 /** The fields of a finding that say how severe it is (top level: a person's triage wins; provider's: the scanner's). */
 export interface FindingSeverityFields {
-  readonly Severity?: { readonly Label?: string; readonly Normalized?: number } | undefined;
+  readonly Severity?:
+    | { readonly Label?: string | undefined; readonly Normalized?: number | undefined }
+    | undefined;
   readonly FindingProviderFields?:
-    | { readonly Severity?: { readonly Label?: string; readonly Normalized?: number } | undefined }
+    | {
+        readonly Severity?:
+          | { readonly Label?: string | undefined; readonly Normalized?: number | undefined }
+          | undefined;
+      }
     | undefined;
 }
 
@@ -46,6 +52,11 @@ export function defaultProductAccount(arn: string): string | undefined {
   return match && match[2] === match[3] ? match[2] : undefined;
 }
 
+/** True for a GeneratorId (or finding Id) under `ecr-compliance/`, the prefix of everything this tool writes. */
+export function hasOurPrefix(idOrGeneratorId: string): boolean {
+  return idOrGeneratorId.startsWith(OUR_PREFIX);
+}
+
 /**
  * True when a finding claims to be this tool's: the account's default product, and a GeneratorId
  * and an Id under `ecr-compliance/`. Any principal that may import into the default product can
@@ -56,8 +67,8 @@ export function isOurFinding(finding: FindingProvenance, accountId?: string): bo
   return (
     account !== undefined &&
     (accountId === undefined || account === accountId) &&
-    finding.GeneratorId.startsWith(OUR_PREFIX) &&
-    finding.Id.startsWith(OUR_PREFIX)
+    hasOurPrefix(finding.GeneratorId) &&
+    hasOurPrefix(finding.Id)
   );
 }
 

@@ -3,9 +3,9 @@
  * is about, and when it was made. Reports of Trivy and Grype name images by references such as
  * `111122223333.dkr.ecr.eu-west-1.amazonaws.com/team-a/api@sha256:...`; options override them.
  */
-import * as z from 'zod/mini';
 import { InvalidInputError } from '../errors.js';
-import { AccountId, ImageDigest, RepositoryName, Timestamp } from '../schemas.js';
+import type { ImageIdentity, RepositoryIdentity } from '../model.js';
+import { AccountId, ImageDigest, Region, RepositoryName, Timestamp } from '../schemas.js';
 import { PARSE_IN_ENGLISH } from '../zodLocale.js';
 
 /**
@@ -45,10 +45,7 @@ export class ReportOptionError extends InvalidInputError {
 }
 
 /** One image (or repository, without a digest) that a report names by an ECR reference. */
-export interface EcrReference {
-  readonly accountId: string;
-  readonly region: string;
-  readonly repositoryName: string;
+export interface EcrReference extends RepositoryIdentity {
   readonly tag?: string;
   readonly imageDigest?: string;
 }
@@ -85,18 +82,11 @@ export function parseEcrReference(reference: string): EcrReference | undefined {
 }
 
 /** The image a report is about, resolved from its references and the options. */
-export interface ReportImage {
-  readonly accountId: string;
-  readonly region: string;
-  readonly repositoryName: string;
-  readonly imageDigest: string;
+export interface ReportImage extends ImageIdentity {
   /** Tags the report names for this repository. */
   readonly imageTags: readonly string[];
 }
 
-const Region = z
-  .string()
-  .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS Region such as eu-west-1'));
 const OPTION_SCHEMAS = {
   region: Region,
   accountId: AccountId,

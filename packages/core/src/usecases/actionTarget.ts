@@ -5,7 +5,7 @@
  */
 import { type EcrArnParts, PRODUCT_PREFIX, parseEcrArn } from '../asff/identity.js';
 import { type FindingOrigin, productPlaceOf } from '../findings/rules.js';
-import type { RepositoryReference } from '../ports.js';
+import type { ImageIdentity, RepositoryIdentity } from '../ports.js';
 import { type ActionFinding, RepositoryName } from '../schemas.js';
 
 const ECR_RESOURCE_TYPES = new Set(['AwsEcrContainerImage', 'AwsEcrRepository']);
@@ -14,12 +14,8 @@ const ECR_ARN_START = /^arn:[^:]*:ecr:/;
 const REPOSITORY_FIELD = `${PRODUCT_PREFIX}/RepositoryName`;
 
 /** What the Id of one of this tool's findings says it is about. */
-export interface OurFindingIdParts {
+export interface OurFindingIdParts extends ImageIdentity {
   readonly scannerId: string;
-  readonly accountId: string;
-  readonly region: string;
-  readonly repositoryName: string;
-  readonly imageDigest: string;
 }
 
 // The inverse of identity.ts: `ecr-compliance/SCANNER/ACCOUNT/REGION/REPOSITORY/DIGEST/` and then
@@ -49,7 +45,7 @@ export function isRepositoryName(name: string): boolean {
 
 /** Result of {@link targetRepositoryOf}. */
 export type ActionTarget =
-  | { readonly ok: true; readonly repository: RepositoryReference & { readonly registryId: string } }
+  | { readonly ok: true; readonly repository: RepositoryIdentity }
   | { readonly ok: false; readonly reason: string };
 
 const refuse = (reason: string): ActionTarget => ({ ok: false, reason });
@@ -162,7 +158,7 @@ export function targetRepositoryOf(
   return {
     ok: true,
     repository: {
-      registryId: repository.accountId,
+      accountId: repository.accountId,
       region: repository.region,
       repositoryName: repository.repositoryName,
     },

@@ -1,6 +1,6 @@
 import type { AsffFinding } from '../asff/AsffFinding.js';
 import { fromStoredFinding } from '../asff/fromStoredFinding.js';
-import { PRODUCT_PREFIX } from '../asff/identity.js';
+import { hasOurPrefix } from '../findings/rules.js';
 import type { FindingsPublisher, FindingsStore, ImageIdentity, PublishResult } from '../ports.js';
 import { publishAll } from './publishAll.js';
 import { instant, isActive, latestUpdate, trustedFindings } from './reconcileScan.js';
@@ -38,7 +38,7 @@ export async function archiveImageFindings(
 ): Promise<ArchiveImageResult> {
   const names = { repositoryName: image.repositoryName, imageDigest: image.imageDigest };
   const { trusted: stored } = trustedFindings(
-    (await deps.store.findingsOf(image)).filter((f) => f.GeneratorId.startsWith(`${PRODUCT_PREFIX}/`)),
+    (await deps.store.findingsOf(image)).filter((f) => hasOurPrefix(f.GeneratorId)),
     now,
   );
   const latest = latestUpdate(stored);

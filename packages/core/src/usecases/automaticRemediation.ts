@@ -2,13 +2,15 @@
  * The shell of automatic remediation: it reads each fact once, in the order that lets it stop
  * early, and leaves every decision to the pure verdicts of remediationVerdict.ts.
  */
+
 import { repositoryArn } from '../asff/identity.js';
+import { DEFAULT_SEVERITY_THRESHOLD } from '../config.js';
 import { InvalidInputError, ResourceNotFoundError, ScanNotCompleteError } from '../errors.js';
 import { isBlocked, parsePolicy, validateExemptPrincipals } from '../policy/denyPolicy.js';
 import type {
   RepositoryFindings,
+  RepositoryIdentity,
   RepositoryImages,
-  RepositoryReference,
   ScanFindingsSource,
 } from '../ports.js';
 import type { SeverityLabel } from '../severity.js';
@@ -18,7 +20,6 @@ import {
   type CheckedTrigger,
   findingHolds,
   type Holder,
-  identityOf,
   type ReleaseEvidence,
   readTrigger,
   releaseVerdict,
@@ -81,7 +82,7 @@ export async function remediateImportedFindings(
   context: Omit<ActionContext, 'automatic'>,
 ): Promise<AutomaticOutcome[]> {
   const limit = AUTOMATIC_LIMITS.findingsPerEvent;
-  const threshold = config.severityThreshold ?? 'HIGH';
+  const threshold = config.severityThreshold ?? DEFAULT_SEVERITY_THRESHOLD;
   const seen = new Set<string>();
   const outcomes: AutomaticOutcome[] = [];
   for (const [index, raw] of rawFindings.entries()) {
@@ -97,8 +98,8 @@ export async function remediateImportedFindings(
       continue;
     }
     if (trigger.asks !== 'nothing') {
-      const { registryId, region, repositoryName } = trigger.repository;
-      const key = repositoryArn(region, registryId, repositoryName);
+      const { accountId, region, repositoryName } = trigger.repository;
+      const key = repositoryArn(region, accountId, repositoryName);
       if (seen.has(key)) {
         outcomes.push(
           skipped(findingId, `repository ${key} is handled once per event, already for another finding`),
@@ -134,7 +135,7 @@ export async function remediateAutomatically(
   config: AutomaticRemediationConfig,
   context: Omit<ActionContext, 'automatic'>,
 ): Promise<RepositoryActionOutcome> {
-  const threshold = config.severityThreshold ?? 'HIGH';
+  const threshold = config.severityThreshold ?? DEFAULT_SEVERITY_THRESHOLD;
   return remediateTrigger(
     deps,
     readTrigger(rawFinding, { accountId: config.accountId, region: config.region, threshold }),
@@ -150,7 +151,7 @@ async function remediateTrigger(
   context: Omit<ActionContext, 'automatic'>,
 ): Promise<RepositoryActionOutcome> {
   if (trigger.asks === 'nothing') return skipped(trigger.findingId, trigger.reason);
-  const threshold = config.severityThreshold ?? 'HIGH';
+  const threshold = config.severityThreshold ?? DEFAULT_SEVERITY_THRESHOLD;
   const id = trigger.finding.Id;
   // A repository deleted since the finding was imported is nothing to act on, not a failure.
   const gone = (error: unknown): RepositoryActionOutcome => {
@@ -181,7 +182,7 @@ async function blockConfirmed(
   context: Omit<ActionContext, 'automatic'>,
 ): Promise<RepositoryActionOutcome> {
   const exempt = validateExemptPrincipals(config.exemptPrincipalArns ?? []);
-  const threshold = config.severityThreshold ?? 'HIGH';
+  const threshold = config.severityThreshold ?? DEFAULT_SEVERITY_THRESHOLD;
   const { finding, repository, digest } = trigger;
   const scan =
     trigger.verifiable && digest !== undefined ? await readScan(deps.scans, repository, digest) : undefined;
@@ -190,7 +191,7 @@ async function blockConfirmed(
   const change = await changeRepositoryPolicy(deps.policies, repository, 'block', {
     exemptPrincipalArns: exempt,
   });
-  const arn = repositoryArn(repository.region, repository.registryId, repository.repositoryName);
+  const arn = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
   return {
     status: 'blocked',
     findingId: finding.Id,
@@ -217,12 +218,12 @@ async function blockConfirmed(
  */
 async function readScan(
   scans: ScanFindingsSource,
-  repository: RepositoryReference & { readonly registryId: string },
+  repository: RepositoryIdentity,
   digest: string,
 ): Promise<ScanEvidence> {
   try {
     const scan = await scans.getScan({
-      registryId: repository.registryId,
+      accountId: repository.accountId,
       repositoryName: repository.repositoryName,
       imageDigest: digest,
     });
@@ -246,7 +247,7 @@ async function readScan(
  */
 async function gatherReleaseEvidence(
   deps: AutomaticRemediationDeps,
-  repository: RepositoryReference & { readonly registryId: string },
+  repository: RepositoryIdentity,
   threshold: SeverityLabel,
 ): Promise<ReleaseEvidence> {
   const blocked = isBlocked(parsePolicy(await deps.policies.get(repository)));
@@ -255,11 +256,10 @@ async function gatherReleaseEvidence(
   const digests = await deps.images.digestsOf(repository, { limit });
   const images = { digests, limit };
   if (digests.length > limit) return { blocked, images };
-  const identity = identityOf(repository);
-  const context = { repository: identity, digests: new Set(digests), threshold };
+  const context = { repository, digests: new Set(digests), threshold };
   const holderLimit = AUTOMATIC_LIMITS.findingsPerHolderRead;
   for (const source of ['ours', 'inspector'] as const) {
-    const search = await deps.findings.firstHolder(identity, {
+    const search = await deps.findings.firstHolder(repository, {
       source,
       atOrAbove: threshold,
       limit: holderLimit,
@@ -298,13 +298,13 @@ export async function releaseRepository(
   context: Omit<ActionContext, 'automatic'>,
 ): Promise<RepositoryActionOutcome> {
   const { finding, repository } = trigger;
-  const threshold = config.severityThreshold ?? 'HIGH';
+  const threshold = config.severityThreshold ?? DEFAULT_SEVERITY_THRESHOLD;
   if (!deps.images || !deps.findings)
     return skipped(finding.Id, 'no image list or findings store configured');
   const verdict = releaseVerdict(await gatherReleaseEvidence(deps, repository, threshold), threshold);
   if (!verdict.release) return skipped(finding.Id, verdict.reason);
   const change = await changeRepositoryPolicy(deps.policies, repository, 'unblock');
-  const arn = repositoryArn(repository.region, repository.registryId, repository.repositoryName);
+  const arn = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
   return {
     status: 'unblocked',
     findingId: finding.Id,

@@ -3,9 +3,15 @@ import { findingFingerprint, storedFingerprint, withFingerprint } from '../asff/
 import { fromStoredFinding } from '../asff/fromStoredFinding.js';
 import { imageGeneratorId, vulnerabilityGeneratorId } from '../asff/identity.js';
 import { type FindingGranularity, toAsffFindings } from '../asff/toAsffFindings.js';
-import { DEFAULT_FINDING_GRANULARITY, resolveFindingGranularity, resolveKeepAliveDays } from '../config.js';
+import {
+  type CustomActionReference,
+  DEFAULT_FINDING_GRANULARITY,
+  resolveFindingGranularity,
+  resolveKeepAliveDays,
+} from '../config.js';
 import type { PublishError } from '../errors.js';
 import type { ScannedImage } from '../model.js';
+import { parseScannedImage } from '../modelSchema.js';
 import type {
   FindingsPublisher,
   FindingsStore,
@@ -71,6 +77,11 @@ export interface ReconcileScanOptions {
    * @default 30 (`DEFAULT_KEEP_ALIVE_DAYS`, see `resolveKeepAliveDays`)
    */
   readonly keepAliveDays?: number;
+  /**
+   * The block action the image finding's recommendation names (reconcileScan only): the one the
+   * deployment configured. Without it, the recommendation names "the block action of ecr-compliance".
+   */
+  readonly blockAction?: CustomActionReference;
 }
 
 /** {@link ReconcileScanOptions} with the defaults applied. */
@@ -273,7 +284,8 @@ function generatorIdsOf(image: ScannedImage, granularity: FindingGranularity): S
  * `options.now` (ISO-8601, the caller's clock) bounds the stored times that are believed
  * ({@link trustedFindings}).
  *
- * @throws InvalidInputError when `options.keepAliveDays` is out of range, before any call
+ * @throws InvalidInputError when `options.keepAliveDays` is out of range, before any call, or when
+ *   the source hands over an image that is not a valid {@link ScannedImage} (naming the field), before any import
  */
 export async function reconcileScan(
   deps: {
@@ -289,8 +301,12 @@ export async function reconcileScan(
 ): Promise<ReconcileScanResult> {
   const { now } = options;
   const { granularity, keepAliveDays } = resolveReconcileScanOptions(options);
-  const scanned = await deps.source.getScan(image);
-  const current = toAsffFindings(scanned, { granularity });
+  // A source is a port: any scanner's adapter may implement it, so what it hands over is checked.
+  const scanned = parseScannedImage(await deps.source.getScan(image));
+  const current = toAsffFindings(scanned, {
+    granularity,
+    ...(options.blockAction ? { blockAction: options.blockAction } : {}),
+  });
   const stored = await deps.store.findingsOf(scanned);
   const names = { repositoryName: scanned.repositoryName, imageDigest: scanned.imageDigest };
   const plan = reconcile(

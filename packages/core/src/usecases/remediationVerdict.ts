@@ -5,11 +5,12 @@
  */
 import { imageDigestIn, PRODUCT_PREFIX } from '../asff/identity.js';
 import { ECR_BASIC_SCANNER, ECR_ENHANCED_SCANNER } from '../ecr/scannedImageFromEcr.js';
+import { blockingSeverity, highestSeverity, isInspectorFinding } from '../findings/rules.js';
 import type { ScannedImage } from '../model.js';
-import type { RepositoryIdentity, RepositoryReference, StoredFinding } from '../ports.js';
+import type { RepositoryIdentity, StoredFinding } from '../ports.js';
 import { type ActionFinding, ActionFindingSchema } from '../schemas.js';
 import { isAtOrAbove, maxSeverity, type SeverityLabel } from '../severity.js';
-import { check, findingIdOf, highestSeverityOf, severityOf } from './repositoryAction.js';
+import { check, findingIdOf } from './repositoryAction.js';
 
 /**
  * The bounds of automatic work, so that no event can keep the function busy for long:
@@ -29,14 +30,13 @@ export const AUTOMATIC_LIMITS = {
 
 /** Scanners whose findings can be checked against ECR's own scan of the image they name. */
 const VERIFIABLE_SCANNERS: ReadonlySet<string> = new Set([ECR_BASIC_SCANNER.id, ECR_ENHANCED_SCANNER.id]);
-const INSPECTOR_PRODUCT = /:product\/aws\/inspector$/;
 
 /** A finding of a "Findings - Imported" event that passed the checks every action makes. */
 export interface CheckedTrigger {
   /** `block`: active, not suppressed, at or above the threshold; `unknown`: no readable severity. */
   readonly asks: 'block' | 'release' | 'unknown';
   readonly finding: ActionFinding;
-  readonly repository: RepositoryReference & { readonly registryId: string };
+  readonly repository: RepositoryIdentity;
   /** The image of the repository the finding names, if any. */
   readonly digest: string | undefined;
   /** `ecr-basic`, `ecr-enhanced`, `trivy`, ... or `inspector` for Amazon Inspector's findings. */
@@ -62,13 +62,12 @@ export function readTrigger(
   const checked = check(raw, config.accountId, config.region);
   if (!checked.ok) return { asks: 'nothing', findingId: findingIdOf(raw), reason: checked.reason };
   const { finding, repository } = checked;
-  const identity = identityOf(repository);
-  const digest = finding.Resources.map((r) => imageDigestIn(r.Id, identity)).find((d) => d !== undefined);
-  const inspector = INSPECTOR_PRODUCT.test(finding.ProductArn);
+  const digest = finding.Resources.map((r) => imageDigestIn(r.Id, repository)).find((d) => d !== undefined);
+  const inspector = isInspectorFinding(finding);
   const scanner = inspector
     ? 'inspector'
     : (finding.GeneratorId.slice(PRODUCT_PREFIX.length + 1).split('/')[0] ?? '');
-  const severity = severityOf(finding);
+  const severity = blockingSeverity(finding);
   const asks =
     finding.RecordState === 'ARCHIVED' || finding.Workflow?.Status === 'SUPPRESSED'
       ? 'release'
@@ -84,17 +83,6 @@ export function readTrigger(
     digest,
     scanner,
     verifiable: inspector || VERIFIABLE_SCANNERS.has(scanner),
-  };
-}
-
-/** The repository as findings name it. */
-export function identityOf(
-  repository: RepositoryReference & { readonly registryId: string },
-): RepositoryIdentity {
-  return {
-    accountId: repository.registryId,
-    region: repository.region,
-    repositoryName: repository.repositoryName,
   };
 }
 
@@ -175,7 +163,7 @@ export function blockVerdict(
 /**
  * Whether a finding in Security Hub (this tool's, of any scanner, or Inspector's) holds a block:
  * ACTIVE, not suppressed, about an image the repository holds now, and at or above the threshold
- * by any of its severity fields ({@link highestSeverityOf}). Such findings only ever hold a block
+ * by any of its severity fields ({@link highestSeverity}). Such findings only ever hold a block
  * (the safe direction), so an unreadable one holds it too.
  */
 export function findingHolds(
@@ -195,7 +183,7 @@ export function findingHolds(
     return digest !== undefined && context.digests.has(digest);
   });
   if (!names) return false;
-  const severity = highestSeverityOf(finding);
+  const severity = highestSeverity(finding);
   return severity === undefined || isAtOrAbove(severity, context.threshold);
 }
 

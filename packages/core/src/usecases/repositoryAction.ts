@@ -1,5 +1,6 @@
 import { PRODUCT_PREFIX, repositoryArn } from '../asff/identity.js';
-import { originOf, productPlaceOf } from '../findings/rules.js';
+import { DEFAULT_SEVERITY_THRESHOLD } from '../config.js';
+import { blockingSeverity, originOf, productPlaceOf } from '../findings/rules.js';
 import { formatPath } from '../parse.js';
 import {
   blockPolicy,
@@ -7,9 +8,9 @@ import {
   unblockPolicy,
   validateExemptPrincipals,
 } from '../policy/denyPolicy.js';
-import type { AuditTrail, RepositoryPolicyStore, RepositoryReference } from '../ports.js';
+import type { AuditTrail, RepositoryIdentity, RepositoryPolicyStore, RepositoryReference } from '../ports.js';
 import { type ActionFinding, ActionFindingSchema } from '../schemas.js';
-import { isAtOrAbove, maxSeverity, SEVERITY_LABELS, type SeverityLabel } from '../severity.js';
+import { isAtOrAbove, type SeverityLabel } from '../severity.js';
 import { PARSE_IN_ENGLISH } from '../zodLocale.js';
 import { targetRepositoryOf } from './actionTarget.js';
 
@@ -53,7 +54,7 @@ export type RepositoryActionOutcome =
   | {
       readonly status: 'blocked' | 'unblocked';
       readonly findingId: string;
-      readonly repository: RepositoryReference;
+      readonly repository: RepositoryIdentity;
       readonly repositoryArn: string;
       /** False when the policy already said what we wanted (nothing written). */
       readonly changed: boolean;
@@ -65,7 +66,7 @@ export type RepositoryActionOutcome =
 
 /** @internal */
 export type Checked =
-  | { ok: true; finding: ActionFinding; repository: RepositoryReference & { readonly registryId: string } }
+  | { ok: true; finding: ActionFinding; repository: RepositoryIdentity }
   | { ok: false; reason: string };
 
 /** @internal The finding's Id when it has one, for outcomes of invalid findings. */
@@ -105,50 +106,6 @@ export function check(raw: unknown, accountId: string, actingRegion: string | un
   }
   const target = targetRepositoryOf(finding, origin, accountId, actingRegion);
   return target.ok ? { ok: true, finding, repository: target.repository } : target;
-}
-
-/** An ASFF severity label as written, or undefined for anything else (no guessing). */
-function asLabel(raw: string | undefined): SeverityLabel | undefined {
-  const upper = raw?.trim().toUpperCase();
-  return (SEVERITY_LABELS as readonly (string | undefined)[]).includes(upper)
-    ? (upper as SeverityLabel)
-    : undefined;
-}
-
-function fromNormalized(normalized: number | undefined): SeverityLabel | undefined {
-  if (normalized === undefined || !Number.isFinite(normalized)) return undefined;
-  if (normalized >= 90) return 'CRITICAL';
-  if (normalized >= 70) return 'HIGH';
-  if (normalized >= 40) return 'MEDIUM';
-  return normalized >= 1 ? 'LOW' : 'INFORMATIONAL';
-}
-
-/**
- * @internal The finding's severity: the top-level label (a person's triage when they changed it,
- * the provider's otherwise), else the provider's label, else the top-level Normalized. A label
- * that is no ASFF label counts as unknown.
- */
-export function severityOf(finding: ActionFinding): SeverityLabel | undefined {
-  return (
-    asLabel(finding.Severity?.Label) ??
-    asLabel(finding.FindingProviderFields?.Severity?.Label) ??
-    fromNormalized(finding.Severity?.Normalized)
-  );
-}
-
-/**
- * @internal The highest severity any field of the finding gives: the top-level label, the
- * top-level Normalized and the provider's label. A person's triage down does not outlive a later
- * scan that the provider rates higher (Security Hub keeps the person's top-level label and updates
- * only `FindingProviderFields`). Unknown when none can be read.
- */
-export function highestSeverityOf(finding: ActionFinding): SeverityLabel | undefined {
-  const labels = [
-    asLabel(finding.Severity?.Label),
-    fromNormalized(finding.Severity?.Normalized),
-    asLabel(finding.FindingProviderFields?.Severity?.Label),
-  ].filter((label): label is SeverityLabel => label !== undefined);
-  return labels.length === 0 ? undefined : labels.reduce(maxSeverity);
 }
 
 /** @internal Records an entry on the finding's audit trail; a failure is an outcome, not an error. */
@@ -249,8 +206,8 @@ export async function blockRepository(
       reason: 'a person suppressed the finding; automatic remediation leaves it alone',
     };
   }
-  const threshold = config.severityThreshold ?? 'HIGH';
-  const severity = severityOf(finding);
+  const threshold = config.severityThreshold ?? DEFAULT_SEVERITY_THRESHOLD;
+  const severity = blockingSeverity(finding);
   if (!severity || !isAtOrAbove(severity, threshold)) {
     return {
       status: 'skipped',
@@ -262,7 +219,7 @@ export async function blockRepository(
     exemptPrincipalArns: exempt,
     allowBroadExemptions: exemption.allowBroadExemptions,
   });
-  const arn = repositoryArn(repository.region, repository.registryId, repository.repositoryName);
+  const arn = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
   return {
     status: 'blocked',
     findingId: finding.Id,
@@ -300,7 +257,7 @@ export async function unblockRepository(
   const { finding, repository } = checked;
   const change = await changeRepositoryPolicy(deps.policies, repository, 'unblock');
   const deleted = change.deleted;
-  const arn = repositoryArn(repository.region, repository.registryId, repository.repositoryName);
+  const arn = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
   return {
     status: 'unblocked',
     findingId: finding.Id,

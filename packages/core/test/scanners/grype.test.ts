@@ -1,13 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  type AsffFinding,
-  AsffFindingSchema,
-  InvalidInputError,
-  scannedImageFromGrype,
-  scannedImageFromTrivy,
-  toAsffFindings,
-} from '@ecr-compliance/core';
+import { type AsffFinding, AsffFindingSchema, InvalidInputError, toAsffFindings } from '@ecr-compliance/core';
+import { scannedImageFromGrype, scannedImageFromTrivy } from '@ecr-compliance/core/scanners';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { clone, fixture } from '../support/fixtures.js';

@@ -9,9 +9,9 @@ import {
   remediateAutomatically,
   type ScanFindingsSource,
   type StoredFinding,
-  scannedImageFromTrivy,
   toAsffFindings,
 } from '@ecr-compliance/core';
+import { scannedImageFromTrivy } from '@ecr-compliance/core/scanners';
 import { describe, expect, it } from 'vitest';
 import { InMemoryPolicies } from '../support/fakes.js';
 import { asStoredBySecurityHub, fixture } from '../support/fixtures.js';

@@ -1,6 +1,5 @@
-import * as z from 'zod/mini';
 import type { CvssScore, ScannedImage, Scanner, VulnerablePackage } from '../../model.js';
-import { parseWith } from '../../parse.js';
+import { compiledOnFirstUse, parseWith } from '../../parse.js';
 import { ImageDigest } from '../../schemas.js';
 import { toSeverityLabel } from '../../severity.js';
 import { PARSE_IN_ENGLISH } from '../../zodLocale.js';
@@ -17,11 +16,7 @@ import { type GrypeMatch, type GrypeReport, GrypeReportSchema } from './GrypeRep
 /** Grype, as a {@link Scanner}: its findings have Ids and GeneratorIds under `ecr-compliance/grype`. */
 export const GRYPE_SCANNER: Scanner = { id: 'grype', name: 'Grype' };
 
-let compiled: typeof GrypeReportSchema | undefined;
-const schema = () => {
-  compiled ??= z.compile(GrypeReportSchema);
-  return compiled;
-};
+const schema = compiledOnFirstUse(GrypeReportSchema);
 
 /**
  * Turns a Grype JSON report (`grype -o json`) into a {@link ScannedImage}. One advisory matched in

@@ -1,7 +1,6 @@
-import * as z from 'zod/mini';
 import { InvalidInputError } from '../../errors.js';
 import type { CvssScore, ScannedImage, Scanner, VulnerablePackage } from '../../model.js';
-import { parseWith } from '../../parse.js';
+import { compiledOnFirstUse, parseWith } from '../../parse.js';
 import { toSeverityLabel } from '../../severity.js';
 import {
   addCvss,
@@ -23,12 +22,7 @@ import { type TrivyReport, TrivyReportSchema, type TrivyVulnerability } from './
 /** Trivy, as a {@link Scanner}: its findings have Ids and GeneratorIds under `ecr-compliance/trivy`. */
 export const TRIVY_SCANNER: Scanner = { id: 'trivy', name: 'Trivy' };
 
-// Compiled on first use, as the ECR schema is: several times faster on large valid reports.
-let compiled: typeof TrivyReportSchema | undefined;
-const schema = () => {
-  compiled ??= z.compile(TrivyReportSchema);
-  return compiled;
-};
+const schema = compiledOnFirstUse(TrivyReportSchema);
 
 /**
  * Turns a Trivy JSON report (`trivy image -f json`, SchemaVersion 2) into a {@link ScannedImage}.
