@@ -12,7 +12,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, type IDestination, Function as LambdaFn, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { CfnActionTarget } from 'aws-cdk-lib/aws-securityhub';
+import { CfnActionTarget, type CfnInsight } from 'aws-cdk-lib/aws-securityhub';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -23,6 +23,7 @@ import {
 } from './EcrContinuousComplianceProps.js';
 import { auditTrailStatements, repositoryPolicyStatements } from './grants.js';
 import { builtHandlerBundleDir, type HandlerName } from './handlers.js';
+import { addInsights, type INSIGHTS } from './insights.js';
 
 /** Powertools service name of the functions. */
 export const SERVICE_NAME = 'ecr-compliance';
@@ -68,6 +69,8 @@ export class EcrContinuousCompliance extends Construct {
   public readonly blockAction: CfnActionTarget;
   /** The custom action that removes the block. */
   public readonly unblockAction: CfnActionTarget;
+  /** The Security Hub insights over this tool's findings (unless `insights` is false). */
+  public readonly insights: Record<keyof typeof INSIGHTS, CfnInsight> | undefined;
   /** Imports the findings of a completed scan into Security Hub. */
   public readonly onImageScanFunction: LambdaFn;
   /** Blocks or unblocks pulls from the repository of the selected findings. */
@@ -140,6 +143,7 @@ export class EcrContinuousCompliance extends Construct {
 
     this.blockAction = new CfnActionTarget(this, 'BlockAction', settings.blockAction);
     this.unblockAction = new CfnActionTarget(this, 'UnblockAction', settings.unblockAction);
+    this.insights = settings.insights ? addInsights(this) : undefined;
 
     this.imageScanDeadLetterQueue = this.encryptedQueue('ImageScanDeadLetterQueue');
     this.customActionDeadLetterQueue = this.encryptedQueue('CustomActionDeadLetterQueue');

@@ -181,6 +181,14 @@ export interface EcrContinuousComplianceProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Create Security Hub insights over this tool's findings: images by active CRITICAL and HIGH
+   * vulnerabilities, and vulnerabilities with a fix available (see docs/insights.md). An account
+   * holds at most 100 custom insights.
+   *
+   * @default true
+   */
+  readonly insights?: boolean;
 }
 
 /** {@link BlockableRepositories} checked: every repository, a tag, or name prefixes. */
@@ -205,6 +213,7 @@ export interface ResolvedEcrContinuousComplianceProps {
   readonly autoRemediation: boolean;
   readonly autoUnblock: boolean;
   readonly removalPolicy: RemovalPolicy;
+  readonly insights: boolean;
 }
 
 /** Default block action, as in the original AWS sample (Id `ECR1`): the core's, with a description. */
@@ -467,6 +476,7 @@ export function resolveProps(
     logLevel: oneOf('logLevel', props.logLevel, LOG_LEVELS, 'INFO'),
     autoRemediation,
     autoUnblock,
+    insights: props.insights ?? true,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
   };
 }

@@ -18,3 +18,4 @@ export {
 } from './EcrContinuousComplianceProps.js';
 export { EcrComplianceInfraError, InvalidPropsError } from './errors.js';
 export { HANDLERS, type HandlerName, handlerBundleDir } from './handlers.js';
+export { INSIGHTS } from './insights.js';

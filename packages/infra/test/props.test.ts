@@ -41,6 +41,7 @@ describe('resolveProps', () => {
       logLevel: 'INFO',
       autoRemediation: false,
       autoUnblock: false,
+      insights: true,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     expect(DEFAULT_BLOCK_ACTION.id).toBe('ECR1');
