@@ -13,8 +13,7 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel as EsbuildLogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, type IDestination, Function as LambdaFn, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnActionTarget, type CfnInsight } from 'aws-cdk-lib/aws-securityhub';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -26,7 +25,7 @@ import {
   SEVERITY_THRESHOLDS,
 } from './EcrContinuousComplianceProps.js';
 import { auditTrailStatements, repositoryPolicyStatements } from './grants.js';
-import { HANDLER_BUNDLING, HANDLER_SOURCES } from './handlerSources.js';
+import { builtHandlerBundleDir, type HandlerName } from './handlers.js';
 import { addInsights, type INSIGHTS } from './insights.js';
 import { centralEventBus, grantMemberAccess } from './organization/centralWiring.js';
 import { type ResolvedOrganizationOptions, resolveOrganization } from './organization/OrganizationOptions.js';
@@ -78,16 +77,16 @@ export class EcrContinuousCompliance extends Construct {
   /** The Security Hub insights over this tool's findings (unless `insights` is false). */
   public readonly insights: Record<keyof typeof INSIGHTS, CfnInsight> | undefined;
   /** Imports the findings of a completed scan into Security Hub. */
-  public readonly onImageScanFunction: NodejsFunction;
+  public readonly onImageScanFunction: LambdaFn;
   /** Blocks or unblocks pulls from the repository of the selected findings. */
-  public readonly onCustomActionFunction: NodejsFunction;
+  public readonly onCustomActionFunction: LambdaFn;
   /** Archives the findings of a deleted image. */
-  public readonly onImageActionFunction: NodejsFunction;
+  public readonly onImageActionFunction: LambdaFn;
   /**
    * With `autoRemediation` or `autoUnblock`: blocks or releases repositories on imported findings,
    * on the evidence of ECR's scans and Amazon Inspector; otherwise undefined.
    */
-  public readonly onFindingImportedFunction: NodejsFunction | undefined;
+  public readonly onFindingImportedFunction: LambdaFn | undefined;
   /** Log group of {@link onFindingImportedFunction}, when there is one. */
   public readonly onFindingImportedLogGroup: LogGroup | undefined;
   /** Events of {@link autoRemediationRule} that EventBridge could not deliver, when there is one. */
@@ -200,8 +199,8 @@ export class EcrContinuousCompliance extends Construct {
     const common = { accountId: Aws.ACCOUNT_ID, idempotencyTableName: this.idempotencyTable.tableName };
 
     this.onImageScanLogGroup = this.logGroup('OnImageScanLogGroup', settings);
-    this.onImageScanFunction = this.nodejsFunction('OnImageScan', {
-      entry: HANDLER_SOURCES.onImageScan,
+    this.onImageScanFunction = this.lambdaFunction('OnImageScan', {
+      handler: 'on-image-scan',
       description: 'ecr-compliance: imports the findings of a completed ECR image scan into Security Hub',
       // A scan can carry thousands of findings, imported 100 at a time within Security Hub's quota.
       memorySize: 512,
@@ -244,8 +243,8 @@ export class EcrContinuousCompliance extends Construct {
     });
 
     this.onCustomActionLogGroup = this.logGroup('OnCustomActionLogGroup', settings);
-    this.onCustomActionFunction = this.nodejsFunction('OnCustomAction', {
-      entry: HANDLER_SOURCES.onCustomAction,
+    this.onCustomActionFunction = this.lambdaFunction('OnCustomAction', {
+      handler: 'on-custom-action',
       description:
         'ecr-compliance: blocks or unblocks pulls from the ECR repository of a Security Hub finding',
       memorySize: 256,
@@ -291,8 +290,8 @@ export class EcrContinuousCompliance extends Construct {
     }
 
     this.onImageActionLogGroup = this.logGroup('OnImageActionLogGroup', settings);
-    this.onImageActionFunction = this.nodejsFunction('OnImageAction', {
-      entry: HANDLER_SOURCES.onImageAction,
+    this.onImageActionFunction = this.lambdaFunction('OnImageAction', {
+      handler: 'on-image-action',
       description: 'ecr-compliance: archives the Security Hub findings of a deleted ECR image',
       memorySize: 256,
       timeout: Duration.minutes(5),
@@ -392,8 +391,8 @@ export class EcrContinuousCompliance extends Construct {
       ? this.encryptedQueue('FindingImportedDeadLetterQueue')
       : undefined;
     this.onFindingImportedFunction = this.onFindingImportedLogGroup
-      ? this.nodejsFunction('OnFindingImported', {
-          entry: HANDLER_SOURCES.onFindingImported,
+      ? this.lambdaFunction('OnFindingImported', {
+          handler: 'on-finding-imported',
           description:
             "ecr-compliance: blocks or releases an ECR repository on imported findings, on the evidence of ECR's scans",
           // A release verifies up to 1,000 images, one DescribeImageScanFindings each.
@@ -564,7 +563,7 @@ export class EcrContinuousCompliance extends Construct {
     });
   }
 
-  private nodejsFunction(id: string, options: FunctionOptions): NodejsFunction {
+  private lambdaFunction(id: string, options: FunctionOptions): LambdaFn {
     const role = new Role(this, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `ecr-compliance: execution role of ${id}`,
@@ -588,9 +587,10 @@ export class EcrContinuousCompliance extends Construct {
         reason:
           'The repository is known only when an event arrives: any repository of this account and Region may be scanned or blocked. The actions are only the few this function calls, and no other account or Region is reachable.',
       });
-    const fn = new NodejsFunction(this, id, {
-      entry: options.entry,
-      handler: 'handler',
+    const fn = new LambdaFn(this, id, {
+      // Prebuilt at package build time (scripts/buildBundles.ts), shipped in the package.
+      code: Code.fromAsset(builtHandlerBundleDir(options.handler)),
+      handler: 'index.handler',
       description: options.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -609,22 +609,6 @@ export class EcrContinuousCompliance extends Construct {
       // of running two more times. Throttled invocations are still retried by Lambda.
       retryAttempts: 0,
       maxEventAge: options.maxEventAge,
-      depsLockFilePath: HANDLER_SOURCES.depsLockFilePath,
-      projectRoot: HANDLER_SOURCES.projectRoot,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: HANDLER_BUNDLING.target,
-        minify: HANDLER_BUNDLING.minify,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: [...HANDLER_BUNDLING.mainFields],
-        bundleAwsSDK: true,
-        banner: HANDLER_BUNDLING.banner,
-        logLevel: EsbuildLogLevel.ERROR,
-        esbuildArgs: Object.fromEntries(
-          Object.entries(HANDLER_SOURCES.aliases).map(([name, path]) => [`--alias:${name}`, path]),
-        ),
-      },
     });
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions::AwsSolutions-L1',
@@ -636,7 +620,8 @@ export class EcrContinuousCompliance extends Construct {
 }
 
 interface FunctionOptions {
-  readonly entry: string;
+  /** Which prebuilt bundle the function runs. */
+  readonly handler: HandlerName;
   readonly description: string;
   readonly memorySize: number;
   readonly timeout: Duration;

@@ -17,7 +17,7 @@ export {
   type SeverityThreshold,
 } from './EcrContinuousComplianceProps.js';
 export { EcrComplianceInfraError, InvalidPropsError } from './errors.js';
-export { HANDLER_SOURCES, type HandlerSources } from './handlerSources.js';
+export { HANDLERS, type HandlerName, handlerBundleDir } from './handlers.js';
 export { INSIGHTS } from './insights.js';
 export {
   EcrComplianceMemberStack,

@@ -3,18 +3,21 @@
  * The ecr-compliance command line: parse arguments, run a command, turn expected errors into a
  * one-line message and an exit code (1: invalid input or failed operation, 2: usage).
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { EcrComplianceError } from '@ecr-compliance/core';
 import { describeError } from '../awsErrors.js';
 import { HELP } from './help.js';
-import { type Io, processIo, UsageError } from './io.js';
+import { type Io, oneLine, processIo, UsageError } from './io.js';
 import { findingsCommand, policyCommand } from './offline.js';
 import { importCommand, repositoryCommand } from './online.js';
 import { statusCommand } from './status.js';
 
-const VERSION = '0.1.0';
+/** The package's version (changesets keeps it), read from its manifest: ../../package.json from src/cli and dist/cli. */
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const COMMON = { help: { type: 'boolean', short: 'h' } } as const;
 const AWS = { region: { type: 'string' }, 'endpoint-url': { type: 'string' } } as const;
@@ -147,15 +150,15 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`ecr-compliance: ${error.message}\n`);
+      io.stderr(`ecr-compliance: ${oneLine(error.message)}\n`);
       return 2;
     }
     if (error instanceof EcrComplianceError) {
-      io.stderr(`ecr-compliance: ${error.message}\n`);
+      io.stderr(`ecr-compliance: ${oneLine(error.message)}\n`);
       return 1;
     }
     // AWS and network errors: one line; a stack trace only on request.
-    io.stderr(`ecr-compliance: ${describeError(error)}\n`);
+    io.stderr(`ecr-compliance: ${oneLine(describeError(error))}\n`);
     if (io.env.ECR_COMPLIANCE_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
     return 1;
   }
