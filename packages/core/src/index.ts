@@ -108,8 +108,23 @@ export {
   packageOfScope,
   scopeCoversRepository,
 } from './exceptions/matching.js';
+export {
+  OpenVexDocumentSchema,
+  readOpenVex,
+  toOpenVex,
+  type VexClaim,
+  type VexReading,
+} from './exceptions/openVex.js';
 export type { ExceptionFindings, ExceptionStore, FindingsWorkflow } from './exceptions/ports.js';
 export type { ImageReevaluation, ImageReevaluationDeps } from './exceptions/reevaluateImage.js';
+export {
+  isTrivyIgnoreYaml,
+  parsePlainTrivyIgnore,
+  parseTrivyIgnore,
+  parseTrivyIgnoreYaml,
+  type TrivyIgnoreEntry,
+  toTrivyIgnoreYaml,
+} from './exceptions/trivyIgnore.js';
 export {
   asSeverityLabel,
   blockingSeverity,

@@ -54,7 +54,12 @@ export function scopeCoversRepository(
  * A package scope as a name and an optional version: a PURL (`pkg:type/namespace/name@version?q#s`)
  * gives its last name segment and its version; anything else is a name.
  */
-export function packageOfScope(value: string): { readonly name: string; readonly version?: string } {
+export function packageOfScope(value: string): {
+  readonly name: string;
+  readonly version?: string;
+  /** For a PURL: namespace and name (`github.com/open-policy-agent/opa`, `@babel/core`), as Go and npm name packages. */
+  readonly path?: string;
+} {
   if (!value.startsWith('pkg:')) return { name: value };
   const withoutSubpath = value.split('#')[0] ?? value;
   const withoutQualifiers = withoutSubpath.split('?')[0] ?? withoutSubpath;
@@ -62,7 +67,12 @@ export function packageOfScope(value: string): { readonly name: string; readonly
   const path = at > 4 ? withoutQualifiers.slice(0, at) : withoutQualifiers;
   const version = at > 4 ? decodeURIComponent(withoutQualifiers.slice(at + 1)) : undefined;
   const name = decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
-  return version ? { name, version } : { name };
+  const full = path
+    .slice(path.indexOf('/') + 1)
+    .split('/')
+    .map(decodeURIComponent)
+    .join('/');
+  return version ? { name, version, path: full } : { name, path: full };
 }
 
 /** Whether an exception, whatever its state, covers a target. */
@@ -75,7 +85,9 @@ export function exceptionCovers(exception: ExceptionRecord, target: ExceptionTar
   if (scope.package === undefined) return true;
   const pkg = packageOfScope(scope.package);
   return target.packages.some(
-    (p) => p.name === pkg.name && (pkg.version === undefined || p.version === pkg.version),
+    (p) =>
+      (p.name === pkg.name || p.name === pkg.path) &&
+      (pkg.version === undefined || p.version === pkg.version),
   );
 }
 

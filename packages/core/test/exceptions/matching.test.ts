@@ -76,8 +76,12 @@ describe('matching a vulnerability of an image to exceptions', () => {
   });
 
   it('reads a PURL as its last name segment and version', () => {
-    expect(packageOfScope('pkg:npm/%40babel/core@7.1.0')).toEqual({ name: 'core', version: '7.1.0' });
-    expect(packageOfScope('pkg:golang/golang.org/x/net')).toEqual({ name: 'net' });
+    expect(packageOfScope('pkg:npm/%40babel/core@7.1.0')).toEqual({
+      name: 'core',
+      version: '7.1.0',
+      path: '@babel/core',
+    });
+    expect(packageOfScope('pkg:golang/golang.org/x/net')).toEqual({ name: 'net', path: 'golang.org/x/net' });
     expect(packageOfScope('openssl')).toEqual({ name: 'openssl' });
   });
 
