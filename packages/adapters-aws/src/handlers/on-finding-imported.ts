@@ -23,7 +23,9 @@ import { EcrRepositoryImages } from '../ecr/EcrRepositoryImages.js';
 import { EcrRepositoryPolicyStore } from '../ecr/EcrRepositoryPolicyStore.js';
 import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
 import { type FindingsImportedEvent, FindingsImportedEventSchema } from '../events/schemas.js';
+import { DynamoDbExceptionStore } from '../exceptions/DynamoDbExceptionStore.js';
 import { assertOwnEvent, loadOnFindingImportedConfig } from '../lambda/config.js';
+import { exceptionsTableOf } from '../lambda/exceptionsConfig.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { logRepositoryChange } from '../lambda/logRepositoryChange.js';
 import { SecurityHubAuditTrail } from '../securityhub/SecurityHubAuditTrail.js';
@@ -32,7 +34,17 @@ import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStor
 const config = loadOnFindingImportedConfig(process.env);
 const logger = new Logger();
 const ecr = new ECRClient({ region: config.AWS_REGION });
+// Exceptions (optional): an excepted vulnerability neither asks for a block nor holds one.
+const exceptionsTable = exceptionsTableOf(process.env, 'on-finding-imported');
 const deps = {
+  ...(exceptionsTable
+    ? {
+        exceptions: new DynamoDbExceptionStore({
+          client: new DynamoDBClient({ region: config.AWS_REGION }),
+          tableName: exceptionsTable,
+        }),
+      }
+    : {}),
   policies: new EcrRepositoryPolicyStore({ client: ecr }),
   audit: new SecurityHubAuditTrail({ client: new SecurityHubClient({ region: config.AWS_REGION }) }),
   scans: new EcrScanFindingsSource({ client: ecr, region: config.AWS_REGION }),

@@ -22,7 +22,10 @@ import {
   type Inspector2ScanEvent,
   Inspector2ScanEventSchema,
 } from '../events/schemas.js';
+import { DynamoDbExceptionStore } from '../exceptions/DynamoDbExceptionStore.js';
+import { SecurityHubExceptionFindings } from '../exceptions/SecurityHubExceptionFindings.js';
 import { assertOwnEvent, loadOnImageScanConfig } from '../lambda/config.js';
+import { exceptionsTableOf } from '../lambda/exceptionsConfig.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
@@ -38,17 +41,32 @@ const idempotency = eventIdempotency(
   config.IDEMPOTENCY_TABLE_NAME,
   new DynamoDBClient({ region: config.AWS_REGION }),
 );
+// Exceptions (optional): the scan's covered findings are suppressed after the import.
+const exceptionsTable = exceptionsTableOf(process.env, 'on-image-scan');
+const exceptionStore = exceptionsTable
+  ? new DynamoDbExceptionStore({
+      client: new DynamoDBClient({ region: config.AWS_REGION }),
+      tableName: exceptionsTable,
+    })
+  : undefined;
+const workflow = exceptionStore
+  ? new SecurityHubExceptionFindings({
+      client: new SecurityHubClient({ region: config.AWS_REGION }),
+      region: config.AWS_REGION,
+    })
+  : undefined;
 
 /** A scan event of either kind, as parsed from EventBridge. */
 type ScanEvent = EcrImageScanEvent | Inspector2ScanEvent;
 
 const importScan = makeIdempotent(async (event: ScanEvent) => {
   const { scanning, ...image } = imageOfScanEvent(event);
-  return reconcileScan({ source, store, publisher }, image, {
+  return reconcileScan({ source, store, publisher, ...(workflow ? { workflow } : {}) }, image, {
     granularity: scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
     keepAliveDays: config.KEEP_ALIVE_DAYS,
     blockAction: config.BLOCK_ACTION,
     now: new Date().toISOString(),
+    ...(exceptionStore ? { exceptions: await exceptionStore.list() } : {}),
   });
 }, idempotency);
 
@@ -96,6 +114,7 @@ export async function handler(event: unknown, context: LambdaContext) {
       succeeded: result.publish.succeeded,
       failed: result.publish.failed.length,
       requests: result.publish.requests,
+      ...(result.exceptions ? { exceptions: result.exceptions } : {}),
     });
     return result;
   } catch (error) {
