@@ -6,6 +6,13 @@ export { describeError, errorName, httpStatus, isRetriable, isThrottling } from 
 export { EcrRepositoryImages } from './ecr/EcrRepositoryImages.js';
 export { EcrRepositoryPolicyStore } from './ecr/EcrRepositoryPolicyStore.js';
 export { EcrScanFindingsSource, type EcrScanFindingsSourceOptions } from './ecr/EcrScanFindingsSource.js';
+export { DynamoDbExceptionStore } from './exceptions/DynamoDbExceptionStore.js';
+export {
+  EventBridgeExceptionNotices,
+  EXCEPTION_EVENT_SOURCE,
+  EXCEPTION_EXPIRING,
+} from './exceptions/EventBridgeExceptionNotices.js';
+export { SecurityHubExceptionFindings } from './exceptions/SecurityHubExceptionFindings.js';
 export {
   ConfigurationError,
   loadOnCustomActionConfig,
@@ -34,6 +41,14 @@ export {
   onImageActionEnvironment,
   onImageScanEnvironment,
 } from './lambda/environment.js';
+export {
+  EXCEPTION_VARIABLES,
+  exceptionsTableOf,
+  loadOnExceptionScheduleConfig,
+  maxExceptionDaysOf,
+  type OnExceptionScheduleConfig,
+  withinLimit,
+} from './lambda/exceptionsConfig.js';
 export { SecurityHubAuditTrail } from './securityhub/SecurityHubAuditTrail.js';
 export {
   SecurityHubFindingsPublisher,

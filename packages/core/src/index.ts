@@ -85,6 +85,7 @@ export {
   newException,
   parseExceptionRecord,
   resolveMaxExceptionDays,
+  withinMaxExpiry,
 } from './exceptions/ExceptionRecord.js';
 export {
   EXCEPTION_ID_FIELD,

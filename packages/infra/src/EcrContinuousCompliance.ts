@@ -22,6 +22,7 @@ import {
   resolveProps,
   SEVERITY_THRESHOLDS,
 } from './EcrContinuousComplianceProps.js';
+import { EcrComplianceExceptions, resolveExceptionsOptions } from './exceptions.js';
 import { auditTrailStatements, repositoryPolicyStatements } from './grants.js';
 import { HANDLER_BUNDLING, HANDLER_SOURCES } from './handlerSources.js';
 
@@ -114,10 +115,15 @@ export class EcrContinuousCompliance extends Construct {
   public readonly failedInvocationQueue: Queue;
   /** In alarm while any of the dead-letter and failure queues above holds a message. */
   public readonly deadLetterAlarm: Alarm;
+  /** Exceptions that expire: the table, its key and the daily schedule; undefined without the `exceptions` prop. */
+  public readonly exceptions: EcrComplianceExceptions | undefined;
+  /** Events of the exception schedule that could not be delivered; undefined without exceptions. */
+  public readonly exceptionScheduleDeadLetterQueue: Queue | undefined;
 
   constructor(scope: Construct, id: string, props: EcrContinuousComplianceProps = {}) {
     // Checked before the construct joins the tree, so a refused setting leaves nothing half-built.
     const settings = resolveProps(props, { region: Stack.of(scope).region });
+    if (props.exceptions) resolveExceptionsOptions(props.exceptions);
     super(scope, id);
     this.settings = settings;
     if (settings.allowBroadExemptions) {
@@ -472,12 +478,36 @@ export class EcrContinuousCompliance extends Construct {
           })
         : undefined;
 
+    this.exceptionScheduleDeadLetterQueue = props.exceptions
+      ? this.encryptedQueue('ExceptionScheduleDeadLetterQueue')
+      : undefined;
+    this.exceptions =
+      props.exceptions && this.exceptionScheduleDeadLetterQueue
+        ? new EcrComplianceExceptions(this, 'Exceptions', {
+            options: props.exceptions,
+            entry: HANDLER_SOURCES.onExceptionSchedule,
+            removalPolicy: settings.removalPolicy,
+            makeFunction: (fnId, options) => this.nodejsFunction(fnId, options),
+            logGroup: (groupId) => this.logGroup(groupId, settings),
+            deadLetterQueue: this.exceptionScheduleDeadLetterQueue,
+            onFailure,
+            runtime,
+            failureStatement: sendFailures,
+            blockAction: settings.blockAction,
+            onImageScan: this.onImageScanFunction,
+            onFindingImported: this.onFindingImportedFunction,
+          })
+        : undefined;
+
     const queues = {
       imageScan: this.imageScanDeadLetterQueue,
       customAction: this.customActionDeadLetterQueue,
       imageDelete: this.imageDeleteDeadLetterQueue,
       ...(this.findingImportedDeadLetterQueue
         ? { findingImported: this.findingImportedDeadLetterQueue }
+        : {}),
+      ...(this.exceptionScheduleDeadLetterQueue
+        ? { exceptionSchedule: this.exceptionScheduleDeadLetterQueue }
         : {}),
       failed: this.failedInvocationQueue,
     };

@@ -16,6 +16,7 @@ import {
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { InvalidPropsError } from './errors.js';
+import type { ExceptionsOptions } from './exceptions.js';
 
 /** Security Hub severity labels, lowest first (the core's {@link SEVERITY_LABELS}). */
 export const SEVERITY_THRESHOLDS = SEVERITY_LABELS;
@@ -181,6 +182,14 @@ export interface EcrContinuousComplianceProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Exceptions that expire (docs/exceptions.md): an encrypted DynamoDB table with point-in-time
+   * recovery, a daily schedule that ends them, and the grants that let the scan function suppress
+   * the findings they cover. Off unless given.
+   *
+   * @default none
+   */
+  readonly exceptions?: ExceptionsOptions;
 }
 
 /** {@link BlockableRepositories} checked: every repository, a tag, or name prefixes. */

@@ -23,6 +23,8 @@ export interface HandlerSources {
   readonly onImageAction: string;
   /** Entry of the handler of "Security Hub Findings - Imported" events (automatic remediation). */
   readonly onFindingImported: string;
+  /** Entry of the handler of the daily exception schedule. */
+  readonly onExceptionSchedule: string;
   /**
    * Package name to source entry, for esbuild's `--alias`: the core from its sources, and the
    * SDK's default credential chain replaced by the environment provider (Lambda's credentials are
@@ -39,6 +41,7 @@ export const HANDLER_SOURCES: HandlerSources = {
   onCustomAction: fromRoot('packages/adapters-aws/src/handlers/on-custom-action.ts'),
   onImageAction: fromRoot('packages/adapters-aws/src/handlers/on-image-action.ts'),
   onFindingImported: fromRoot('packages/adapters-aws/src/handlers/on-finding-imported.ts'),
+  onExceptionSchedule: fromRoot('packages/adapters-aws/src/handlers/on-exception-schedule.ts'),
   aliases: {
     '@ecr-compliance/core': fromRoot('packages/core/src/index.ts'),
     '@ecr-compliance/core/ecr': fromRoot('packages/core/src/ecr/index.ts'),

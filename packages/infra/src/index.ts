@@ -17,4 +17,13 @@ export {
   type SeverityThreshold,
 } from './EcrContinuousComplianceProps.js';
 export { EcrComplianceInfraError, InvalidPropsError } from './errors.js';
+export {
+  EcrComplianceExceptions,
+  type EcrComplianceExceptionsProps,
+  EXCEPTION_WORKFLOW_DENIED_FIELDS,
+  type ExceptionsOptions,
+  exceptionWorkflowStatements,
+  type MakeFunction,
+  resolveExceptionsOptions,
+} from './exceptions.js';
 export { HANDLER_SOURCES, type HandlerSources } from './handlerSources.js';

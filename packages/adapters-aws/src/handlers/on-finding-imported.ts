@@ -25,7 +25,7 @@ import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
 import { type FindingsImportedEvent, FindingsImportedEventSchema } from '../events/schemas.js';
 import { DynamoDbExceptionStore } from '../exceptions/DynamoDbExceptionStore.js';
 import { assertOwnEvent, loadOnFindingImportedConfig } from '../lambda/config.js';
-import { exceptionsTableOf } from '../lambda/exceptionsConfig.js';
+import { exceptionsTableOf, maxExceptionDaysOf, withinLimit } from '../lambda/exceptionsConfig.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { logRepositoryChange } from '../lambda/logRepositoryChange.js';
 import { SecurityHubAuditTrail } from '../securityhub/SecurityHubAuditTrail.js';
@@ -39,10 +39,15 @@ const exceptionsTable = exceptionsTableOf(process.env, 'on-finding-imported');
 const deps = {
   ...(exceptionsTable
     ? {
-        exceptions: new DynamoDbExceptionStore({
-          client: new DynamoDBClient({ region: config.AWS_REGION }),
-          tableName: exceptionsTable,
-        }),
+        exceptions: withinLimit(
+          new DynamoDbExceptionStore({
+            client: new DynamoDBClient({ region: config.AWS_REGION }),
+            tableName: exceptionsTable,
+          }),
+          maxExceptionDaysOf(process.env, 'on-finding-imported'),
+          (r) =>
+            logger.warn('exception ignored: it lasts longer than MAX_EXCEPTION_DAYS', { exceptionId: r.id }),
+        ),
       }
     : {}),
   policies: new EcrRepositoryPolicyStore({ client: ecr }),

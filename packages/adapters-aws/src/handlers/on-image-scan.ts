@@ -25,7 +25,7 @@ import {
 import { DynamoDbExceptionStore } from '../exceptions/DynamoDbExceptionStore.js';
 import { SecurityHubExceptionFindings } from '../exceptions/SecurityHubExceptionFindings.js';
 import { assertOwnEvent, loadOnImageScanConfig } from '../lambda/config.js';
-import { exceptionsTableOf } from '../lambda/exceptionsConfig.js';
+import { exceptionsTableOf, maxExceptionDaysOf, withinLimit } from '../lambda/exceptionsConfig.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
@@ -44,10 +44,14 @@ const idempotency = eventIdempotency(
 // Exceptions (optional): the scan's covered findings are suppressed after the import.
 const exceptionsTable = exceptionsTableOf(process.env, 'on-image-scan');
 const exceptionStore = exceptionsTable
-  ? new DynamoDbExceptionStore({
-      client: new DynamoDBClient({ region: config.AWS_REGION }),
-      tableName: exceptionsTable,
-    })
+  ? withinLimit(
+      new DynamoDbExceptionStore({
+        client: new DynamoDBClient({ region: config.AWS_REGION }),
+        tableName: exceptionsTable,
+      }),
+      maxExceptionDaysOf(process.env, 'on-image-scan'),
+      (r) => logger.warn('exception ignored: it lasts longer than MAX_EXCEPTION_DAYS', { exceptionId: r.id }),
+    )
   : undefined;
 const workflow = exceptionStore
   ? new SecurityHubExceptionFindings({

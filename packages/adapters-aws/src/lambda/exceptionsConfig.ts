@@ -6,12 +6,50 @@
 import {
   type CustomActionReference,
   DEFAULT_BLOCK_ACTION,
+  type ExceptionRecord,
+  type ExceptionStore,
   resolveCustomActionReference,
+  resolveMaxExceptionDays,
+  withinMaxExpiry,
 } from '@ecr-compliance/core';
 import { ConfigurationError } from './config.js';
 
 /** Variables of exceptions, as the construct writes them. */
-export const EXCEPTION_VARIABLES = ['EXCEPTIONS_TABLE_NAME', 'EVENT_BUS_NAME'] as const;
+export const EXCEPTION_VARIABLES = ['EXCEPTIONS_TABLE_NAME', 'MAX_EXCEPTION_DAYS', 'EVENT_BUS_NAME'] as const;
+
+/** MAX_EXCEPTION_DAYS (default 90), checked by the core's rule. */
+export function maxExceptionDaysOf(env: Record<string, string | undefined>, handler: string): number {
+  const raw = env.MAX_EXCEPTION_DAYS;
+  try {
+    return resolveMaxExceptionDays(
+      raw === undefined ? undefined : /^\d+$/.test(raw) ? Number(raw) : Number.NaN,
+      'MAX_EXCEPTION_DAYS',
+    );
+  } catch (error) {
+    throw new ConfigurationError(
+      `invalid configuration of ${handler}: ${(error as Error).message.replace('got NaN', `got ${JSON.stringify(raw)}`)}`,
+    );
+  }
+}
+
+/**
+ * The store's exceptions without those that last longer than the deployment allows: such a record
+ * was written around the command line's check and suppresses nothing. `ignored` hears of each.
+ */
+export function withinLimit(
+  store: Pick<ExceptionStore, 'list'>,
+  maxDays: number,
+  ignored: (record: ExceptionRecord) => void,
+): Pick<ExceptionStore, 'list'> {
+  return {
+    list: async () =>
+      (await store.list()).filter((r) => {
+        const ok = withinMaxExpiry(r, maxDays);
+        if (!ok) ignored(r);
+        return ok;
+      }),
+  };
+}
 
 /** The exceptions table, when the deployment has one. */
 export function exceptionsTableOf(

@@ -221,3 +221,11 @@ export function newException(
   }
   return record;
 }
+
+/**
+ * Whether a stored exception lasts no longer than `maxExpiryDays` from its creation. The command
+ * line refuses longer ones; a record written into the table around it is ignored by the functions.
+ */
+export function withinMaxExpiry(record: ExceptionRecord, maxExpiryDays: number): boolean {
+  return Date.parse(record.expiresAt) - Date.parse(record.createdAt) <= maxExpiryDays * DAY_MS;
+}
