@@ -1,6 +1,7 @@
 import {
   type AsffFinding,
   addException,
+  blockRepository,
   expireExceptions,
   type FindingsPublisher,
   type FindingsStore,
@@ -18,7 +19,7 @@ import {
 } from '@ecr-compliance/core';
 import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { describe, expect, it } from 'vitest';
-import { InMemoryPolicies } from '../support/fakes.js';
+import { InMemoryAudit, InMemoryPolicies } from '../support/fakes.js';
 import { asStoredBySecurityHub, fixture } from '../support/fixtures.js';
 import { exception, InMemoryExceptions, InMemoryFindings } from './support.js';
 
@@ -208,6 +209,32 @@ describe('a later scan with exceptions', () => {
       restored: 0,
       failed: 0,
     });
+  });
+});
+
+describe("a person's click and exceptions", () => {
+  it('still blocks from a suppressed, excepted finding, and the note says the exception exists', async () => {
+    const stored = toAsffFindings(scanned).map(asStoredBySecurityHub);
+    const high = {
+      ...(stored.find((f) => f.Vulnerabilities?.[0]?.Id === HIGH_CVE) as StoredFinding),
+      Workflow: { Status: 'SUPPRESSED' },
+      UserDefinedFields: { 'ecr-compliance/ExceptionId': 'exc-1', 'ecr-compliance/ExceptionState': 'active' },
+    };
+    const policies = new InMemoryPolicies();
+    const audit = new InMemoryAudit();
+    const outcome = await blockRepository(
+      { policies, audit },
+      high,
+      { accountId: '111122223333' },
+      {
+        actor: 'arn:aws:securityhub:us-east-1:111122223333:action/custom/ECR1',
+        now: NOW,
+      },
+    );
+    expect(outcome).toMatchObject({ status: 'blocked', changed: true });
+    expect(audit.entries[0]?.entry.outcome).toBe(
+      "pulls denied (exception exc-1 covers this finding; a person's block goes ahead)",
+    );
   });
 });
 
