@@ -143,7 +143,9 @@ export const EXPIRY_NOTICE_DAYS = 7;
 
 /**
  * Use case "the daily expiry": every finding marked with an exception that no longer holds goes
- * back to NEW (or to another active exception), expired exceptions leave the store once their
+ * back to NEW (or to another active exception), every ACTIVE finding an active exception covers and
+ * that is not suppressed yet is suppressed (Amazon Inspector's findings reach Security Hub without
+ * this tool), expired exceptions leave the store once their
  * findings are updated, and the exceptions that end within {@link EXPIRY_NOTICE_DAYS} days and were
  * not announced yet are returned, for the caller to announce (and then mark).
  */
@@ -156,10 +158,16 @@ export async function expireExceptions(
   const known = await deps.exceptions.list();
   const expired = known.filter((e) => exceptionState(e, now) === 'expired');
   const accountIds = [...new Set([...accounts, ...known.map((e) => e.scope.accountId)])];
-  const marked = distinct((await Promise.all(accountIds.map((a) => deps.findings.marked(a)))).flat());
-  const updates = planExceptionUpdates(marked, known, now);
+  const marked = (await Promise.all(accountIds.map((a) => deps.findings.marked(a)))).flat();
+  // Findings that reach Security Hub without this tool (Amazon Inspector's own) are suppressed here.
+  const active = known.filter((e) => exceptionState(e, now) === 'active');
+  const covered = (
+    await Promise.all(active.map((e) => deps.findings.coveredBy(e.scope, e.vulnerabilityId)))
+  ).flat();
+  const candidates = distinct([...marked, ...covered]);
+  const updates = planExceptionUpdates(candidates, known, now);
   const failed = await write(deps.workflow, updates, false);
-  const images = await reevaluate(deps, updates, marked, known, now, false);
+  const images = await reevaluate(deps, updates, candidates, known, now, false);
   // An exception whose findings could not all be given back stays, so the next run tries again.
   const failedIds = new Set(failed.map((f) => f.id));
   const blocked = new Set(updates.filter((u) => failedIds.has(u.finding.id)).map((u) => u.exceptionId));
