@@ -19,6 +19,7 @@ export const EXCEPTION_STATE_FIELD = 'ecr-compliance/ExceptionState';
 export interface ExceptionCandidate {
   readonly Id: string;
   readonly ProductArn: string;
+  readonly GeneratorId?: string;
   readonly RecordState?: string;
   readonly Workflow?: { readonly Status?: string };
   readonly UserDefinedFields?: Readonly<Record<string, string>>;

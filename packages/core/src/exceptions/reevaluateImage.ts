@@ -8,6 +8,7 @@ import { findingFingerprint, storedFingerprint, withFingerprint } from '../asff/
 import { imageFindingId } from '../asff/identity.js';
 import { toAsffFindings } from '../asff/toAsffFindings.js';
 import type { CustomActionReference } from '../config.js';
+import { ResourceNotFoundError, ScanNotCompleteError } from '../errors.js';
 import type { ImageIdentity } from '../model.js';
 import { parseScannedImage } from '../modelSchema.js';
 import type { FindingsPublisher, FindingsStore, ScanFindingsSource } from '../ports.js';
@@ -26,13 +27,29 @@ export interface ImageReevaluationDeps {
 /** What happened to one image's finding. */
 export type ImageReevaluation =
   | { readonly image: ImageIdentity; readonly outcome: 'imported' | 'unchanged' }
+  /** ECR has no usable scan of the image (deleted, not scanned): nothing to re-evaluate. */
+  | { readonly image: ImageIdentity; readonly outcome: 'skipped'; readonly reason: string }
   | { readonly image: ImageIdentity; readonly outcome: 'failed'; readonly error: string };
 
-/** The images (ECR image ARNs of the findings) that exception updates touched, each once. */
+/**
+ * Whether a finding comes from ECR's own scan (this tool's `ecr-basic` and `ecr-enhanced` findings,
+ * Amazon Inspector's): only their images have an image finding that ECR's scan can map again.
+ * Trivy's and Grype's image findings count excepted vulnerabilities apart at their next import.
+ */
+function fromEcrScan(f: { readonly ProductArn?: string; readonly GeneratorId?: string }): boolean {
+  return (
+    (f.GeneratorId?.startsWith('ecr-compliance/ecr-') ?? false) ||
+    /^arn:aws[a-z-]*:securityhub:[a-z0-9-]+::product\/aws\/inspector$/.test(f.ProductArn ?? '')
+  );
+}
+
+/** The images (ECR image ARNs of the findings) that exception updates touched, each once, of ECR-scanned findings. */
 export function imagesOf(
   updates: readonly ExceptionUpdate[],
   findings: ReadonlyArray<{
     readonly Id: string;
+    readonly ProductArn?: string;
+    readonly GeneratorId?: string;
     readonly Resources?: ReadonlyArray<{ readonly Id: string }>;
   }>,
   parse: (resourceId: string) => ImageIdentity | undefined,
@@ -40,7 +57,7 @@ export function imagesOf(
   const ids = new Set(updates.map((u) => u.finding.id));
   const out = new Map<string, ImageIdentity>();
   for (const f of findings) {
-    if (!ids.has(f.Id)) continue;
+    if (!ids.has(f.Id) || !fromEcrScan(f)) continue;
     for (const r of f.Resources ?? []) {
       const image = parse(r.Id);
       if (image)
@@ -90,6 +107,8 @@ export async function reevaluateImageFinding(
       ? { image, outcome: 'failed', error: `${failure.errorCode}: ${failure.errorMessage}` }
       : { image, outcome: 'imported' };
   } catch (error) {
+    if (error instanceof ResourceNotFoundError || error instanceof ScanNotCompleteError)
+      return { image, outcome: 'skipped', reason: error.message };
     return {
       image,
       outcome: 'failed',

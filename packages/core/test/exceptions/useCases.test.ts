@@ -9,6 +9,7 @@ import {
   type ImageReference,
   imageArn,
   type PublishResult,
+  ResourceNotFoundError,
   reconcileScan,
   remediateAutomatically,
   removeException,
@@ -91,6 +92,46 @@ describe('adding, removing and expiring an exception', () => {
     expect(hub.image().ProductFields['ecr-compliance/Count/HIGH']).toBe('0');
     expect(hub.image().Description).toContain(`1 more is excepted (accepted until an end date): ${HIGH_CVE}`);
     expect(hub.image().UpdatedAt).toBe(NOW);
+  });
+
+  it('re-evaluates only images ECR scanned, and skips one ECR has no scan of', async () => {
+    const hub = new Hub();
+    await hub.publish(toAsffFindings(scanned));
+    const stored = [...hub.stored.values()];
+    const trivy = stored.map((f) => ({
+      ...f,
+      Id: f.Id.replace('/ecr-basic/', '/trivy/'),
+      GeneratorId: f.GeneratorId.replace('/ecr-basic', '/trivy'),
+    }));
+    const findings = new InMemoryFindings(trivy as never);
+    const noScan = {
+      ...hub,
+      getScan: async () => Promise.reject(new ResourceNotFoundError('scan', 'no scan')),
+    };
+    const trivyOnly = await addException(
+      {
+        exceptions: new InMemoryExceptions(),
+        findings,
+        workflow: findings,
+        images: { source: hub, store: hub, publisher: hub },
+      },
+      acceptedInput,
+      { now: NOW },
+    );
+    expect(trivyOnly.updates).toHaveLength(1);
+    expect(trivyOnly.images).toEqual([]);
+    const ecrFindings = new InMemoryFindings(stored as never);
+    const missing = await addException(
+      {
+        exceptions: new InMemoryExceptions(),
+        findings: ecrFindings,
+        workflow: ecrFindings,
+        images: { source: noScan, store: hub, publisher: hub },
+      },
+      acceptedInput,
+      { now: NOW },
+    );
+    expect(missing.images).toMatchObject([{ outcome: 'skipped', reason: 'no scan' }]);
   });
 
   it('with dryRun returns the findings that would change and changes nothing', async () => {
