@@ -7,6 +7,13 @@ export { EcrRepositories } from './ecr/EcrRepositories.js';
 export { EcrRepositoryImages } from './ecr/EcrRepositoryImages.js';
 export { EcrRepositoryPolicyStore } from './ecr/EcrRepositoryPolicyStore.js';
 export { EcrScanFindingsSource, type EcrScanFindingsSourceOptions } from './ecr/EcrScanFindingsSource.js';
+export { DynamoDbExceptionStore } from './exceptions/DynamoDbExceptionStore.js';
+export {
+  EventBridgeExceptionNotices,
+  EXCEPTION_EVENT_SOURCE,
+  EXCEPTION_EXPIRING,
+} from './exceptions/EventBridgeExceptionNotices.js';
+export { SecurityHubExceptionFindings } from './exceptions/SecurityHubExceptionFindings.js';
 export {
   ConfigurationError,
   loadOnCustomActionConfig,
@@ -35,6 +42,14 @@ export {
   onImageActionEnvironment,
   onImageScanEnvironment,
 } from './lambda/environment.js';
+export {
+  EXCEPTION_VARIABLES,
+  exceptionsTableOf,
+  loadOnExceptionScheduleConfig,
+  maxExceptionDaysOf,
+  type OnExceptionScheduleConfig,
+  withinLimit,
+} from './lambda/exceptionsConfig.js';
 export { loadOrganizationConfig, type OrganizationConfig } from './lambda/organizationConfig.js';
 export {
   CENTRAL_EVENT_BUS_NAME,

@@ -24,6 +24,7 @@ import {
   resolveProps,
   SEVERITY_THRESHOLDS,
 } from './EcrContinuousComplianceProps.js';
+import { EcrComplianceExceptions, resolveExceptionsOptions } from './exceptions.js';
 import { auditTrailStatements, repositoryPolicyStatements } from './grants.js';
 import { builtHandlerBundleDir, type HandlerName } from './handlers.js';
 import { addInsights, type INSIGHTS } from './insights.js';
@@ -128,11 +129,16 @@ export class EcrContinuousCompliance extends Construct {
    * the scan and deletion rules listen on; undefined in the single-account shape (the default bus).
    */
   public readonly centralEventBus: EventBus | undefined;
+  /** Exceptions that expire: the table, its key and the daily schedule; undefined without the `exceptions` prop. */
+  public readonly exceptions: EcrComplianceExceptions | undefined;
+  /** Events of the exception schedule that could not be delivered; undefined without exceptions. */
+  public readonly exceptionScheduleDeadLetterQueue: Queue | undefined;
 
   constructor(scope: Construct, id: string, props: EcrContinuousComplianceProps = {}) {
     // Checked before the construct joins the tree, so a refused setting leaves nothing half-built.
     const settings = resolveProps(props, { region: Stack.of(scope).region });
     const organization = props.organization ? resolveOrganization(props.organization) : undefined;
+    if (props.exceptions) resolveExceptionsOptions(props.exceptions);
     super(scope, id);
     this.settings = settings;
     this.organization = organization;
@@ -496,6 +502,26 @@ export class EcrContinuousCompliance extends Construct {
           })
         : undefined;
 
+    this.exceptionScheduleDeadLetterQueue = props.exceptions
+      ? this.encryptedQueue('ExceptionScheduleDeadLetterQueue')
+      : undefined;
+    this.exceptions =
+      props.exceptions && this.exceptionScheduleDeadLetterQueue
+        ? new EcrComplianceExceptions(this, 'Exceptions', {
+            options: props.exceptions,
+            removalPolicy: settings.removalPolicy,
+            makeFunction: (fnId, options) => this.lambdaFunction(fnId, options),
+            logGroup: (groupId) => this.logGroup(groupId, settings),
+            deadLetterQueue: this.exceptionScheduleDeadLetterQueue,
+            onFailure,
+            runtime,
+            failureStatement: sendFailures,
+            blockAction: settings.blockAction,
+            onImageScan: this.onImageScanFunction,
+            onFindingImported: this.onFindingImportedFunction,
+          })
+        : undefined;
+
     if (organization) {
       grantMemberAccess(this.onImageScanFunction, 'OnImageScan', organization);
       grantMemberAccess(this.onImageActionFunction, 'OnImageAction', organization);
@@ -510,6 +536,9 @@ export class EcrContinuousCompliance extends Construct {
       imageDelete: this.imageDeleteDeadLetterQueue,
       ...(this.findingImportedDeadLetterQueue
         ? { findingImported: this.findingImportedDeadLetterQueue }
+        : {}),
+      ...(this.exceptionScheduleDeadLetterQueue
+        ? { exceptionSchedule: this.exceptionScheduleDeadLetterQueue }
         : {}),
       failed: this.failedInvocationQueue,
     };

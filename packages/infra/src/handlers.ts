@@ -14,6 +14,7 @@ export const HANDLERS = [
   'on-custom-action',
   'on-image-action',
   'on-finding-imported',
+  'on-exception-schedule',
 ] as const;
 
 /** One of {@link HANDLERS}. */

@@ -17,6 +17,15 @@ export {
   type SeverityThreshold,
 } from './EcrContinuousComplianceProps.js';
 export { EcrComplianceInfraError, InvalidPropsError } from './errors.js';
+export {
+  EcrComplianceExceptions,
+  type EcrComplianceExceptionsProps,
+  EXCEPTION_WORKFLOW_DENIED_FIELDS,
+  type ExceptionsOptions,
+  exceptionWorkflowStatements,
+  type MakeFunction,
+  resolveExceptionsOptions,
+} from './exceptions.js';
 export { HANDLERS, type HandlerName, handlerBundleDir } from './handlers.js';
 export { INSIGHTS } from './insights.js';
 export {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { EcrComplianceError } from '@ecr-compliance/core';
 import { describeError } from '../awsErrors.js';
+import { exceptionCommand } from './exceptions.js';
 import { HELP } from './help.js';
 import { type Io, oneLine, processIo, UsageError } from './io.js';
 import { findingsCommand, policyCommand } from './offline.js';
@@ -80,6 +81,28 @@ const OPTIONS = {
     output: { type: 'string' },
     limit: { type: 'string' },
   },
+  exception: {
+    ...COMMON,
+    ...AWS,
+    table: { type: 'string' },
+    account: { type: 'string' },
+    vulnerability: { type: 'string' },
+    repository: { type: 'string' },
+    'repository-prefix': { type: 'string' },
+    'all-repositories': { type: 'boolean' },
+    'image-digest': { type: 'string' },
+    package: { type: 'string' },
+    justification: { type: 'string' },
+    statement: { type: 'string' },
+    owner: { type: 'string' },
+    expires: { type: 'string' },
+    id: { type: 'string' },
+    'max-expiry-days': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    output: { type: 'string' },
+    format: { type: 'string' },
+    author: { type: 'string' },
+  },
 } as const;
 
 type Command = keyof typeof OPTIONS;
@@ -146,6 +169,11 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
       case 'status':
         await statusCommand(io, parse(rest, OPTIONS.status).values);
         break;
+      case 'exception': {
+        const { values, positionals } = parse(rest, OPTIONS.exception, true);
+        await exceptionCommand(io, positionals, values);
+        break;
+      }
     }
     return 0;
   } catch (error) {

@@ -39,14 +39,14 @@ interface Packed {
   readonly files: readonly string[];
 }
 
-/** The app of the user's project: two stacks, the default construct and the automatic one. */
+/** The app of the user's project: two stacks, the default construct and one with every option that adds a function. */
 const APP = `import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EcrContinuousCompliance } from '@ecr-compliance/cdk';
 
 const app = new App({ outdir: 'cdk.out' });
 new EcrContinuousCompliance(new Stack(app, 'Security'), 'Compliance');
-new EcrContinuousCompliance(new Stack(app, 'Automatic'), 'Compliance', { autoRemediation: true, autoUnblock: true });
+new EcrContinuousCompliance(new Stack(app, 'Automatic'), 'Compliance', { autoRemediation: true, autoUnblock: true, exceptions: {} });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();
 `;
