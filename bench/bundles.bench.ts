@@ -33,6 +33,10 @@ const ENVIRONMENT = {
   UNBLOCK_ACTION_ARN: 'arn:aws:securityhub:us-east-1:111122223333:action/custom/ECR2',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  // on-exception-schedule (the construct's `exceptions`).
+  EXCEPTIONS_TABLE_NAME: 'ecr-compliance-exceptions',
+  MAX_EXCEPTION_DAYS: '90',
+  EVENT_BUS_NAME: 'default',
 };
 
 async function loadTimeMs(file: string): Promise<number> {
