@@ -8,6 +8,13 @@ export { EcrRepositoryImages } from './ecr/EcrRepositoryImages.js';
 export { EcrRepositoryPolicyStore } from './ecr/EcrRepositoryPolicyStore.js';
 export { EcrScanFindingsSource, type EcrScanFindingsSourceOptions } from './ecr/EcrScanFindingsSource.js';
 export {
+  EventBridgeDomainEvents,
+  type EventBridgeDomainEventsOptions,
+  entrySize,
+  MAX_ENTRY_BYTES,
+  PUT_EVENTS_BATCH,
+} from './eventbridge/EventBridgeDomainEvents.js';
+export {
   ConfigurationError,
   loadOnCustomActionConfig,
   loadOnFindingImportedConfig,
