@@ -1,3 +1,4 @@
+export { handlerMetric, Observability, type ObservabilityInputs } from './dashboard.js';
 export { EcrComplianceStack, type EcrComplianceStackProps } from './EcrComplianceStack.js';
 export { EcrContinuousCompliance, SERVICE_NAME } from './EcrContinuousCompliance.js';
 export {
@@ -19,6 +20,7 @@ export {
 export { EcrComplianceInfraError, InvalidPropsError } from './errors.js';
 export { HANDLER_SOURCES, type HandlerSources } from './handlerSources.js';
 export { INSIGHTS } from './insights.js';
+export { NOTIFICATION_PATTERNS, Notifications, type NotificationsOptions } from './notifications.js';
 export {
   EcrComplianceMemberStack,
   type EcrComplianceMemberStackProps,

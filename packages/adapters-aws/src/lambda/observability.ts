@@ -23,7 +23,7 @@ import type { OrganizationConfig } from './organizationConfig.js';
 
 /** An SDK client whose middleware stack can take the throttling counter. */
 interface MiddlewareClient {
-  readonly middlewareStack: { add: (middleware: any, options: any) => void };
+  readonly middlewareStack: { add(middleware: never, options: never): void };
 }
 
 /** The counts a handler writes; see {@link METRICS}. */
@@ -62,16 +62,21 @@ export class HandlerMetrics {
   /** Counts every throttled answer the client receives (each attempt, before any retry). */
   watchThrottling<T extends MiddlewareClient>(client: T): T {
     client.middlewareStack.add(
-      (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      ((next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
         try {
           return await next(args);
         } catch (error) {
           if (isThrottling(error)) this.#metrics.addMetric(METRICS.throttledCalls, MetricUnit.Count, 1);
           throw error;
         }
-      },
+      }) as never,
       // Above the deserializer (which turns the answer into the error) and below the retries (each attempt).
-      { step: 'deserialize', priority: 'high', name: 'ecrComplianceThrottlingCounter', override: true },
+      {
+        step: 'deserialize',
+        priority: 'high',
+        name: 'ecrComplianceThrottlingCounter',
+        override: true,
+      } as never,
     );
     return client;
   }
