@@ -124,6 +124,13 @@ describe('refusalReasonOf', () => {
     ['not a finding of ecr-compliance or Amazon Inspector (ProductArn x, GeneratorId y)', 'not-ours'],
     ['finding belongs to account 444455556666, not to this account 111122223333', 'other-account'],
     ['account 444455556666 is not in the allow-list', 'other-account'],
+    ['account 444455556666 is not in the organization o-a1b2c3d4e5', 'other-account'],
+    ['account 444455556666 is SUSPENDED, not ACTIVE', 'other-account'],
+    [
+      'resource arn:aws:ecr:us-east-1:4:repository/a is in account 4, but the finding belongs to account 1',
+      'other-account',
+    ],
+    ['account "12" is not a 12-digit account id', 'invalid-finding'],
     [
       'repository arn:aws:ecr:eu-west-1:1:repository/a is in region eu-west-1, not in this region us-east-1',
       'other-region',
