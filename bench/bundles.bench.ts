@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { HANDLER_BUNDLING, HANDLER_SOURCES } from '../packages/infra/src/handlerSources.js';
+import { HANDLER_BUNDLING, handlerEntry } from '../packages/infra/scripts/handlerSources.js';
+import { HANDLERS } from '../packages/infra/src/handlers.js';
 import type { BenchContext, BenchResult } from './harness.js';
 import { median, percentile } from './harness.js';
 
@@ -46,24 +47,14 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ecr-compliance-bundles-'));
   const results: BenchResult[] = [];
   try {
-    for (const [handler, entry] of [
-      ['on-image-scan', HANDLER_SOURCES.onImageScan],
-      ['on-custom-action', HANDLER_SOURCES.onCustomAction],
-      ['on-image-action', HANDLER_SOURCES.onImageAction],
-    ] as const) {
+    for (const handler of HANDLERS) {
       const outfile = join(dir, `${handler}.mjs`);
       await build({
-        entryPoints: [entry],
-        outfile,
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: HANDLER_BUNDLING.target,
-        minify: HANDLER_BUNDLING.minify,
+        ...HANDLER_BUNDLING,
         mainFields: [...HANDLER_BUNDLING.mainFields],
-        banner: { js: HANDLER_BUNDLING.banner },
-        alias: { ...HANDLER_SOURCES.aliases },
-        logLevel: 'error',
+        alias: { ...HANDLER_BUNDLING.alias },
+        entryPoints: [handlerEntry(handler)],
+        outfile,
       });
       const kb = statSync(outfile).size / 1000;
       const times: number[] = [];

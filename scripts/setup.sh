@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh clone: the pinned pnpm, the workspace's packages (from the lock file), the
-# compiled CLI, and the Python virtual environment with the local AWS emulator (moto) and cfn-lint.
+# build (the packages, the CLI and the Lambda bundles), and the Python virtual environment with the
+# local AWS emulator (moto) and cfn-lint.
 # Idempotent and quiet; safe to run again.
 set -euo pipefail
 

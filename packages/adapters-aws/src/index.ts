@@ -14,6 +14,13 @@ export {
   MAX_ENTRY_BYTES,
   PUT_EVENTS_BATCH,
 } from './eventbridge/EventBridgeDomainEvents.js';
+export { DynamoDbExceptionStore } from './exceptions/DynamoDbExceptionStore.js';
+export {
+  EventBridgeExceptionNotices,
+  EXCEPTION_EVENT_SOURCE,
+  EXCEPTION_EXPIRING,
+} from './exceptions/EventBridgeExceptionNotices.js';
+export { SecurityHubExceptionFindings } from './exceptions/SecurityHubExceptionFindings.js';
 export {
   ConfigurationError,
   loadOnCustomActionConfig,
@@ -42,6 +49,14 @@ export {
   onImageActionEnvironment,
   onImageScanEnvironment,
 } from './lambda/environment.js';
+export {
+  EXCEPTION_VARIABLES,
+  exceptionsTableOf,
+  loadOnExceptionScheduleConfig,
+  maxExceptionDaysOf,
+  type OnExceptionScheduleConfig,
+  withinLimit,
+} from './lambda/exceptionsConfig.js';
 export { loadOrganizationConfig, type OrganizationConfig } from './lambda/organizationConfig.js';
 export {
   CENTRAL_EVENT_BUS_NAME,

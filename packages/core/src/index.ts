@@ -84,6 +84,67 @@ export {
 } from './events/domainEvents.js';
 export { REFUSAL_REASONS, type RefusalReason, refusalReasonOf } from './events/refusalReasons.js';
 export {
+  addException,
+  EXPIRY_NOTICE_DAYS,
+  type ExceptionChange,
+  type ExceptionDeps,
+  type ExpiryResult,
+  expireExceptions,
+  removeException,
+} from './exceptions/applyExceptions.js';
+export {
+  DEFAULT_MAX_EXCEPTION_DAYS,
+  EXCEPTION_JUSTIFICATIONS,
+  type ExceptionJustification,
+  type ExceptionRecord,
+  ExceptionRecordSchema,
+  type ExceptionScope,
+  MAX_EXCEPTION_DAYS_LIMIT,
+  newException,
+  parseExceptionRecord,
+  resolveMaxExceptionDays,
+  withinMaxExpiry,
+} from './exceptions/ExceptionRecord.js';
+export {
+  EXCEPTION_ID_FIELD,
+  EXCEPTION_STATE_FIELD,
+  type ExceptionCandidate,
+  type ExceptionUpdate,
+  endNote,
+  exceptionTargetOf,
+  markedException,
+  planExceptionUpdates,
+  suppressionNote,
+} from './exceptions/exceptionEffects.js';
+export {
+  activeExceptionFor,
+  type ExceptionState,
+  type ExceptionTarget,
+  exceptionCovers,
+  exceptionState,
+  exceptionsExpiringWithin,
+  isExceptionActive,
+  packageOfScope,
+  scopeCoversRepository,
+} from './exceptions/matching.js';
+export {
+  OpenVexDocumentSchema,
+  readOpenVex,
+  toOpenVex,
+  type VexClaim,
+  type VexReading,
+} from './exceptions/openVex.js';
+export type { ExceptionFindings, ExceptionStore, FindingsWorkflow } from './exceptions/ports.js';
+export type { ImageReevaluation, ImageReevaluationDeps } from './exceptions/reevaluateImage.js';
+export {
+  isTrivyIgnoreYaml,
+  parsePlainTrivyIgnore,
+  parseTrivyIgnore,
+  parseTrivyIgnoreYaml,
+  type TrivyIgnoreEntry,
+  toTrivyIgnoreYaml,
+} from './exceptions/trivyIgnore.js';
+export {
   asSeverityLabel,
   blockingSeverity,
   defaultProductAccount,

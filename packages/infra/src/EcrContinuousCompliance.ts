@@ -22,8 +22,7 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel as EsbuildLogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, type IDestination, Function as LambdaFn, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnActionTarget, type CfnInsight } from 'aws-cdk-lib/aws-securityhub';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -35,8 +34,9 @@ import {
   resolveProps,
   SEVERITY_THRESHOLDS,
 } from './EcrContinuousComplianceProps.js';
+import { EcrComplianceExceptions, resolveExceptionsOptions } from './exceptions.js';
 import { auditTrailStatements, repositoryPolicyStatements } from './grants.js';
-import { HANDLER_BUNDLING, HANDLER_SOURCES } from './handlerSources.js';
+import { builtHandlerBundleDir, type HandlerName } from './handlers.js';
 import { addInsights, type INSIGHTS } from './insights.js';
 import { Notifications } from './notifications.js';
 import { centralEventBus, grantMemberAccess } from './organization/centralWiring.js';
@@ -89,16 +89,16 @@ export class EcrContinuousCompliance extends Construct {
   /** The Security Hub insights over this tool's findings (unless `insights` is false). */
   public readonly insights: Record<keyof typeof INSIGHTS, CfnInsight> | undefined;
   /** Imports the findings of a completed scan into Security Hub. */
-  public readonly onImageScanFunction: NodejsFunction;
+  public readonly onImageScanFunction: LambdaFn;
   /** Blocks or unblocks pulls from the repository of the selected findings. */
-  public readonly onCustomActionFunction: NodejsFunction;
+  public readonly onCustomActionFunction: LambdaFn;
   /** Archives the findings of a deleted image. */
-  public readonly onImageActionFunction: NodejsFunction;
+  public readonly onImageActionFunction: LambdaFn;
   /**
    * With `autoRemediation` or `autoUnblock`: blocks or releases repositories on imported findings,
    * on the evidence of ECR's scans and Amazon Inspector; otherwise undefined.
    */
-  public readonly onFindingImportedFunction: NodejsFunction | undefined;
+  public readonly onFindingImportedFunction: LambdaFn | undefined;
   /** Log group of {@link onFindingImportedFunction}, when there is one. */
   public readonly onFindingImportedLogGroup: LogGroup | undefined;
   /** Events of {@link autoRemediationRule} that EventBridge could not deliver, when there is one. */
@@ -140,6 +140,10 @@ export class EcrContinuousCompliance extends Construct {
    * the scan and deletion rules listen on; undefined in the single-account shape (the default bus).
    */
   public readonly centralEventBus: EventBus | undefined;
+  /** Exceptions that expire: the table, its key and the daily schedule; undefined without the `exceptions` prop. */
+  public readonly exceptions: EcrComplianceExceptions | undefined;
+  /** Events of the exception schedule that could not be delivered; undefined without exceptions. */
+  public readonly exceptionScheduleDeadLetterQueue: Queue | undefined;
   /** The notification topic and its rules (the `notifications` prop); undefined without it. */
   public readonly notifications: Notifications | undefined;
   /** Dead-letter queue of the notification rules' target; undefined without `notifications`. */
@@ -155,6 +159,7 @@ export class EcrContinuousCompliance extends Construct {
     // Checked before the construct joins the tree, so a refused setting leaves nothing half-built.
     const settings = resolveProps(props, { region: Stack.of(scope).region });
     const organization = props.organization ? resolveOrganization(props.organization) : undefined;
+    if (props.exceptions) resolveExceptionsOptions(props.exceptions);
     super(scope, id);
     this.settings = settings;
     this.organization = organization;
@@ -223,8 +228,8 @@ export class EcrContinuousCompliance extends Construct {
     const common = { accountId: Aws.ACCOUNT_ID, idempotencyTableName: this.idempotencyTable.tableName };
 
     this.onImageScanLogGroup = this.logGroup('OnImageScanLogGroup', settings);
-    this.onImageScanFunction = this.nodejsFunction('OnImageScan', {
-      entry: HANDLER_SOURCES.onImageScan,
+    this.onImageScanFunction = this.lambdaFunction('OnImageScan', {
+      handler: 'on-image-scan',
       description: 'ecr-compliance: imports the findings of a completed ECR image scan into Security Hub',
       // A scan can carry thousands of findings, imported 100 at a time within Security Hub's quota.
       memorySize: 512,
@@ -267,8 +272,8 @@ export class EcrContinuousCompliance extends Construct {
     });
 
     this.onCustomActionLogGroup = this.logGroup('OnCustomActionLogGroup', settings);
-    this.onCustomActionFunction = this.nodejsFunction('OnCustomAction', {
-      entry: HANDLER_SOURCES.onCustomAction,
+    this.onCustomActionFunction = this.lambdaFunction('OnCustomAction', {
+      handler: 'on-custom-action',
       description:
         'ecr-compliance: blocks or unblocks pulls from the ECR repository of a Security Hub finding',
       memorySize: 256,
@@ -314,8 +319,8 @@ export class EcrContinuousCompliance extends Construct {
     }
 
     this.onImageActionLogGroup = this.logGroup('OnImageActionLogGroup', settings);
-    this.onImageActionFunction = this.nodejsFunction('OnImageAction', {
-      entry: HANDLER_SOURCES.onImageAction,
+    this.onImageActionFunction = this.lambdaFunction('OnImageAction', {
+      handler: 'on-image-action',
       description: 'ecr-compliance: archives the Security Hub findings of a deleted ECR image',
       memorySize: 256,
       timeout: Duration.minutes(5),
@@ -415,8 +420,8 @@ export class EcrContinuousCompliance extends Construct {
       ? this.encryptedQueue('FindingImportedDeadLetterQueue')
       : undefined;
     this.onFindingImportedFunction = this.onFindingImportedLogGroup
-      ? this.nodejsFunction('OnFindingImported', {
-          entry: HANDLER_SOURCES.onFindingImported,
+      ? this.lambdaFunction('OnFindingImported', {
+          handler: 'on-finding-imported',
           description:
             "ecr-compliance: blocks or releases an ECR repository on imported findings, on the evidence of ECR's scans",
           // A release verifies up to 1,000 images, one DescribeImageScanFindings each.
@@ -520,6 +525,26 @@ export class EcrContinuousCompliance extends Construct {
           })
         : undefined;
 
+    this.exceptionScheduleDeadLetterQueue = props.exceptions
+      ? this.encryptedQueue('ExceptionScheduleDeadLetterQueue')
+      : undefined;
+    this.exceptions =
+      props.exceptions && this.exceptionScheduleDeadLetterQueue
+        ? new EcrComplianceExceptions(this, 'Exceptions', {
+            options: props.exceptions,
+            removalPolicy: settings.removalPolicy,
+            makeFunction: (fnId, options) => this.lambdaFunction(fnId, options),
+            logGroup: (groupId) => this.logGroup(groupId, settings),
+            deadLetterQueue: this.exceptionScheduleDeadLetterQueue,
+            onFailure,
+            runtime,
+            failureStatement: sendFailures,
+            blockAction: settings.blockAction,
+            onImageScan: this.onImageScanFunction,
+            onFindingImported: this.onFindingImportedFunction,
+          })
+        : undefined;
+
     if (organization) {
       grantMemberAccess(this.onImageScanFunction, 'OnImageScan', organization);
       grantMemberAccess(this.onImageActionFunction, 'OnImageAction', organization);
@@ -541,6 +566,11 @@ export class EcrContinuousCompliance extends Construct {
       ...(this.onFindingImportedFunction ? { onFindingImported: this.onFindingImportedFunction } : {}),
     };
     for (const fn of Object.values(functions)) fn.addToRolePolicy(putEvents);
+    // The exception schedule has its own grant (its "Exception Expiring" notices); the dashboard shows it too.
+    const dashboardFunctions = {
+      ...functions,
+      ...(this.exceptions ? { onExceptionSchedule: this.exceptions.scheduleFunction } : {}),
+    };
     this.notificationDeadLetterQueue = props.notifications
       ? this.encryptedQueue('NotificationDeadLetterQueue')
       : undefined;
@@ -559,6 +589,9 @@ export class EcrContinuousCompliance extends Construct {
       imageDelete: this.imageDeleteDeadLetterQueue,
       ...(this.findingImportedDeadLetterQueue
         ? { findingImported: this.findingImportedDeadLetterQueue }
+        : {}),
+      ...(this.exceptionScheduleDeadLetterQueue
+        ? { exceptionSchedule: this.exceptionScheduleDeadLetterQueue }
         : {}),
       ...(this.notificationDeadLetterQueue ? { notification: this.notificationDeadLetterQueue } : {}),
       failed: this.failedInvocationQueue,
@@ -586,7 +619,7 @@ export class EcrContinuousCompliance extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     const observability = new Observability(this, 'Observability', {
-      functions,
+      functions: dashboardFunctions,
       queues,
       deadLetterAlarm: this.deadLetterAlarm,
       dashboard: props.dashboard ?? true,
@@ -622,7 +655,7 @@ export class EcrContinuousCompliance extends Construct {
     });
   }
 
-  private nodejsFunction(id: string, options: FunctionOptions): NodejsFunction {
+  private lambdaFunction(id: string, options: FunctionOptions): LambdaFn {
     const role = new Role(this, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `ecr-compliance: execution role of ${id}`,
@@ -646,9 +679,10 @@ export class EcrContinuousCompliance extends Construct {
         reason:
           'The repository is known only when an event arrives: any repository of this account and Region may be scanned or blocked. The actions are only the few this function calls, and no other account or Region is reachable.',
       });
-    const fn = new NodejsFunction(this, id, {
-      entry: options.entry,
-      handler: 'handler',
+    const fn = new LambdaFn(this, id, {
+      // Prebuilt at package build time (scripts/buildBundles.ts), shipped in the package.
+      code: Code.fromAsset(builtHandlerBundleDir(options.handler)),
+      handler: 'index.handler',
       description: options.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -667,22 +701,6 @@ export class EcrContinuousCompliance extends Construct {
       // of running two more times. Throttled invocations are still retried by Lambda.
       retryAttempts: 0,
       maxEventAge: options.maxEventAge,
-      depsLockFilePath: HANDLER_SOURCES.depsLockFilePath,
-      projectRoot: HANDLER_SOURCES.projectRoot,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: HANDLER_BUNDLING.target,
-        minify: HANDLER_BUNDLING.minify,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: [...HANDLER_BUNDLING.mainFields],
-        bundleAwsSDK: true,
-        banner: HANDLER_BUNDLING.banner,
-        logLevel: EsbuildLogLevel.ERROR,
-        esbuildArgs: Object.fromEntries(
-          Object.entries(HANDLER_SOURCES.aliases).map(([name, path]) => [`--alias:${name}`, path]),
-        ),
-      },
     });
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions::AwsSolutions-L1',
@@ -694,7 +712,8 @@ export class EcrContinuousCompliance extends Construct {
 }
 
 interface FunctionOptions {
-  readonly entry: string;
+  /** Which prebuilt bundle the function runs. */
+  readonly handler: HandlerName;
   readonly description: string;
   readonly memorySize: number;
   readonly timeout: Duration;

@@ -16,6 +16,7 @@ import {
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { InvalidPropsError } from './errors.js';
+import type { ExceptionsOptions } from './exceptions.js';
 import type { NotificationsOptions } from './notifications.js';
 import type { OrganizationOptions } from './organization/OrganizationOptions.js';
 
@@ -214,6 +215,14 @@ export interface EcrContinuousComplianceProps {
    * @default - the single-account shape: this account and Region only
    */
   readonly organization?: OrganizationOptions;
+  /**
+   * Exceptions that expire (docs/exceptions.md): an encrypted DynamoDB table with point-in-time
+   * recovery, a daily schedule that ends them, and the grants that let the scan function suppress
+   * the findings they cover. Off unless given.
+   *
+   * @default none
+   */
+  readonly exceptions?: ExceptionsOptions;
 }
 
 /** {@link BlockableRepositories} checked: every repository, a tag, or name prefixes. */

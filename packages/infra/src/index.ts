@@ -18,7 +18,16 @@ export {
   type SeverityThreshold,
 } from './EcrContinuousComplianceProps.js';
 export { EcrComplianceInfraError, InvalidPropsError } from './errors.js';
-export { HANDLER_SOURCES, type HandlerSources } from './handlerSources.js';
+export {
+  EcrComplianceExceptions,
+  type EcrComplianceExceptionsProps,
+  EXCEPTION_WORKFLOW_DENIED_FIELDS,
+  type ExceptionsOptions,
+  exceptionWorkflowStatements,
+  type MakeFunction,
+  resolveExceptionsOptions,
+} from './exceptions.js';
+export { HANDLERS, type HandlerName, handlerBundleDir } from './handlers.js';
 export { INSIGHTS } from './insights.js';
 export { NOTIFICATION_PATTERNS, Notifications, type NotificationsOptions } from './notifications.js';
 export {

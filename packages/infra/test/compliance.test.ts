@@ -34,11 +34,9 @@ let synthError: unknown;
 
 beforeAll(() => {
   try {
-    // The template is the same with or without bundling; the placeholder asset keeps this file fast.
     // Automatic remediation and unblock on: the largest template (every resource of the default,
     // plus on-finding-imported, its rule, queue and grants).
     synthesized = synthesize({
-      bundle: false,
       nag: true,
       props: { autoRemediation: true, autoUnblock: true },
     });

@@ -159,7 +159,7 @@ async function drain(queueUrl: string): Promise<Array<SampleEvent & { id: string
 }
 
 beforeAll(async () => {
-  synthesized = synthesize({ bundle: false });
+  synthesized = synthesize();
   patterns = {
     imageScan: resolvedPattern(/completed ECR basic scan/),
     enhancedScan: resolvedPattern(/completed initial enhanced scan/),

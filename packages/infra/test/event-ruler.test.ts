@@ -49,7 +49,7 @@ function imported(change: Record<string, unknown>): Record<string, any> {
 const ruleName = (logicalId: string) => logicalId.replace(/[0-9A-F]{8}$/, '').replace(/^EcrCompliance/, '');
 
 function matches(props: Record<string, unknown>, events: Record<string, unknown>) {
-  const { template } = synthesize({ props, bundle: false });
+  const { template } = synthesize({ props });
   const result = matchWithEventRuler(resolvedPatterns(template, env), events);
   return Object.fromEntries(
     Object.entries(result).map(([event, rules]) => [event, rules.map(ruleName).sort()]),

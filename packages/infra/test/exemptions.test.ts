@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EcrContinuousCompliance, InvalidPropsError, resolveProps } from '../src/index.js';
 import { synthesize } from './support/synth.js';
 
@@ -71,8 +71,15 @@ describe('exempt principals in the construct props', () => {
 
 describe('EcrContinuousCompliance with allowBroadExemptions', () => {
   it('passes ALLOW_BROAD_EXEMPTIONS to the function and warns at synth, naming the patterns', () => {
+    // The synthesis prints its validation report with the warning: kept off the test output, read here.
+    const printed: string[] = [];
+    const keep = (...args: unknown[]) => {
+      printed.push(args.map(String).join(' '));
+    };
+    const spies = (['log', 'warn', 'error', 'info'] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation(keep),
+    );
     const synthesized = synthesize({
-      bundle: false,
       props: { exemptPrincipalArns: [PREFIX], allowBroadExemptions: true },
     });
     try {
@@ -81,6 +88,7 @@ describe('EcrContinuousCompliance with allowBroadExemptions', () => {
           Variables: Match.objectLike({ EXEMPT_PRINCIPAL_ARNS: PREFIX, ALLOW_BROAD_EXEMPTIONS: 'true' }),
         },
       });
+      // Annotations.fromStack synthesizes again, printing the report again.
       Annotations.fromStack(synthesized.stack).hasWarning(
         '*',
         Match.stringLikeRegexp(
@@ -88,13 +96,16 @@ describe('EcrContinuousCompliance with allowBroadExemptions', () => {
         ),
       );
     } finally {
+      for (const spy of spies) spy.mockRestore();
       rmSync(synthesized.outdir, { recursive: true, force: true });
     }
+    expect(printed.join('\n')).toMatch(
+      /WARNING allowBroadExemptions is on: every role matching .*breakglass-\*/,
+    );
   });
 
   it('passes ALLOW_BROAD_EXEMPTIONS=false and does not warn when it is off', () => {
     const synthesized = synthesize({
-      bundle: false,
       props: { exemptPrincipalArns: [`arn:aws:iam::${ACCOUNT}:role/breakglass`] },
     });
     try {

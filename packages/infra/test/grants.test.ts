@@ -26,7 +26,7 @@ afterAll(() => {
   for (const s of synthesized) rmSync(s.outdir, { recursive: true, force: true });
 });
 function synth(props: EcrContinuousComplianceProps, nag = false): Synthesized {
-  const result = synthesize({ bundle: false, nag, props });
+  const result = synthesize({ nag, props });
   synthesized.push(result);
   return result;
 }

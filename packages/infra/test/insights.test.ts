@@ -17,7 +17,7 @@ afterAll(() => {
   for (const s of synthesized) rmSync(s.outdir, { recursive: true, force: true });
 });
 function synth(props = {}): Synthesized {
-  const result = synthesize({ bundle: false, props });
+  const result = synthesize({ props });
   synthesized.push(result);
   return result;
 }

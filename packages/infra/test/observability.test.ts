@@ -26,7 +26,6 @@ let template: Template;
 
 beforeAll(() => {
   synthesized = synthesize({
-    bundle: false,
     nag: true,
     props: { autoRemediation: true, autoUnblock: true, notifications: true },
   });
@@ -84,7 +83,7 @@ describe('the dashboard', () => {
   });
 
   it('is left out with dashboard: false, the alarms kept', () => {
-    const off = synthesize({ bundle: false, props: { dashboard: false } });
+    const off = synthesize({ props: { dashboard: false } });
     try {
       off.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
       off.template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 1);
@@ -156,7 +155,7 @@ describe('the domain events', () => {
 
 describe('the notifications', () => {
   it('are off by default: no topic, no key, no rule of our events', () => {
-    const plain = synthesize({ bundle: false });
+    const plain = synthesize();
     try {
       plain.template.resourceCountIs('AWS::SNS::Topic', 0);
       plain.template.resourceCountIs('AWS::KMS::Key', 0);

@@ -259,7 +259,6 @@ describe('EcrContinuousCompliance with custom props', () => {
   let synthesized: Synthesized;
   beforeAll(() => {
     synthesized = synthesize({
-      bundle: false,
       props: {
         severityThreshold: 'CRITICAL',
         findingGranularity: 'vulnerability',

@@ -15,6 +15,7 @@ Against AWS (standard credential chain; --endpoint-url or AWS_ENDPOINT_URL for e
   block             Deny pulls from a repository (keeps every other statement)
   unblock           Remove the deny statement
   status            Which repositories are blocked, and which findings hold a block
+  exception         Accept a vulnerability until a date: add, list, remove, import, export
 
 Options: --help (any command), --version
 Exit codes: 0 done, 1 invalid input or failed operation, 2 usage error.
@@ -131,5 +132,41 @@ Amazon Inspector at or above the threshold that hold the block (or would hold on
 
 Example (CI job summary):
   ecr-compliance status --output markdown >> "$GITHUB_STEP_SUMMARY"
+`,
+  exception: `Usage: ecr-compliance exception add --vulnerability ID --account ID (--repository NAME |
+                       --repository-prefix P | --all-repositories) --justification J
+                       --statement TEXT --owner WHO --expires DATE [options]
+       ecr-compliance exception list [--output table|json]
+       ecr-compliance exception remove ID [--dry-run]
+       ecr-compliance exception import --format trivyignore|openvex FILE [scope and owner flags]
+       ecr-compliance exception export --format openvex|trivyignore
+
+An exception accepts one vulnerability in a scope until its end date: the findings it covers
+(this tool's and Amazon Inspector's) are set to SUPPRESSED with a note that names it, and go
+back to NEW when it ends or is removed. Every exception ends; see docs/exceptions.md.
+
+  --table NAME            the exceptions table (default: $ECR_COMPLIANCE_EXCEPTIONS_TABLE)
+  --vulnerability ID      CVE, GHSA or distribution advisory id
+  --account ID            account of the repositories (12 digits)
+  --repository NAME       one repository
+  --repository-prefix P   every repository whose name begins with P
+  --all-repositories      every repository of the account (must be said explicitly)
+  --image-digest D        only this image (sha256:...)
+  --package P             only this package, by name or PURL (pkg:apk/alpine/openssl@3.1.4-r0)
+  --justification J       component_not_present, vulnerable_code_not_present,
+                          vulnerable_code_not_in_execute_path,
+                          vulnerable_code_cannot_be_controlled_by_adversary,
+                          inline_mitigations_already_exist (OpenVEX), or accepted_risk
+  --statement TEXT        why, in your words
+  --owner WHO             who answers for it (e-mail, team)
+  --expires DATE          YYYY-MM-DD (start of that day, UTC) or an ISO-8601 date-time
+  --max-expiry-days N     longest allowed expiry (default 90, as the construct's maxExceptionDays)
+  --id ID                 exc-... (default: a random one)
+  --dry-run               add, remove, import: print the findings that would change, change nothing
+  --output F              table (default) or json
+  --format F              import: trivyignore (.trivyignore.yaml or plain lines with exp:) or
+                          openvex (not_affected statements; --expires is required);
+                          export: openvex or trivyignore (.trivyignore.yaml), active exceptions only
+  --region R, --endpoint-url URL   as for import
 `,
 };

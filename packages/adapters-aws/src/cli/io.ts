@@ -64,3 +64,45 @@ export function parseJson(text: string, source: string): unknown {
 export function printJson(io: Io, value: unknown): void {
   io.stdout(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/**
+ * An error message as one line: whatever its cause (a JSON parser's message with the offending
+ * text, an SDK error that carries an emulator's or a proxy's HTML error page), the command line's
+ * contract is one line on standard error. Tags are dropped, white space folded, and a very long
+ * text cut.
+ */
+export function oneLine(message: string, max = 500): string {
+  const text = (/<[a-z!/][^>]*>/i.test(message) ? message.replace(/<[^>]*>/g, ' ') : message)
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Checks an AWS Region name, as a usage error naming its flag. */
+export function checkRegion(region: string, flag = '--region'): string {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    throw new UsageError(`${flag}: not an AWS region: ${JSON.stringify(region)}`);
+  return region;
+}
+
+/** Checks an image (manifest) digest: `sha256:` and 64 lowercase hex digits. */
+export function checkDigest(digest: string, flag = '--image-digest'): string {
+  if (!/^sha256:[0-9a-f]{64}$/.test(digest))
+    throw new UsageError(
+      `${flag}: not an image digest (sha256: and 64 hex digits): ${JSON.stringify(digest)}`,
+    );
+  return digest;
+}
+
+/** Checks an endpoint URL: an http or https URL with its scheme. */
+export function checkEndpointUrl(value: string, flag = '--endpoint-url'): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {}
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname)
+    throw new UsageError(
+      `${flag}: needs an http:// or https:// URL, e.g. http://127.0.0.1:5000, not ${JSON.stringify(value)}`,
+    );
+  return value;
+}

@@ -3,18 +3,22 @@
  * The ecr-compliance command line: parse arguments, run a command, turn expected errors into a
  * one-line message and an exit code (1: invalid input or failed operation, 2: usage).
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { EcrComplianceError } from '@ecr-compliance/core';
 import { describeError } from '../awsErrors.js';
+import { exceptionCommand } from './exceptions.js';
 import { HELP } from './help.js';
-import { type Io, processIo, UsageError } from './io.js';
+import { type Io, oneLine, processIo, UsageError } from './io.js';
 import { findingsCommand, policyCommand } from './offline.js';
 import { importCommand, repositoryCommand } from './online.js';
 import { statusCommand } from './status.js';
 
-const VERSION = '0.1.0';
+/** The package's version (changesets keeps it), read from its manifest: ../../package.json from src/cli and dist/cli. */
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const COMMON = { help: { type: 'boolean', short: 'h' } } as const;
 const AWS = { region: { type: 'string' }, 'endpoint-url': { type: 'string' } } as const;
@@ -76,6 +80,28 @@ const OPTIONS = {
     threshold: { type: 'string' },
     output: { type: 'string' },
     limit: { type: 'string' },
+  },
+  exception: {
+    ...COMMON,
+    ...AWS,
+    table: { type: 'string' },
+    account: { type: 'string' },
+    vulnerability: { type: 'string' },
+    repository: { type: 'string' },
+    'repository-prefix': { type: 'string' },
+    'all-repositories': { type: 'boolean' },
+    'image-digest': { type: 'string' },
+    package: { type: 'string' },
+    justification: { type: 'string' },
+    statement: { type: 'string' },
+    owner: { type: 'string' },
+    expires: { type: 'string' },
+    id: { type: 'string' },
+    'max-expiry-days': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    output: { type: 'string' },
+    format: { type: 'string' },
+    author: { type: 'string' },
   },
 } as const;
 
@@ -143,19 +169,24 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
       case 'status':
         await statusCommand(io, parse(rest, OPTIONS.status).values);
         break;
+      case 'exception': {
+        const { values, positionals } = parse(rest, OPTIONS.exception, true);
+        await exceptionCommand(io, positionals, values);
+        break;
+      }
     }
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`ecr-compliance: ${error.message}\n`);
+      io.stderr(`ecr-compliance: ${oneLine(error.message)}\n`);
       return 2;
     }
     if (error instanceof EcrComplianceError) {
-      io.stderr(`ecr-compliance: ${error.message}\n`);
+      io.stderr(`ecr-compliance: ${oneLine(error.message)}\n`);
       return 1;
     }
     // AWS and network errors: one line; a stack trace only on request.
-    io.stderr(`ecr-compliance: ${describeError(error)}\n`);
+    io.stderr(`ecr-compliance: ${oneLine(describeError(error))}\n`);
     if (io.env.ECR_COMPLIANCE_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
     return 1;
   }

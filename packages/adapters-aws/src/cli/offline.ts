@@ -1,7 +1,7 @@
 import { blockPolicy, type FindingGranularity, toAsffFindings, unblockPolicy } from '@ecr-compliance/core';
 import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { formatOf, inputOf, type ReportFlags, refuseFlags, scannedImageFromReport } from './formats.js';
-import { type Io, parseJson, printJson, readInput, UsageError } from './io.js';
+import { checkRegion, type Io, parseJson, printJson, readInput, UsageError } from './io.js';
 
 const GRANULARITIES = ['vulnerability', 'image', 'both'] as const;
 
@@ -54,17 +54,19 @@ export async function findingsCommand(
   printJson(io, toAsffFindings(image, { granularity }));
 }
 
-function checkRegion(region: string): void {
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
-    throw new UsageError(`--region: not an AWS region: ${JSON.stringify(region)}`);
-}
-
-/** The policy text from a raw document or from `aws ecr get-repository-policy` output. */
-function policyTextOf(text: string, source: string): string {
+/**
+ * The policy text from a raw document, from `aws ecr get-repository-policy` output, or from what
+ * `policy block` and `policy unblock` print (`{"changed", "policy"}`, so that the two compose in a
+ * pipe); null when that output says the repository has no policy.
+ */
+function policyTextOf(text: string, source: string): string | null {
   const value = parseJson(text, source);
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const policyText = (value as { policyText?: unknown }).policyText;
     if (typeof policyText === 'string') return policyText;
+    const printed = value as { changed?: unknown; policy?: unknown };
+    if (typeof printed.changed === 'boolean' && 'policy' in printed && Object.keys(printed).length === 2)
+      return printed.policy === null ? null : JSON.stringify(printed.policy);
   }
   return text;
 }

@@ -14,13 +14,28 @@ import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
 import { formatOf, inputOf, type ReportFlags, refuseFlags, scannedImageFromReport } from './formats.js';
-import { type Io, parseJson, printJson, readInput, UsageError } from './io.js';
+import {
+  checkDigest,
+  checkEndpointUrl,
+  checkRegion,
+  type Io,
+  parseJson,
+  printJson,
+  readInput,
+  UsageError,
+} from './io.js';
 import { granularityOf } from './offline.js';
 
 /** Options shared by the commands that call AWS. */
 export interface AwsOptions {
   region?: string;
   'endpoint-url'?: string;
+}
+
+/** Checks the flags every AWS command takes before any client is made. */
+export function checkAwsOptions(options: AwsOptions): void {
+  if (options.region !== undefined) checkRegion(options.region);
+  if (options['endpoint-url'] !== undefined) checkEndpointUrl(options['endpoint-url']);
 }
 
 /** SDK client configuration from the common flags. */
@@ -34,11 +49,14 @@ export function clientConfig(options: AwsOptions, extra: { maxAttempts?: number 
 
 /** The region the client will use; none configured anywhere is a usage error, not an AWS failure. */
 export async function regionOf(client: ECRClient): Promise<string> {
+  let region: string;
   try {
-    return await client.config.region();
+    region = await client.config.region();
   } catch {
     throw new UsageError('no region: pass --region R, set AWS_REGION, or configure one in your AWS profile');
   }
+  // From the flag, the environment or the profile: checked as `findings` checks it.
+  return checkRegion(region);
 }
 
 function requireRepository(repository: string | undefined): string {
@@ -79,6 +97,7 @@ export async function importCommand(
 ): Promise<void> {
   const format = formatOf(options.format);
   const granularity = granularityOf(options.granularity);
+  checkAwsOptions(options);
   let source: ScanFindingsSource;
   let image: ImageReference;
   let region: string;
@@ -89,6 +108,7 @@ export async function importCommand(
     const digest = options['image-digest'];
     const tag = options['image-tag'];
     if (!digest === !tag) throw new UsageError('give exactly one of --image-digest and --image-tag');
+    if (digest) checkDigest(digest);
     image = {
       repositoryName,
       ...(digest ? { imageDigest: digest } : {}),
@@ -206,6 +226,7 @@ export async function repositoryCommand(
   if (action === 'unblock' && options['exempt-principal']?.length) {
     throw new UsageError('--exempt-principal applies to block only');
   }
+  checkAwsOptions(options);
   const client = new ECRClient(clientConfig(options));
   const repository = {
     repositoryName,

@@ -21,7 +21,7 @@ import { EcrRepositories } from '../ecr/EcrRepositories.js';
 import { EcrRepositoryPolicyStore } from '../ecr/EcrRepositoryPolicyStore.js';
 import { type RecordedAction, SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
 import { type Io, printJson, UsageError } from './io.js';
-import { type AwsOptions, clientConfig, regionOf } from './online.js';
+import { type AwsOptions, checkAwsOptions, clientConfig, regionOf } from './online.js';
 
 /** Options of `ecr-compliance status`. */
 export interface StatusOptions extends AwsOptions {
@@ -141,6 +141,7 @@ export async function statusCommand(io: Io, options: StatusOptions): Promise<voi
   const output = outputOf(options.output);
   const limit = limitOf(options.limit);
   const threshold = thresholdOf(options.threshold);
+  checkAwsOptions(options);
   const ecr = new ECRClient(clientConfig(options));
   const region = await regionOf(ecr);
   // The store owns its retries (quota-aware), so the client makes one attempt.

@@ -23,7 +23,9 @@ import { EcrRepositoryImages } from '../ecr/EcrRepositoryImages.js';
 import { EcrRepositoryPolicyStore } from '../ecr/EcrRepositoryPolicyStore.js';
 import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
 import { type FindingsImportedEvent, FindingsImportedEventSchema } from '../events/schemas.js';
+import { DynamoDbExceptionStore } from '../exceptions/DynamoDbExceptionStore.js';
 import { assertOwnEvent, loadOnFindingImportedConfig } from '../lambda/config.js';
+import { exceptionsTableOf, maxExceptionDaysOf, withinLimit } from '../lambda/exceptionsConfig.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { logRepositoryChange } from '../lambda/logRepositoryChange.js';
 import { loadObservability } from '../lambda/observability.js';
@@ -37,6 +39,19 @@ import { clientCredentials, PerPlace } from '../sts/AccountCredentials.js';
 
 const config = loadOnFindingImportedConfig(process.env);
 const logger = new Logger();
+// Exceptions (optional, kept in this account): an excepted vulnerability neither asks for a
+// block nor holds one, in whichever account the exception names.
+const exceptionsTable = exceptionsTableOf(process.env, 'on-finding-imported');
+const exceptions = exceptionsTable
+  ? withinLimit(
+      new DynamoDbExceptionStore({
+        client: new DynamoDBClient({ region: config.AWS_REGION }),
+        tableName: exceptionsTable,
+      }),
+      maxExceptionDaysOf(process.env, 'on-finding-imported'),
+      (r) => logger.warn('exception ignored: it lasts longer than MAX_EXCEPTION_DAYS', { exceptionId: r.id }),
+    )
+  : undefined;
 const own = { accountId: config.ACCOUNT_ID, region: config.AWS_REGION };
 const organizationConfig = loadOrganizationConfig(process.env, 'on-finding-imported');
 const observability = loadObservability(process.env, logger, organizationConfig, config.AWS_REGION);
@@ -53,6 +68,7 @@ const placeDeps = new PerPlace(accounts.credentials, (place, credentials) => {
     new ECRClient({ region: place.region, ...clientCredentials(credentials) }),
   );
   return {
+    ...(exceptions ? { exceptions } : {}),
     policies: new EcrRepositoryPolicyStore({ client: ecr }),
     audit,
     scans: new EcrScanFindingsSource({ client: ecr, region: place.region }),

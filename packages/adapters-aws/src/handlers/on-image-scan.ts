@@ -23,7 +23,10 @@ import {
   type Inspector2ScanEvent,
   Inspector2ScanEventSchema,
 } from '../events/schemas.js';
+import { DynamoDbExceptionStore } from '../exceptions/DynamoDbExceptionStore.js';
+import { SecurityHubExceptionFindings } from '../exceptions/SecurityHubExceptionFindings.js';
 import { loadOnImageScanConfig } from '../lambda/config.js';
+import { exceptionsTableOf, maxExceptionDaysOf, withinLimit } from '../lambda/exceptionsConfig.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { METRICS } from '../lambda/metricNames.js';
 import { loadObservability } from '../lambda/observability.js';
@@ -69,6 +72,24 @@ const idempotency = eventIdempotency(
   config.IDEMPOTENCY_TABLE_NAME,
   new DynamoDBClient({ region: config.AWS_REGION }),
 );
+// Exceptions (optional): the scan's covered findings are suppressed after the import.
+const exceptionsTable = exceptionsTableOf(process.env, 'on-image-scan');
+const exceptionStore = exceptionsTable
+  ? withinLimit(
+      new DynamoDbExceptionStore({
+        client: new DynamoDBClient({ region: config.AWS_REGION }),
+        tableName: exceptionsTable,
+      }),
+      maxExceptionDaysOf(process.env, 'on-image-scan'),
+      (r) => logger.warn('exception ignored: it lasts longer than MAX_EXCEPTION_DAYS', { exceptionId: r.id }),
+    )
+  : undefined;
+const workflow = exceptionStore
+  ? new SecurityHubExceptionFindings({
+      client: new SecurityHubClient({ region: config.AWS_REGION }),
+      region: config.AWS_REGION,
+    })
+  : undefined;
 
 /** A scan event of either kind, as parsed from EventBridge. */
 type ScanEvent = EcrImageScanEvent | Inspector2ScanEvent;
@@ -77,14 +98,18 @@ const importScan = makeIdempotent(async (event: ScanEvent) => {
   const { scanning, ...image } = imageOfScanEvent(event);
   const now = new Date().toISOString();
   // Imported in the scan's own account and Region: only that account can import its findings.
+  // Exceptions apply in the function's own account and Region (in an organization, a member's
+  // covered findings are suppressed by the daily schedule: docs/exceptions.md).
+  const own = event.account === config.ACCOUNT_ID && event.region === config.AWS_REGION;
   const observed = observeImport(importers.for({ accountId: event.account, region: event.region }));
   let result: Awaited<ReturnType<typeof reconcileScan>>;
   try {
-    result = await reconcileScan(observed.deps, image, {
+    result = await reconcileScan({ ...observed.deps, ...(workflow && own ? { workflow } : {}) }, image, {
       granularity: scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
       keepAliveDays: config.KEEP_ALIVE_DAYS,
       blockAction: config.BLOCK_ACTION,
       now,
+      ...(exceptionStore && own ? { exceptions: await exceptionStore.list() } : {}),
     });
   } catch (error) {
     if (error instanceof PublishError)
@@ -168,6 +193,7 @@ export async function handler(event: unknown, context: LambdaContext) {
       succeeded: result.publish.succeeded,
       failed: result.publish.failed.length,
       requests: result.publish.requests,
+      ...(result.exceptions ? { exceptions: result.exceptions } : {}),
     });
     return result;
   } catch (error) {

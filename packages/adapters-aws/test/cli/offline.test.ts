@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { AsffFindingSchema, BLOCK_STATEMENT_SID } from '@ecr-compliance/core';
 import { describe, expect, it } from 'vitest';
+import { oneLine } from '../../src/cli/io.js';
 import { run } from '../../src/cli/main.js';
 import { memoryIo } from '../support/cliIo.js';
 
@@ -258,5 +262,118 @@ describe('the installed program', () => {
     expect(stderr()).toBe(
       'ecr-compliance: no region: pass --region R, set AWS_REGION, or configure one in your AWS profile\n',
     );
+  });
+});
+
+describe('command-line contract (issue 11 §3)', () => {
+  const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+  const manifest = JSON.parse(
+    readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'),
+  ) as { version: string; bin: Record<string, string> };
+
+  it('builds dist/cli/main.js with its execute bit, so it runs as a program', () => {
+    expect(manifest.bin['ecr-compliance']).toBe('./dist/cli/main.js');
+    expect(statSync(main).mode & 0o111).toBe(0o111);
+    expect(execFileSync(main, ['--version'], { encoding: 'utf8' })).toBe(`${manifest.version}\n`);
+  });
+
+  it('prints a JSON parse error whose text holds newlines as one line', async () => {
+    const { io, stderr, stdout } = memoryIo({ stdin: '{\n  "Version": "2012-10-17",\n  oops\n}\n' });
+    expect(await run(['policy', 'block', '--policy', '-'], io)).toBe(1);
+    expect(stderr()).toMatch(/^ecr-compliance: standard input is not valid JSON: [^\n]+\n$/);
+    expect(stdout()).toBe('');
+  });
+
+  it("prints an emulator's HTML error page as one line without its markup", async () => {
+    const page =
+      '<!DOCTYPE html>\n<html>\n<head><title>500 Internal Server Error</title></head>\n<body>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error.</p>\n</body>\n</html>\n';
+    const server = createServer((_request, response) => {
+      response.writeHead(400, { 'content-type': 'text/html' });
+      response.end(page);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = 'testing';
+    process.env.AWS_SECRET_ACCESS_KEY = 'testing';
+    try {
+      const { io, stderr, stdout } = memoryIo();
+      const args = ['unblock', '--repository', 'team-a/api', '--region', 'us-east-1'];
+      expect(await run([...args, '--endpoint-url', `http://127.0.0.1:${port}`], io)).toBe(1);
+      expect(stderr()).toMatch(/^ecr-compliance: [^\n]+ \(HTTP 400\): [^\n]+\n$/);
+      expect(stderr()).not.toMatch(/<\/?(html|head|title|body|h1|p)\b/i);
+      expect(stdout()).toBe('');
+    } finally {
+      server.close();
+      if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+      else process.env.AWS_ACCESS_KEY_ID = saved.id;
+      if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+      else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+    }
+  });
+
+  it('folds any multi-line message, and drops markup only when there is some', () => {
+    expect(oneLine('a\n  b\r\n\tc')).toBe('a b c');
+    expect(oneLine('<html><body><h1>Bad Gateway</h1>\n</body></html>')).toBe('Bad Gateway');
+    expect(oneLine('1 < 2 and 3 > 2')).toBe('1 < 2 and 3 > 2');
+    expect(oneLine('x'.repeat(600))).toHaveLength(500);
+  });
+
+  it.each([
+    [
+      ['import', '--repository', 'r', '--image-tag', '1', '--region', 'mars-1'],
+      '--region: not an AWS region: "mars-1"',
+    ],
+    [['block', '--repository', 'r', '--region', 'Europe'], '--region: not an AWS region: "Europe"'],
+    [['unblock', '--repository', 'r', '--region', 'us-east'], '--region: not an AWS region: "us-east"'],
+    [
+      ['import', '--repository', 'r', '--image-digest', 'sha256:abc', '--region', 'us-east-1'],
+      '--image-digest: not an image digest (sha256: and 64 hex digits): "sha256:abc"',
+    ],
+    [
+      ['block', '--repository', 'r', '--region', 'us-east-1', '--endpoint-url', 'localhost:5000'],
+      '--endpoint-url: needs an http:// or https:// URL, e.g. http://127.0.0.1:5000, not "localhost:5000"',
+    ],
+    [
+      ['import', '--repository', 'r', '--image-tag', '1', '--endpoint-url', '127.0.0.1:5000'],
+      '--endpoint-url: needs an http:// or https:// URL, e.g. http://127.0.0.1:5000, not "127.0.0.1:5000"',
+    ],
+  ])('%j is a usage error before any AWS call', async (args, message) => {
+    const { io, stdout, stderr } = memoryIo();
+    expect(await run(args, io)).toBe(2);
+    expect(stderr()).toBe(`ecr-compliance: ${message}\n`);
+    expect(stdout()).toBe('');
+  });
+
+  it('takes a region from the environment only when it is one', async () => {
+    const saved = process.env.AWS_REGION;
+    process.env.AWS_REGION = 'Frankfurt';
+    try {
+      const { io, stderr } = memoryIo();
+      expect(await run(['block', '--repository', 'r', '--dry-run'], io)).toBe(2);
+      expect(stderr()).toBe('ecr-compliance: --region: not an AWS region: "Frankfurt"\n');
+    } finally {
+      if (saved === undefined) delete process.env.AWS_REGION;
+      else process.env.AWS_REGION = saved;
+    }
+  });
+
+  it('composes policy block and policy unblock in a pipe, back to the original policy', async () => {
+    const original = JSON.parse(JSON.parse(readFileSync(POLICY, 'utf8')).policyText);
+    const block = memoryIo();
+    expect(await run(['policy', 'block', '--policy', POLICY], block.io)).toBe(0);
+    expect(JSON.parse(block.stdout()).changed).toBe(true);
+    const unblock = memoryIo({ stdin: block.stdout() });
+    expect(await run(['policy', 'unblock', '--policy', '-'], unblock.io)).toBe(0);
+    expect(JSON.parse(unblock.stdout())).toEqual({ changed: true, policy: original });
+    // A repository without a policy: block creates one, unblock says to delete it.
+    const fresh = memoryIo();
+    expect(await run(['policy', 'block'], fresh.io)).toBe(0);
+    const back = memoryIo({ stdin: fresh.stdout() });
+    expect(await run(['policy', 'unblock', '--policy', '-'], back.io)).toBe(0);
+    expect(JSON.parse(back.stdout())).toEqual({ changed: true, policy: null });
+    const none = memoryIo({ stdin: back.stdout() });
+    expect(await run(['policy', 'unblock', '--policy', '-'], none.io)).toBe(0);
+    expect(JSON.parse(none.stdout())).toEqual({ changed: false, policy: null });
   });
 });

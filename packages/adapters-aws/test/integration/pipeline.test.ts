@@ -25,6 +25,7 @@ import {
   imageScanEvent,
   lambdaContext,
   pushScannedImage,
+  quietly,
 } from '../support/world.js';
 
 const REPOSITORY = 'team-a/payments-api';
@@ -173,9 +174,11 @@ describe('on-image-scan against the emulator', () => {
 
   it('does not import again when the same event is delivered twice', async () => {
     const before = calls('/findings/import');
-    const result = await onImageScan(
-      scanEvent('1308b246-e57d-469a-a8b1-158a7eb0b7ad'),
-      lambdaContext('on-image-scan', 'second'),
+    const result = await quietly(() =>
+      onImageScan(
+        scanEvent('1308b246-e57d-469a-a8b1-158a7eb0b7ad'),
+        lambdaContext('on-image-scan', 'second'),
+      ),
     );
     expect(result).toMatchObject({ findings: 3 });
     expect(calls('/findings/import')).toBe(before);
@@ -246,9 +249,8 @@ describe('on-custom-action against the emulator', () => {
 
   it('writes the policy once when the same event is delivered twice', async () => {
     const before = calls('SetRepositoryPolicy');
-    const again = await onCustomAction(
-      actionEvent('835b2b99-0001', BLOCK, [high]),
-      lambdaContext('on-custom-action', 'retry'),
+    const again = await quietly(() =>
+      onCustomAction(actionEvent('835b2b99-0001', BLOCK, [high]), lambdaContext('on-custom-action', 'retry')),
     );
     expect(again.outcomes[0]).toMatchObject({ status: 'blocked', changed: true });
     expect(calls('SetRepositoryPolicy')).toBe(before);
@@ -256,9 +258,8 @@ describe('on-custom-action against the emulator', () => {
 
   it('writes nothing when an already blocked repository is blocked again from the image finding', async () => {
     const before = calls('SetRepositoryPolicy');
-    const result = await onCustomAction(
-      actionEvent('835b2b99-0002', BLOCK, [image]),
-      lambdaContext('on-custom-action'),
+    const result = await quietly(() =>
+      onCustomAction(actionEvent('835b2b99-0002', BLOCK, [image]), lambdaContext('on-custom-action')),
     );
     expect(result.outcomes[0]).toMatchObject({ status: 'blocked', changed: false });
     expect(calls('SetRepositoryPolicy')).toBe(before);
@@ -287,9 +288,8 @@ describe('on-custom-action against the emulator', () => {
   });
 
   it('unblock restores the policy exactly as it was', async () => {
-    const result = await onCustomAction(
-      actionEvent('835b2b99-0004', UNBLOCK, [medium]),
-      lambdaContext('on-custom-action'),
+    const result = await quietly(() =>
+      onCustomAction(actionEvent('835b2b99-0004', UNBLOCK, [medium]), lambdaContext('on-custom-action')),
     );
     expect(result.action).toBe('unblock');
     expect(result.outcomes[0]).toMatchObject({ status: 'unblocked', changed: true, policyDeleted: false });

@@ -53,3 +53,13 @@ export function captureLogs(): { lines: () => Array<Record<string, unknown>>; re
     },
   };
 }
+
+/** Runs a handler with its Powertools log lines kept off the test output, for tests not about them. */
+export async function quietly<T>(run: () => Promise<T>): Promise<T> {
+  const logs = captureLogs();
+  try {
+    return await run();
+  } finally {
+    logs.restore();
+  }
+}

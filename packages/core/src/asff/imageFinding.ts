@@ -1,4 +1,5 @@
 import type { CustomActionReference } from '../config.js';
+import type { Vulnerability } from '../model.js';
 import type { SeverityLabel } from '../severity.js';
 import { maxSeverity, SEVERITY_LABELS, severityRank } from '../severity.js';
 import type { AsffFinding, AsffResource } from './AsffFinding.js';
@@ -16,8 +17,21 @@ import { imageRecommendation, imageReference, imageTitle } from './wording.js';
 export function imageFinding(
   context: ImageContext,
   blockAction: CustomActionReference | undefined,
+  exceptionFor?: (vulnerability: Vulnerability) => string | undefined,
 ): AsffFinding {
-  const { image } = context;
+  const { image: scanned } = context;
+  // Excepted vulnerabilities are counted apart: the image finding's severity is that of the others.
+  const exceptedIds: string[] = [];
+  const image = exceptionFor
+    ? {
+        ...scanned,
+        vulnerabilities: scanned.vulnerabilities.filter((v) => {
+          const excepted = exceptionFor(v) !== undefined;
+          if (excepted) exceptedIds.push(v.id);
+          return !excepted;
+        }),
+      }
+    : scanned;
   const counts = Object.fromEntries(SEVERITY_LABELS.map((l) => [l, 0])) as Record<SeverityLabel, number>;
   let highest: SeverityLabel | undefined;
   for (const v of image.vulnerabilities) {
@@ -38,14 +52,20 @@ export function imageFinding(
     : [];
   const ref = imageReference(image);
   const tags = tagsOf(image).length > 0 ? ` (tags: ${tagsOf(image).join(', ')})` : ' (untagged)';
+  const apart =
+    exceptedIds.length > 0
+      ? ` ${exceptedIds.length} more ${exceptedIds.length === 1 ? 'is' : 'are'} excepted (accepted until an end date): ${exceptedIds.slice(0, 10).join(', ')}${exceptedIds.length > 10 ? ', ...' : ''}.`
+      : '';
   const description =
-    total === 0
+    (total === 0
       ? `${image.scanner.name} found no vulnerabilities in image ${ref}${tags}.`
-      : `${image.scanner.name} found ${total} distinct ${total === 1 ? 'vulnerability' : 'vulnerabilities'} in image ${ref}${tags}: ${breakdown}. Highest severity ${label}: ${worst.join(', ')}${worst.length < counts[label] ? ', ...' : ''}.`;
+      : `${image.scanner.name} found ${total} distinct ${total === 1 ? 'vulnerability' : 'vulnerabilities'} in image ${ref}${tags}: ${breakdown}. Highest severity ${label}: ${worst.join(', ')}${worst.length < counts[label] ? ', ...' : ''}.`) +
+    apart;
   const fields = baseFields(image, 'image');
   for (const l of SEVERITY_LABELS) fields[field(`Count/${l}`)] = String(counts[l]);
   fields[field('Count/TOTAL')] = String(total);
   if (image.suppressedCount !== undefined) fields[field('Count/SUPPRESSED')] = String(image.suppressedCount);
+  if (exceptionFor) fields[field('Count/EXCEPTED')] = String(exceptedIds.length);
   const severity = severityOf(label, highest ? label : 'NONE');
   const repository: AsffResource = {
     Type: 'AwsEcrRepository',

@@ -30,6 +30,13 @@ export interface AsffMappingOptions {
    * @default none: the recommendation speaks of "the block action of ecr-compliance"
    */
   readonly blockAction?: CustomActionReference;
+  /**
+   * Whether a vulnerability is covered by an active exception (its id, or undefined). The image
+   * finding counts excepted vulnerabilities apart (`Count/EXCEPTED`), and its severity is that of
+   * the others. The vulnerability findings are the same; exceptions suppress them in Security Hub.
+   * @default none excepted
+   */
+  readonly exceptionFor?: (vulnerability: Vulnerability) => string | undefined;
 }
 
 /**
@@ -47,7 +54,8 @@ export function toAsffFindings(image: ScannedImage, options: AsffMappingOptions 
   const out: AsffFinding[] = [];
   if (granularity !== 'image')
     for (const v of image.vulnerabilities) out.push(vulnerabilityFinding(context, v));
-  if (granularity !== 'vulnerability') out.push(imageFinding(context, options.blockAction));
+  if (granularity !== 'vulnerability')
+    out.push(imageFinding(context, options.blockAction, options.exceptionFor));
   assertAsffFindings(out);
   return out;
 }

@@ -6,6 +6,8 @@
 import { repositoryArn } from '../asff/identity.js';
 import { DEFAULT_SEVERITY_THRESHOLD } from '../config.js';
 import { InvalidInputError, ResourceNotFoundError, ScanNotCompleteError } from '../errors.js';
+import type { ExceptionStore } from '../exceptions/ports.js';
+import { type ActiveExceptions, isExcepted, withoutExcepted } from '../exceptions/remediationExceptions.js';
 import { isBlocked, parsePolicy, validateExemptPrincipals } from '../policy/denyPolicy.js';
 import type {
   RepositoryFindings,
@@ -55,6 +57,16 @@ export interface AutomaticRemediationDeps extends RepositoryActionDeps {
   readonly scans: ScanFindingsSource;
   readonly images?: RepositoryImages;
   readonly findings?: RepositoryFindings;
+  /** Exceptions: a vulnerability an active exception covers neither asks for a block nor holds one. */
+  readonly exceptions?: Pick<ExceptionStore, 'list'>;
+}
+
+/** The exceptions of the deps at `now`, read once; undefined without a store. */
+async function activeExceptions(
+  deps: AutomaticRemediationDeps,
+  now: string,
+): Promise<ActiveExceptions | undefined> {
+  return deps.exceptions ? { records: await deps.exceptions.list(), now } : undefined;
 }
 
 /** One finding's outcome; `failed` when reading or writing broke (the event should be retried). */
@@ -184,8 +196,11 @@ async function blockConfirmed(
   const exempt = validateExemptPrincipals(config.exemptPrincipalArns ?? []);
   const threshold = config.severityThreshold ?? DEFAULT_SEVERITY_THRESHOLD;
   const { finding, repository, digest } = trigger;
+  const exceptions = await activeExceptions(deps, context.now);
   const scan =
-    trigger.verifiable && digest !== undefined ? await readScan(deps.scans, repository, digest) : undefined;
+    trigger.verifiable && digest !== undefined
+      ? await readScan(deps.scans, repository, digest, exceptions)
+      : undefined;
   const verdict = blockVerdict(trigger, scan, threshold);
   if (!verdict.block) return skipped(finding.Id, verdict.reason);
   const change = await changeRepositoryPolicy(deps.policies, repository, 'block', {
@@ -220,6 +235,7 @@ async function readScan(
   scans: ScanFindingsSource,
   repository: RepositoryIdentity,
   digest: string,
+  exceptions?: ActiveExceptions,
 ): Promise<ScanEvidence> {
   try {
     const scan = await scans.getScan({
@@ -227,7 +243,7 @@ async function readScan(
       repositoryName: repository.repositoryName,
       imageDigest: digest,
     });
-    return scanEvidenceOf(digest, scan);
+    return scanEvidenceOf(digest, withoutExcepted(scan, exceptions).scan);
   } catch (error) {
     if (error instanceof ResourceNotFoundError && error.kind !== 'repository') {
       return { digest, scanned: false, reason: `no ${error.kind}: ${error.message}` };
@@ -249,6 +265,7 @@ async function gatherReleaseEvidence(
   deps: AutomaticRemediationDeps,
   repository: RepositoryIdentity,
   threshold: SeverityLabel,
+  exceptions?: ActiveExceptions,
 ): Promise<ReleaseEvidence> {
   const blocked = isBlocked(parsePolicy(await deps.policies.get(repository)));
   if (!blocked || !deps.images || !deps.findings) return { blocked };
@@ -263,7 +280,7 @@ async function gatherReleaseEvidence(
       source,
       atOrAbove: threshold,
       limit: holderLimit,
-      holds: (f) => findingHolds(f, context),
+      holds: (f) => findingHolds(f, context) && !isExcepted(f, exceptions),
     });
     const holder: Holder | undefined = search.holder
       ? { kind: 'finding', source, id: search.holder.Id }
@@ -273,7 +290,7 @@ async function gatherReleaseEvidence(
     if (holder) return { blocked, images, holder };
   }
   for (const digest of digests) {
-    const evidence = await readScan(deps.scans, repository, digest);
+    const evidence = await readScan(deps.scans, repository, digest, exceptions);
     if (scanHolds(evidence, threshold)) return { blocked, images, holder: { kind: 'scan', evidence } };
   }
   return { blocked, images };
@@ -301,7 +318,11 @@ export async function releaseRepository(
   const threshold = config.severityThreshold ?? DEFAULT_SEVERITY_THRESHOLD;
   if (!deps.images || !deps.findings)
     return skipped(finding.Id, 'no image list or findings store configured');
-  const verdict = releaseVerdict(await gatherReleaseEvidence(deps, repository, threshold), threshold);
+  const exceptions = await activeExceptions(deps, context.now);
+  const verdict = releaseVerdict(
+    await gatherReleaseEvidence(deps, repository, threshold, exceptions),
+    threshold,
+  );
   if (!verdict.release) return skipped(finding.Id, verdict.reason);
   const change = await changeRepositoryPolicy(deps.policies, repository, 'unblock');
   const arn = repositoryArn(repository.region, repository.accountId, repository.repositoryName);

@@ -10,6 +10,9 @@ import {
   resolveKeepAliveDays,
 } from '../config.js';
 import type { PublishError } from '../errors.js';
+import type { ExceptionRecord } from '../exceptions/ExceptionRecord.js';
+import type { FindingsWorkflow } from '../exceptions/ports.js';
+import { scanExceptions } from '../exceptions/scanExceptions.js';
 import type { ScannedImage } from '../model.js';
 import { parseScannedImage } from '../modelSchema.js';
 import type {
@@ -42,6 +45,12 @@ export type ReconcileScanResult =
       /** Ids of stored findings not believed: updated later than now plus {@link STORED_TIME_SKEW_MS}. */
       readonly distrusted: readonly string[];
       readonly publish: PublishResult;
+      /** With exceptions: findings suppressed for, or given back from, an exception, and the updates that failed. */
+      readonly exceptions?: {
+        readonly suppressed: number;
+        readonly restored: number;
+        readonly failed: number;
+      };
     }
   | {
       readonly outcome: 'skipped';
@@ -292,20 +301,29 @@ export async function reconcileScan(
     readonly source: ScanFindingsSource;
     readonly store: FindingsStore;
     readonly publisher: FindingsPublisher;
+    /** Where exception updates are written; with `options.exceptions`. */
+    readonly workflow?: FindingsWorkflow;
   },
   image: ImageReference,
   options: ReconcileScanOptions & {
     /** The present (ISO-8601, the caller's clock): stored times later than this plus the skew are not believed. */
     readonly now: string;
+    /**
+     * Every stored exception: the image finding counts the excepted vulnerabilities apart, and after
+     * the import the findings an active exception covers are suppressed (and those of ended ones given back).
+     */
+    readonly exceptions?: readonly ExceptionRecord[];
   },
 ): Promise<ReconcileScanResult> {
   const { now } = options;
   const { granularity, keepAliveDays } = resolveReconcileScanOptions(options);
   // A source is a port: any scanner's adapter may implement it, so what it hands over is checked.
   const scanned = parseScannedImage(await deps.source.getScan(image));
+  const excepted = options.exceptions ? scanExceptions(scanned, options.exceptions, now) : undefined;
   const current = toAsffFindings(scanned, {
     granularity,
     ...(options.blockAction ? { blockAction: options.blockAction } : {}),
+    ...(excepted ? { exceptionFor: excepted.exceptionFor } : {}),
   });
   const stored = await deps.store.findingsOf(scanned);
   const names = { repositoryName: scanned.repositoryName, imageDigest: scanned.imageDigest };
@@ -325,6 +343,8 @@ export async function reconcileScan(
     subject: `for ${scanned.repositoryName}@${scanned.imageDigest}`,
     verb: 'imported',
   });
+  const exceptions =
+    excepted && deps.workflow ? await excepted.applyTo(deps.workflow, current, stored) : undefined;
   return {
     outcome: 'imported',
     ...names,
@@ -336,5 +356,6 @@ export async function reconcileScan(
     archived: plan.archived,
     distrusted: plan.distrusted,
     publish,
+    ...(exceptions ? { exceptions } : {}),
   };
 }

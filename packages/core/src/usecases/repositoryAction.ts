@@ -1,5 +1,6 @@
 import { PRODUCT_PREFIX, repositoryArn } from '../asff/identity.js';
 import { DEFAULT_SEVERITY_THRESHOLD } from '../config.js';
+import { type ExceptionCandidate, markedException } from '../exceptions/exceptionEffects.js';
 import { blockingSeverity, originOf, productPlaceOf } from '../findings/rules.js';
 import { formatPath } from '../parse.js';
 import {
@@ -175,6 +176,12 @@ export interface RepositoryActionDeps {
   readonly audit?: AuditTrail;
 }
 
+/** What a person's block says of an exception that covers the finding: the block goes ahead. */
+function exceptionNote(rawFinding: unknown): string {
+  const marked = markedException(rawFinding as ExceptionCandidate);
+  return marked?.active ? ` (exception ${marked.id} covers this finding; a person's block goes ahead)` : '';
+}
+
 /**
  * Use case "block the repository of a finding": for one of our findings at or above the
  * threshold, add our Deny-pull statement to its repository's policy, keeping every other
@@ -232,7 +239,7 @@ export async function blockRepository(
         ? { recorded: false, skipped: 'automatic remediation records changes only' }
         : await audit(deps.audit, finding, {
             action: 'block',
-            outcome: change.changed ? 'pulls denied' : 'already blocked',
+            outcome: `${change.changed ? 'pulls denied' : 'already blocked'}${exceptionNote(rawFinding)}`,
             repositoryArn: arn,
             at: context.now,
             by: context.actor,

@@ -1,11 +1,10 @@
 /**
- * Synthesizes the stack the app deploys, once per test file (bundling takes seconds). With `bundle:
- * false` the functions get a placeholder asset instead of an esbuild bundle (CDK's own
- * `aws:cdk:bundling-stacks` switch), for tests that only look at the template's shape.
+ * Synthesizes the stack the app deploys. The functions take the prebuilt bundles in
+ * packages/infra/lambda (the synth project's global setup builds them), as a user's synth does.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -15,13 +14,6 @@ import { EcrComplianceStack, type EcrContinuousComplianceProps } from '../../src
 const infraRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Repository root (where `.venv` lives). */
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-// CDK bundles with `pnpm exec -- esbuild` from the repository root; esbuild is a dependency of this
-// package, so its bin directory must be on PATH, as it is under `pnpm --filter @ecr-compliance/infra`.
-const bin = join(infraRoot, 'node_modules/.bin');
-if (!(process.env.PATH ?? '').split(delimiter).includes(bin)) {
-  process.env.PATH = `${bin}${delimiter}${process.env.PATH ?? ''}`;
-}
-
 /** Context of cdk.json, so that tests synthesize what `cdk synth` does. */
 const cdkJsonContext = (JSON.parse(readFileSync(join(infraRoot, 'cdk.json'), 'utf8')) as { context?: object })
   .context;
@@ -42,8 +34,6 @@ export interface Synthesized {
 /** Options of {@link synthesize}. */
 export interface SynthesizeOptions {
   readonly props?: EcrContinuousComplianceProps;
-  /** Run esbuild (default true). */
-  readonly bundle?: boolean;
   /** Register cdk-nag's AwsSolutions checks (default false). */
   readonly nag?: boolean;
 }
@@ -51,11 +41,7 @@ export interface SynthesizeOptions {
 /** Synthesizes the app's stack into a fresh temporary directory. */
 export function synthesize(options: SynthesizeOptions = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'ecr-compliance-infra-'));
-  const context = {
-    ...cdkJsonContext,
-    ...(options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {}),
-  };
-  const app = new App({ outdir, context });
+  const app = new App({ outdir, context: { ...cdkJsonContext } });
   const stack = new EcrComplianceStack(
     app,
     'EcrCompliance',
