@@ -64,7 +64,14 @@ async function main() {
     );
 
     await createIdempotencyTable(config, 'ecr-compliance-idempotency');
-    Object.assign(process.env, handlerEnvironment(moto.endpoint, { POWERTOOLS_LOG_LEVEL: 'ERROR' }));
+    Object.assign(
+      process.env,
+      handlerEnvironment(moto.endpoint, {
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+        // The metrics' EMF lines are for CloudWatch, not for the demo's reader.
+        POWERTOOLS_METRICS_DISABLED: 'true',
+      }),
+    );
     // Imported only now: their module scope reads the environment set just above.
     const { handler: onImageScan } = await import('../src/handlers/on-image-scan.js');
     const { handler: onCustomAction } = await import('../src/handlers/on-custom-action.js');

@@ -7,6 +7,13 @@ export { EcrRepositories } from './ecr/EcrRepositories.js';
 export { EcrRepositoryImages } from './ecr/EcrRepositoryImages.js';
 export { EcrRepositoryPolicyStore } from './ecr/EcrRepositoryPolicyStore.js';
 export { EcrScanFindingsSource, type EcrScanFindingsSourceOptions } from './ecr/EcrScanFindingsSource.js';
+export {
+  EventBridgeDomainEvents,
+  type EventBridgeDomainEventsOptions,
+  entrySize,
+  MAX_ENTRY_BYTES,
+  PUT_EVENTS_BATCH,
+} from './eventbridge/EventBridgeDomainEvents.js';
 export { DynamoDbExceptionStore } from './exceptions/DynamoDbExceptionStore.js';
 export {
   EventBridgeExceptionNotices,

@@ -66,6 +66,24 @@ export {
   ScanNotCompleteError,
 } from './errors.js';
 export {
+  type BlockRefusedDetail,
+  DOMAIN_EVENT_SOURCE,
+  DOMAIN_EVENT_TYPES,
+  DOMAIN_EVENT_VERSION,
+  type DomainEvent,
+  type DomainEvents,
+  type DomainEventsResult,
+  type EventRepository,
+  eventRepository,
+  type ImageFindingsImportedDetail,
+  imageFindingsImported,
+  MAX_EVENT_TEXT,
+  MAX_LISTED_VULNERABILITIES,
+  type NewVulnerability,
+  type RepositoryChangedDetail,
+} from './events/domainEvents.js';
+export { REFUSAL_REASONS, type RefusalReason, refusalReasonOf } from './events/refusalReasons.js';
+export {
   addException,
   EXPIRY_NOTICE_DAYS,
   type ExceptionChange,

@@ -2,13 +2,22 @@ import {
   CENTRAL_FUNCTIONS,
   type CentralFunction,
   centralRoleName,
+  observabilityEnvironment,
   onCustomActionEnvironment,
   onFindingImportedEnvironment,
   onImageActionEnvironment,
   onImageScanEnvironment,
 } from '@ecr-compliance/adapters-aws/environment';
+import { DOMAIN_EVENT_SOURCE } from '@ecr-compliance/core';
 import { Annotations, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  type CompositeAlarm,
+  type Dashboard,
+  MathExpression,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -18,6 +27,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnActionTarget, type CfnInsight } from 'aws-cdk-lib/aws-securityhub';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { Observability } from './dashboard.js';
 import {
   type EcrContinuousComplianceProps,
   type ResolvedEcrContinuousComplianceProps,
@@ -28,6 +38,7 @@ import { EcrComplianceExceptions, resolveExceptionsOptions } from './exceptions.
 import { auditTrailStatements, repositoryPolicyStatements } from './grants.js';
 import { builtHandlerBundleDir, type HandlerName } from './handlers.js';
 import { addInsights, type INSIGHTS } from './insights.js';
+import { Notifications } from './notifications.js';
 import { centralEventBus, grantMemberAccess } from './organization/centralWiring.js';
 import { type ResolvedOrganizationOptions, resolveOrganization } from './organization/OrganizationOptions.js';
 
@@ -133,6 +144,16 @@ export class EcrContinuousCompliance extends Construct {
   public readonly exceptions: EcrComplianceExceptions | undefined;
   /** Events of the exception schedule that could not be delivered; undefined without exceptions. */
   public readonly exceptionScheduleDeadLetterQueue: Queue | undefined;
+  /** The notification topic and its rules (the `notifications` prop); undefined without it. */
+  public readonly notifications: Notifications | undefined;
+  /** Dead-letter queue of the notification rules' target; undefined without `notifications`. */
+  public readonly notificationDeadLetterQueue: Queue | undefined;
+  /** Fires when Security Hub refused findings after the retries. */
+  public readonly failedImportsAlarm: Alarm;
+  /** Fires when the dead-letter alarm or the failed-imports alarm does. */
+  public readonly failureAlarm: CompositeAlarm;
+  /** The CloudWatch dashboard; undefined with `dashboard: false`. */
+  public readonly dashboard: Dashboard | undefined;
 
   constructor(scope: Construct, id: string, props: EcrContinuousComplianceProps = {}) {
     // Checked before the construct joins the tree, so a refused setting leaves nothing half-built.
@@ -201,6 +222,8 @@ export class EcrContinuousCompliance extends Construct {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_LOG_LEVEL: settings.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
+      // The domain events go to this account's default bus, in every shape (docs/events.md).
+      ...observabilityEnvironment({ eventBusName: 'default' }),
     };
     const common = { accountId: Aws.ACCOUNT_ID, idempotencyTableName: this.idempotencyTable.tableName };
 
@@ -530,6 +553,36 @@ export class EcrContinuousCompliance extends Construct {
         grantMemberAccess(this.onFindingImportedFunction, 'OnFindingImported', organization);
     }
 
+    // The domain events: PutEvents on the default bus only, and only with this tool's source.
+    const putEvents = new PolicyStatement({
+      actions: ['events:PutEvents'],
+      resources: [arn('events', 'event-bus/default')],
+      conditions: { StringEquals: { 'events:source': DOMAIN_EVENT_SOURCE } },
+    });
+    const functions = {
+      onImageScan: this.onImageScanFunction,
+      onCustomAction: this.onCustomActionFunction,
+      onImageAction: this.onImageActionFunction,
+      ...(this.onFindingImportedFunction ? { onFindingImported: this.onFindingImportedFunction } : {}),
+    };
+    for (const fn of Object.values(functions)) fn.addToRolePolicy(putEvents);
+    // The exception schedule has its own grant (its "Exception Expiring" notices); the dashboard shows it too.
+    const dashboardFunctions = {
+      ...functions,
+      ...(this.exceptions ? { onExceptionSchedule: this.exceptions.scheduleFunction } : {}),
+    };
+    this.notificationDeadLetterQueue = props.notifications
+      ? this.encryptedQueue('NotificationDeadLetterQueue')
+      : undefined;
+    this.notifications = this.notificationDeadLetterQueue
+      ? new Notifications(
+          this,
+          'Notifications',
+          props.notifications === true || !props.notifications ? {} : props.notifications,
+          this.notificationDeadLetterQueue,
+        )
+      : undefined;
+
     const queues = {
       imageScan: this.imageScanDeadLetterQueue,
       customAction: this.customActionDeadLetterQueue,
@@ -540,6 +593,7 @@ export class EcrContinuousCompliance extends Construct {
       ...(this.exceptionScheduleDeadLetterQueue
         ? { exceptionSchedule: this.exceptionScheduleDeadLetterQueue }
         : {}),
+      ...(this.notificationDeadLetterQueue ? { notification: this.notificationDeadLetterQueue } : {}),
       failed: this.failedInvocationQueue,
     };
     this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
@@ -564,6 +618,15 @@ export class EcrContinuousCompliance extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    const observability = new Observability(this, 'Observability', {
+      functions: dashboardFunctions,
+      queues,
+      deadLetterAlarm: this.deadLetterAlarm,
+      dashboard: props.dashboard ?? true,
+    });
+    this.failedImportsAlarm = observability.failedImportsAlarm;
+    this.failureAlarm = observability.failureAlarm;
+    this.dashboard = observability.dashboard;
   }
 
   /** The organization shape's rules listen on the central bus; the single-account shape's on the default bus. */

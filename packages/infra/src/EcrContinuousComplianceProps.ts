@@ -17,6 +17,7 @@ import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { InvalidPropsError } from './errors.js';
 import type { ExceptionsOptions } from './exceptions.js';
+import type { NotificationsOptions } from './notifications.js';
 import type { OrganizationOptions } from './organization/OrganizationOptions.js';
 
 /** Security Hub severity labels, lowest first (the core's {@link SEVERITY_LABELS}). */
@@ -191,6 +192,20 @@ export interface EcrContinuousComplianceProps {
    * @default true
    */
   readonly insights?: boolean;
+  /**
+   * Notify an SNS topic of blocks, releases and new CRITICAL vulnerabilities (the handlers' domain
+   * events, docs/events.md). `true` creates a topic encrypted with a new KMS key; pass options to
+   * bring your own topic or leave out the CRITICAL findings.
+   *
+   * @default - no topic and no rules (the events are still put on the default bus)
+   */
+  readonly notifications?: boolean | NotificationsOptions;
+  /**
+   * Create the CloudWatch dashboard (docs/metrics.md). The alarms are created either way.
+   *
+   * @default true
+   */
+  readonly dashboard?: boolean;
   /**
    * The organization shape: this is the central stack in the Security Hub delegated administrator
    * account. Scans and deletions arrive on a central event bus from the member footprint

@@ -1,3 +1,4 @@
+export { handlerMetric, Observability, type ObservabilityInputs } from './dashboard.js';
 export { EcrComplianceStack, type EcrComplianceStackProps } from './EcrComplianceStack.js';
 export { EcrContinuousCompliance, SERVICE_NAME } from './EcrContinuousCompliance.js';
 export {
@@ -28,6 +29,7 @@ export {
 } from './exceptions.js';
 export { HANDLERS, type HandlerName, handlerBundleDir } from './handlers.js';
 export { INSIGHTS } from './insights.js';
+export { NOTIFICATION_PATTERNS, Notifications, type NotificationsOptions } from './notifications.js';
 export {
   EcrComplianceMemberStack,
   type EcrComplianceMemberStackProps,

@@ -44,6 +44,14 @@ const partitionRegionAccount = (service: string, resource: string) => ({
   ],
 });
 
+/** What every function's role may do last: put this tool's domain events on the default bus only. */
+const PUT_EVENTS = {
+  Effect: 'Allow',
+  Action: 'events:PutEvents',
+  Resource: partitionRegionAccount('events', ':event-bus/default'),
+  Condition: { StringEquals: { 'events:source': 'ecr-compliance' } },
+};
+
 /** What every function's role has: its own log group, the idempotency table, the failure queue. */
 function runtimeStatements(logGroup: string) {
   const id = ids();
@@ -291,6 +299,7 @@ describe('automatic remediation', () => {
         },
         // The audit trail's field guard, as on the click function (grants.test.ts checks each field).
         ...(policyStatements(auto.template, role) as { Effect: string }[]).filter((s) => s.Effect === 'Deny'),
+        PUT_EVENTS,
       ]);
       expect(
         (policyStatements(auto.template, role) as { Effect: string }[]).filter((s) => s.Effect === 'Deny')
@@ -614,6 +623,7 @@ describe('IAM', () => {
         Action: 'securityhub:GetFindings',
         Resource: partitionRegionAccount('securityhub', ':hub/default'),
       },
+      PUT_EVENTS,
     ]);
   });
 
@@ -631,6 +641,7 @@ describe('IAM', () => {
         Action: 'securityhub:GetFindings',
         Resource: partitionRegionAccount('securityhub', ':hub/default'),
       },
+      PUT_EVENTS,
     ]);
   });
 
@@ -655,6 +666,7 @@ describe('IAM', () => {
         Resource: '*',
         Condition: { Null: { [`securityhub:ASFFSyntaxPath/${field}`]: 'false' } },
       })),
+      PUT_EVENTS,
     ]);
   });
 
@@ -773,7 +785,8 @@ describe('data and failure handling', () => {
         'Fn::GetAtt': [queue, 'QueueName'],
       }),
     );
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    // The dead-letter alarm, and the failed-imports alarm (observability.test.ts).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 1,

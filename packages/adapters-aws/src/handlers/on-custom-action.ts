@@ -22,7 +22,9 @@ import { type CustomActionEvent, CustomActionEventSchema } from '../events/schem
 import { loadOnCustomActionConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { logRepositoryChange } from '../lambda/logRepositoryChange.js';
+import { loadObservability } from '../lambda/observability.js';
 import { loadOrganizationConfig } from '../lambda/organizationConfig.js';
+import { RemediationSignals } from '../lambda/remediationSignals.js';
 import { accountRuntime } from '../organization/accountRuntime.js';
 import { handleOrganizationCustomAction } from '../organization/handleOrganizationCustomAction.js';
 import { SecurityHubAuditTrail } from '../securityhub/SecurityHubAuditTrail.js';
@@ -33,22 +35,25 @@ export type { CustomActionResult } from '@ecr-compliance/core';
 const config = loadOnCustomActionConfig(process.env);
 const logger = new Logger();
 const own = { accountId: config.ACCOUNT_ID, region: config.AWS_REGION };
-const accounts = accountRuntime(
-  loadOrganizationConfig(process.env, 'on-custom-action'),
-  own,
-  'ecr-compliance-on-custom-action',
-);
+const organizationConfig = loadOrganizationConfig(process.env, 'on-custom-action');
+const observability = loadObservability(process.env, logger, organizationConfig, config.AWS_REGION);
+const { metrics } = observability;
+const accounts = accountRuntime(organizationConfig, own, 'ecr-compliance-on-custom-action');
 // The repository policies of each account and Region, with that place's credentials (the
 // function's own place only, in the single-account shape).
 const policies = new PerPlace(
   accounts.credentials,
   (place, credentials) =>
     new EcrRepositoryPolicyStore({
-      client: new ECRClient({ region: place.region, ...clientCredentials(credentials) }),
+      client: metrics.watchThrottling(
+        new ECRClient({ region: place.region, ...clientCredentials(credentials) }),
+      ),
     }),
 );
 // The audit note is written from this account, which (as administrator) may update member findings.
-const audit = new SecurityHubAuditTrail({ client: new SecurityHubClient({ region: config.AWS_REGION }) });
+const audit = new SecurityHubAuditTrail({
+  client: metrics.watchThrottling(new SecurityHubClient({ region: config.AWS_REGION })),
+});
 const actionConfig = {
   accountId: config.ACCOUNT_ID,
   region: config.AWS_REGION,
@@ -82,17 +87,34 @@ const act = makeIdempotent(async (event: CustomActionEvent): Promise<CustomActio
     findings: event.detail.findings,
     now: new Date().toISOString(),
   };
-  // Organization shape: each finding in its own account and its repository's Region.
-  const result = accounts.scope
-    ? await handleOrganizationCustomAction(
-        { scope: accounts.scope, policiesIn: (place) => policies.for(place), audit },
-        request,
-        actionConfig,
-        logOutcome,
-      )
-    : await handleCustomAction({ policies: policies.for(own), audit }, request, actionConfig, logOutcome);
-  if (result.action === 'none') logger.warn(`nothing done: ${result.reason}`, { resources: event.resources });
-  return result;
+  // Counted and announced inside the idempotent call: a redelivered event does neither again.
+  const isBlock = event.resources.includes(config.BLOCK_ACTION_ARN);
+  const signals = new RemediationSignals(metrics, {
+    trigger: 'person',
+    actor: isBlock ? config.BLOCK_ACTION_ARN : config.UNBLOCK_ACTION_ARN,
+    now: request.now,
+  });
+  const onOutcome = (outcome: RepositoryActionOutcome | FindingFailure) => {
+    logOutcome(outcome);
+    signals.record(outcome, isBlock);
+  };
+  try {
+    // Organization shape: each finding in its own account and its repository's Region.
+    const result = accounts.scope
+      ? await handleOrganizationCustomAction(
+          { scope: accounts.scope, policiesIn: (place) => policies.for(place), audit },
+          request,
+          actionConfig,
+          onOutcome,
+        )
+      : await handleCustomAction({ policies: policies.for(own), audit }, request, actionConfig, onOutcome);
+    if (result.action === 'none')
+      logger.warn(`nothing done: ${result.reason}`, { resources: event.resources });
+    return result;
+  } finally {
+    // Also after a failed finding: the repositories changed before it were changed.
+    await observability.putEvents(signals.events());
+  }
 }, idempotency);
 
 /** Blocks or unblocks the repositories of the event's findings. */
@@ -107,6 +129,7 @@ export async function handler(event: unknown, context: LambdaContext): Promise<C
     logger.error('custom action failed', error as Error);
     throw error;
   } finally {
+    metrics.publish();
     logger.removeKeys(['correlation_id']);
   }
 }

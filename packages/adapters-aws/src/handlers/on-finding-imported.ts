@@ -28,7 +28,9 @@ import { assertOwnEvent, loadOnFindingImportedConfig } from '../lambda/config.js
 import { exceptionsTableOf, maxExceptionDaysOf, withinLimit } from '../lambda/exceptionsConfig.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
 import { logRepositoryChange } from '../lambda/logRepositoryChange.js';
+import { loadObservability } from '../lambda/observability.js';
 import { loadOrganizationConfig } from '../lambda/organizationConfig.js';
+import { RemediationSignals } from '../lambda/remediationSignals.js';
 import { accountRuntime } from '../organization/accountRuntime.js';
 import { remediateInOrganization } from '../organization/remediateInOrganization.js';
 import { SecurityHubAuditTrail } from '../securityhub/SecurityHubAuditTrail.js';
@@ -51,17 +53,20 @@ const exceptions = exceptionsTable
     )
   : undefined;
 const own = { accountId: config.ACCOUNT_ID, region: config.AWS_REGION };
-const accounts = accountRuntime(
-  loadOrganizationConfig(process.env, 'on-finding-imported'),
-  own,
-  'ecr-compliance-on-finding-imported',
-);
+const organizationConfig = loadOrganizationConfig(process.env, 'on-finding-imported');
+const observability = loadObservability(process.env, logger, organizationConfig, config.AWS_REGION);
+const { metrics } = observability;
+const accounts = accountRuntime(organizationConfig, own, 'ecr-compliance-on-finding-imported');
 // The audit note is written from this account (in the organization shape, the administrator's).
-const audit = new SecurityHubAuditTrail({ client: new SecurityHubClient({ region: config.AWS_REGION }) });
+const audit = new SecurityHubAuditTrail({
+  client: metrics.watchThrottling(new SecurityHubClient({ region: config.AWS_REGION })),
+});
 // The evidence and the policies of each account and Region, with that place's credentials (the
 // function's own place only, in the single-account shape).
 const placeDeps = new PerPlace(accounts.credentials, (place, credentials) => {
-  const ecr = new ECRClient({ region: place.region, ...clientCredentials(credentials) });
+  const ecr = metrics.watchThrottling(
+    new ECRClient({ region: place.region, ...clientCredentials(credentials) }),
+  );
   return {
     ...(exceptions ? { exceptions } : {}),
     policies: new EcrRepositoryPolicyStore({ client: ecr }),
@@ -74,11 +79,13 @@ const placeDeps = new PerPlace(accounts.credentials, (place, credentials) => {
           images: new EcrRepositoryImages({ client: ecr }),
           // The store owns its retries (quota-aware), so its client makes one attempt.
           findings: new SecurityHubFindingsStore({
-            client: new SecurityHubClient({
-              region: place.region,
-              maxAttempts: 1,
-              ...clientCredentials(credentials),
-            }),
+            client: metrics.watchThrottling(
+              new SecurityHubClient({
+                region: place.region,
+                maxAttempts: 1,
+                ...clientCredentials(credentials),
+              }),
+            ),
           }),
         }
       : {}),
@@ -128,6 +135,15 @@ const remediate = makeIdempotent(async (event: FindingsImportedEvent): Promise<F
         context,
       )
     : await remediateImportedFindings(placeDeps.for(own), event.detail.findings, remediationConfig, context);
+  // Counted and announced inside the idempotent call: a redelivered event does neither again.
+  // A finding left alone is not a refusal here: most imported findings ask for nothing.
+  const signals = new RemediationSignals(metrics, {
+    trigger: 'automatic',
+    actor: AUTOMATIC_ACTOR,
+    now: context.now,
+  });
+  for (const outcome of outcomes) signals.record(outcome, false);
+  await observability.putEvents(signals.events());
   for (const outcome of outcomes) {
     if (outcome.status === 'skipped') {
       logger.info('finding left alone', { findingId: outcome.findingId, reason: outcome.reason });
@@ -160,6 +176,7 @@ export async function handler(event: unknown, context: LambdaContext): Promise<F
     logger.error('automatic remediation failed', error as Error);
     throw error;
   } finally {
+    metrics.publish();
     logger.removeKeys(['correlation_id']);
   }
 }

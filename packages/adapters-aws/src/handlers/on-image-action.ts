@@ -14,11 +14,14 @@ import {
   archiveImageFindings,
   decideImageAction,
   type ImageIdentity,
+  PublishError,
   parseWith,
 } from '@ecr-compliance/core';
 import { EcrImageActionEventSchema } from '../events/schemas.js';
 import { loadOnImageActionConfig } from '../lambda/config.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
+import { METRICS } from '../lambda/metricNames.js';
+import { loadObservability } from '../lambda/observability.js';
 import { loadOrganizationConfig } from '../lambda/organizationConfig.js';
 import { accountRuntime } from '../organization/accountRuntime.js';
 import { admitEvent, type EventRefused } from '../organization/admitEvent.js';
@@ -28,19 +31,23 @@ import { clientCredentials, PerPlace } from '../sts/AccountCredentials.js';
 
 const config = loadOnImageActionConfig(process.env);
 const logger = new Logger();
+const organizationConfig = loadOrganizationConfig(process.env, 'on-image-action');
+const { metrics } = loadObservability(process.env, logger, organizationConfig, config.AWS_REGION);
 const accounts = accountRuntime(
-  loadOrganizationConfig(process.env, 'on-image-action'),
+  organizationConfig,
   { accountId: config.ACCOUNT_ID, region: config.AWS_REGION },
   'ecr-compliance-on-image-action',
 );
 // Per account and Region (the function's own only, in the single-account shape).
 const archivers = new PerPlace(accounts.credentials, (place, credentials) => {
   // The publisher and the store own retries (quota-aware), so the client makes one attempt.
-  const securityHub = new SecurityHubClient({
-    region: place.region,
-    maxAttempts: 1,
-    ...clientCredentials(credentials),
-  });
+  const securityHub = metrics.watchThrottling(
+    new SecurityHubClient({
+      region: place.region,
+      maxAttempts: 1,
+      ...clientCredentials(credentials),
+    }),
+  );
   return {
     store: new SecurityHubFindingsStore({ client: securityHub }),
     publisher: new SecurityHubFindingsPublisher({ client: securityHub }),
@@ -53,13 +60,26 @@ const idempotency = eventIdempotency(
 
 // Keyed on the event's `id`, as every handler: one deletion, one record.
 const archiveDeleted = makeIdempotent(
-  async (deletion: { readonly id: string; readonly image: ImageIdentity; readonly at: string }) =>
-    archiveImageFindings(
-      archivers.for({ accountId: deletion.image.accountId, region: deletion.image.region }),
-      deletion.image,
-      deletion.at,
-      new Date().toISOString(),
-    ),
+  async (deletion: { readonly id: string; readonly image: ImageIdentity; readonly at: string }) => {
+    const account = deletion.image.accountId;
+    try {
+      const result = await archiveImageFindings(
+        archivers.for({ accountId: account, region: deletion.image.region }),
+        deletion.image,
+        deletion.at,
+        new Date().toISOString(),
+      );
+      // Counted inside the idempotent call: a redelivered deletion is not counted again.
+      if (result.outcome === 'archived') {
+        metrics.count(METRICS.findingsArchived, result.publish.succeeded, account);
+        metrics.count(METRICS.findingsFailed, result.publish.failed.length, account);
+      }
+      return result;
+    } catch (error) {
+      if (error instanceof PublishError) metrics.count(METRICS.findingsFailed, error.failed.length, account);
+      throw error;
+    }
+  },
   idempotency,
 );
 
@@ -73,6 +93,7 @@ export async function handler(
     const parsed = parseWith(EcrImageActionEventSchema, event, 'ECR Image Action event');
     const refused = await admitEvent(accounts.scope, parsed, config, 'archives');
     if (refused) {
+      metrics.refusal(refused.reason);
       logger.warn('image action refused', {
         account: refused.account,
         region: refused.region,
@@ -115,6 +136,7 @@ export async function handler(
     logger.error('findings of deleted image not archived', error as Error);
     throw error;
   } finally {
+    metrics.publish();
     logger.removeKeys(['correlation_id']);
   }
 }

@@ -13,9 +13,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { parseWith, reconcileScan } from '@ecr-compliance/core';
+import { imageFindingsImported, PublishError, parseWith, reconcileScan } from '@ecr-compliance/core';
 import { imageOfScanEvent } from '@ecr-compliance/core/ecr';
 import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
+import { observeImport } from '../events/observeImport.js';
 import {
   type EcrImageScanEvent,
   EcrImageScanEventSchema,
@@ -27,6 +28,8 @@ import { SecurityHubExceptionFindings } from '../exceptions/SecurityHubException
 import { loadOnImageScanConfig } from '../lambda/config.js';
 import { exceptionsTableOf, maxExceptionDaysOf, withinLimit } from '../lambda/exceptionsConfig.js';
 import { eventIdempotency, type LambdaContext } from '../lambda/idempotency.js';
+import { METRICS } from '../lambda/metricNames.js';
+import { loadObservability } from '../lambda/observability.js';
 import { loadOrganizationConfig } from '../lambda/organizationConfig.js';
 import { accountRuntime } from '../organization/accountRuntime.js';
 import { admitEvent } from '../organization/admitEvent.js';
@@ -36,8 +39,11 @@ import { clientCredentials, PerPlace } from '../sts/AccountCredentials.js';
 
 const config = loadOnImageScanConfig(process.env);
 const logger = new Logger();
+const organizationConfig = loadOrganizationConfig(process.env, 'on-image-scan');
+const observability = loadObservability(process.env, logger, organizationConfig, config.AWS_REGION);
+const { metrics } = observability;
 const accounts = accountRuntime(
-  loadOrganizationConfig(process.env, 'on-image-scan'),
+  organizationConfig,
   { accountId: config.ACCOUNT_ID, region: config.AWS_REGION },
   'ecr-compliance-on-image-scan',
 );
@@ -45,14 +51,18 @@ const accounts = accountRuntime(
 // credentials, and a publisher whose limiter holds that place's Security Hub quota.
 const importers = new PerPlace(accounts.credentials, (place, credentials) => {
   // The publisher and the store own retries (quota-aware), so the client makes one attempt.
-  const securityHub = new SecurityHubClient({
-    region: place.region,
-    maxAttempts: 1,
-    ...clientCredentials(credentials),
-  });
+  const securityHub = metrics.watchThrottling(
+    new SecurityHubClient({
+      region: place.region,
+      maxAttempts: 1,
+      ...clientCredentials(credentials),
+    }),
+  );
   return {
     source: new EcrScanFindingsSource({
-      client: new ECRClient({ region: place.region, ...clientCredentials(credentials) }),
+      client: metrics.watchThrottling(
+        new ECRClient({ region: place.region, ...clientCredentials(credentials) }),
+      ),
     }),
     publisher: new SecurityHubFindingsPublisher({ client: securityHub }),
     store: new SecurityHubFindingsStore({ client: securityHub }),
@@ -86,18 +96,48 @@ type ScanEvent = EcrImageScanEvent | Inspector2ScanEvent;
 
 const importScan = makeIdempotent(async (event: ScanEvent) => {
   const { scanning, ...image } = imageOfScanEvent(event);
+  const now = new Date().toISOString();
   // Imported in the scan's own account and Region: only that account can import its findings.
   // Exceptions apply in the function's own account and Region (in an organization, a member's
   // covered findings are suppressed by the daily schedule: docs/exceptions.md).
   const own = event.account === config.ACCOUNT_ID && event.region === config.AWS_REGION;
-  const deps = importers.for({ accountId: event.account, region: event.region });
-  return reconcileScan({ ...deps, ...(workflow && own ? { workflow } : {}) }, image, {
-    granularity: scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
-    keepAliveDays: config.KEEP_ALIVE_DAYS,
-    blockAction: config.BLOCK_ACTION,
-    now: new Date().toISOString(),
-    ...(exceptionStore && own ? { exceptions: await exceptionStore.list() } : {}),
-  });
+  const observed = observeImport(importers.for({ accountId: event.account, region: event.region }));
+  let result: Awaited<ReturnType<typeof reconcileScan>>;
+  try {
+    result = await reconcileScan({ ...observed.deps, ...(workflow && own ? { workflow } : {}) }, image, {
+      granularity: scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
+      keepAliveDays: config.KEEP_ALIVE_DAYS,
+      blockAction: config.BLOCK_ACTION,
+      now,
+      ...(exceptionStore && own ? { exceptions: await exceptionStore.list() } : {}),
+    });
+  } catch (error) {
+    if (error instanceof PublishError)
+      metrics.count(METRICS.findingsFailed, error.failed.length, event.account);
+    throw error;
+  }
+  // Counted and announced inside the idempotent call: a redelivered event does neither again.
+  if (result.outcome === 'imported') {
+    const archived = result.archived;
+    const imported = result.publish.succeeded - archived;
+    metrics.count(METRICS.findingsImported, Math.max(0, imported), event.account);
+    metrics.count(METRICS.findingsArchived, archived, event.account);
+    metrics.count(METRICS.findingsUnchanged, result.unchanged, event.account);
+    metrics.count(METRICS.findingsFailed, result.publish.failed.length, event.account);
+    const seen = observed.seen();
+    if (seen.scanned)
+      await observability.putEvents([
+        imageFindingsImported({
+          scanned: seen.scanned,
+          stored: seen.stored,
+          imported: seen.imported,
+          counts: { imported: Math.max(0, imported), archived, unchanged: result.unchanged },
+          failed: result.publish.failed.length,
+          now,
+        }),
+      ]);
+  }
+  return result;
 }, idempotency);
 
 const INSPECTOR_SCAN = 'Inspector2 Scan';
@@ -112,6 +152,7 @@ export async function handler(event: unknown, context: LambdaContext) {
         : parseWith(EcrImageScanEventSchema, event, 'ECR Image Scan event');
     const refused = await admitEvent(accounts.scope, parsed, config, 'imports');
     if (refused) {
+      metrics.refusal(refused.reason);
       logger.warn('scan refused', {
         account: refused.account,
         region: refused.region,
@@ -159,6 +200,7 @@ export async function handler(event: unknown, context: LambdaContext) {
     logger.error('scan not imported', error as Error);
     throw error;
   } finally {
+    metrics.publish();
     logger.removeKeys(['correlation_id']);
   }
 }

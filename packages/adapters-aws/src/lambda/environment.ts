@@ -158,6 +158,23 @@ export function onImageActionEnvironment(settings: OnImageActionSettings): OnIma
   return common(settings);
 }
 
+// The metrics the handlers write, and their observability variables, for the construct's dashboard.
+export {
+  ACCOUNT_DIMENSION,
+  MAX_ACCOUNT_SERIES,
+  METRIC_NAMES,
+  METRIC_NAMESPACE,
+  METRIC_SERVICE,
+  METRICS,
+  type MetricName,
+  REASON_DIMENSION,
+  REFUSAL_REASON_CODES,
+} from './metricNames.js';
+export {
+  OBSERVABILITY_VARIABLES,
+  type ObservabilitySettings,
+  observabilityEnvironment,
+} from './observabilityEnvironment.js';
 // The organization shape's variables and shared names, through the same entry point.
 export {
   CENTRAL_EVENT_BUS_NAME,

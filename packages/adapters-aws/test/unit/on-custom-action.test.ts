@@ -491,7 +491,16 @@ describe('on-custom-action: what a click may act on', () => {
       ['finding not handled', high.Id],
       ['repository blocked', otherHigh.Id],
     ]);
-    expect(logs.lines().at(-1)).toMatchObject({ level: 'ERROR', message: 'custom action failed' });
+    // The last log line; the metrics' EMF line (no level) follows it.
+    expect(
+      logs
+        .lines()
+        .filter((line) => 'level' in line)
+        .at(-1),
+    ).toMatchObject({
+      level: 'ERROR',
+      message: 'custom action failed',
+    });
   });
 });
 

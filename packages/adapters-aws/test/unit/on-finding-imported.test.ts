@@ -12,6 +12,7 @@ import {
   ServerException,
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   BatchUpdateFindingsCommand,
   GetFindingsCommand,
@@ -248,5 +249,31 @@ describe('on-finding-imported: automatic unblock', () => {
     const result = await run(handler, imported('9b1c0000-0013', [image]));
     expect(result.outcomes[0]).toMatchObject({ status: 'skipped', reason: 'automatic blocking is off' });
     expect(ecr).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('on-finding-imported: metrics and events', () => {
+  const eventBridge = mockClient(EventBridgeClient);
+  afterAll(() => eventBridge.restore());
+
+  it('counts an automatic block and puts "Repository Blocked" with trigger automatic, once', async () => {
+    eventBridge.reset();
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+    const handler = await load({ AUTO_REMEDIATION: 'true', EVENT_BUS_NAME: 'default' });
+    ecr.on(DescribeImageScanFindingsCommand).resolves(basicPage());
+
+    await run(handler, imported('9b1c0000-0101', [image]));
+    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: policy(DENY) });
+    await run(handler, imported('9b1c0000-0102', [image]));
+
+    const emf = logs.lines().filter((line) => '_aws' in line);
+    expect(emf.map((line) => line.RepositoriesBlocked)).toEqual([1]);
+    const entries = eventBridge.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(entries.map((e) => e.DetailType)).toEqual(['Repository Blocked']);
+    expect(JSON.parse(entries[0]?.Detail ?? '{}')).toMatchObject({
+      trigger: 'automatic',
+      actor: 'ecr-compliance automatic remediation',
+      repository: { repositoryName: REPOSITORY },
+    });
   });
 });

@@ -164,3 +164,16 @@ describe('on-image-action cold start', () => {
     },
   );
 });
+
+describe('on-image-action: metrics', () => {
+  it('writes the archived and failed counts in one EMF line', async () => {
+    await invoke(actionEvent('7c1e-0101'));
+
+    const emf = logs.lines().filter((line) => '_aws' in line);
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({ service: 'ecr-compliance', FindingsArchived: 3, FindingsFailed: 0 });
+    expect(
+      (emf[0]?._aws as { CloudWatchMetrics: Array<{ Namespace: string }> } | undefined)?.CloudWatchMetrics[0],
+    ).toMatchObject({ Namespace: 'EcrCompliance' });
+  });
+});
