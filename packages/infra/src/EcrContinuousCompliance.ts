@@ -36,7 +36,7 @@ import {
 } from './EcrContinuousComplianceProps.js';
 import { EcrComplianceExceptions, resolveExceptionsOptions } from './exceptions.js';
 import { auditTrailStatements, repositoryPolicyStatements } from './grants.js';
-import { builtHandlerBundleDir, type HandlerName } from './handlers.js';
+import { builtHandlerBundleDir, type FunctionOptions } from './handlers.js';
 import { addInsights, type INSIGHTS } from './insights.js';
 import { Notifications } from './notifications.js';
 import { centralEventBus, grantMemberAccess } from './organization/centralWiring.js';
@@ -709,20 +709,4 @@ export class EcrContinuousCompliance extends Construct {
     });
     return fn;
   }
-}
-
-interface FunctionOptions {
-  /** Which prebuilt bundle the function runs. */
-  readonly handler: HandlerName;
-  readonly description: string;
-  readonly memorySize: number;
-  readonly timeout: Duration;
-  readonly reservedConcurrentExecutions?: number;
-  readonly logGroup: LogGroup;
-  readonly environment: Record<string, string>;
-  readonly statements: readonly PolicyStatement[];
-  /** Whether a statement names every repository (`repository/*`), which cdk-nag then reports. */
-  readonly anyRepository: boolean;
-  readonly onFailure: IDestination;
-  readonly maxEventAge: Duration;
 }

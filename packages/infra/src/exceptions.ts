@@ -16,7 +16,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { InvalidPropsError } from './errors.js';
 import { DENIED_FINDING_FIELDS } from './grants.js';
-import type { HandlerName } from './handlers.js';
+import type { FunctionOptions } from './handlers.js';
 
 /** Options of exceptions (the construct's `exceptions` prop). */
 export interface ExceptionsOptions {
@@ -94,23 +94,7 @@ export function exceptionWorkflowStatements(hubArn: string): PolicyStatement[] {
 }
 
 /** How the construct builds a function (its own `lambdaFunction`, from a prebuilt bundle), so that every function is built alike. */
-export type MakeFunction = (
-  id: string,
-  options: {
-    /** Which prebuilt bundle the function runs. */
-    readonly handler: HandlerName;
-    readonly description: string;
-    readonly memorySize: number;
-    readonly timeout: Duration;
-    readonly reservedConcurrentExecutions?: number;
-    readonly logGroup: LogGroup;
-    readonly environment: Record<string, string>;
-    readonly statements: readonly PolicyStatement[];
-    readonly anyRepository: boolean;
-    readonly onFailure: IDestination;
-    readonly maxEventAge: Duration;
-  },
-) => LambdaFn;
+export type MakeFunction = (id: string, options: FunctionOptions) => LambdaFn;
 
 /** What {@link EcrComplianceExceptions} needs from the construct. */
 export interface EcrComplianceExceptionsProps {

@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Duration } from 'aws-cdk-lib';
+import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IDestination } from 'aws-cdk-lib/aws-lambda';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { EcrComplianceInfraError } from './errors.js';
 
 /**
@@ -39,4 +43,21 @@ export function builtHandlerBundleDir(name: HandlerName): string {
       `EcrContinuousCompliance: no bundle of ${name} at ${dir}; in a checkout, run pnpm build`,
     );
   return dir;
+}
+
+/** How the construct builds each of its functions from a prebuilt bundle (its role, logs and failure path). */
+export interface FunctionOptions {
+  /** Which prebuilt bundle the function runs. */
+  readonly handler: HandlerName;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly reservedConcurrentExecutions?: number;
+  readonly logGroup: LogGroup;
+  readonly environment: Record<string, string>;
+  readonly statements: readonly PolicyStatement[];
+  /** Whether a statement names every repository (`repository/*`), which cdk-nag then reports. */
+  readonly anyRepository: boolean;
+  readonly onFailure: IDestination;
+  readonly maxEventAge: Duration;
 }
