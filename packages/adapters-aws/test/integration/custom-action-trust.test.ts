@@ -22,6 +22,7 @@ import {
   captureLogs,
   customActionEvent,
   everyFinding,
+  HIGH_CVE,
   imageScanEvent,
   lambdaContext,
   pushScannedImage,
@@ -40,16 +41,6 @@ const DB_POLICY = JSON.stringify({
     },
   ],
 });
-const HIGH_CVE = {
-  name: 'CVE-2024-6119',
-  description: 'Possible denial of service in X.509 name checks.',
-  uri: 'https://security-tracker.debian.org/tracker/CVE-2024-6119',
-  severity: 'HIGH',
-  attributes: [
-    { key: 'package_version', value: '3.0.13-1~deb12u1' },
-    { key: 'package_name', value: 'openssl' },
-  ],
-};
 
 let world: EmulatorWorld;
 let onCustomAction: Handler;

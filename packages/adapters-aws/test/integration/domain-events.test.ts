@@ -25,22 +25,13 @@ import {
   captureLogs,
   customActionEvent,
   everyFinding,
+  HIGH_CVE,
   imageScanEvent,
   lambdaContext,
   pushScannedImage,
 } from '../support/world.js';
 
 const REPOSITORY = 'team-a/payments-api';
-const HIGH_CVE = {
-  name: 'CVE-2024-6119',
-  description: 'Possible denial of service in X.509 name checks.',
-  uri: 'https://security-tracker.debian.org/tracker/CVE-2024-6119',
-  severity: 'HIGH',
-  attributes: [
-    { key: 'package_version', value: '3.0.13-1~deb12u1' },
-    { key: 'package_name', value: 'openssl' },
-  ],
-};
 const repositoryArn = `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${REPOSITORY}`;
 
 let world: EmulatorWorld;

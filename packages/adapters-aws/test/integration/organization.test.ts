@@ -24,6 +24,7 @@ import {
   customActionEvent,
   everyFinding,
   findingsImportedEvent,
+  HIGH_CVE,
   handlerEnvironment,
   imageActionEvent,
   imageScanEvent,
@@ -40,16 +41,6 @@ const OTHER_REGION = 'eu-west-1';
 const NOT_DEPLOYED = 'ap-southeast-2';
 const OUTSIDE = '999999999999';
 const BLOCK = `arn:aws:securityhub:${HOME}:${ADMIN}:action/custom/ECR1`;
-const HIGH_CVE = {
-  name: 'CVE-2024-6119',
-  description: 'Possible denial of service in X.509 name checks.',
-  uri: 'https://security-tracker.debian.org/tracker/CVE-2024-6119',
-  severity: 'HIGH',
-  attributes: [
-    { key: 'package_version', value: '3.0.13-1~deb12u1' },
-    { key: 'package_name', value: 'openssl' },
-  ],
-};
 
 let moto: MotoServer;
 let proxy: FaultProxy;

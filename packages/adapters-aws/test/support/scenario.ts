@@ -212,6 +212,18 @@ export function lambdaContext(functionName: string, requestId = 'c6af9ac6-7b61-1
   };
 }
 
+/** One HIGH vulnerability of a basic scan (`imageScanFindings.findings[]`), as ECR reports it. */
+export const HIGH_CVE = {
+  name: 'CVE-2024-6119',
+  description: 'Possible denial of service in X.509 name checks.',
+  uri: 'https://security-tracker.debian.org/tracker/CVE-2024-6119',
+  severity: 'HIGH',
+  attributes: [
+    { key: 'package_version', value: '3.0.13-1~deb12u1' },
+    { key: 'package_name', value: 'openssl' },
+  ],
+};
+
 /** The block custom action that {@link handlerEnvironment} configures. */
 export const BLOCK_ACTION_ARN = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR1`;
 /** The unblock custom action that {@link handlerEnvironment} configures. */

@@ -10,6 +10,7 @@ export {
   enhancedScanFinding,
   everyFinding,
   findingsImportedEvent,
+  HIGH_CVE,
   handlerEnvironment,
   imageActionEvent,
   imageScanEvent,
