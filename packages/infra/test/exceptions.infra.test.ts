@@ -1,28 +1,22 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SecurityHubExceptionFindings } from '@ecr-compliance/adapters-aws';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   EcrContinuousCompliance,
   type EcrContinuousComplianceProps,
   EXCEPTION_WORKFLOW_DENIED_FIELDS,
 } from '../src/index.js';
-import { REPOSITORY_ROOT, type Synthesized, synthesize } from './support/synth.js';
+import { REPOSITORY_ROOT, type Synthesized, synthesizeInThisFile } from './support/synth.js';
 import { policyStatements, resourcesOfType } from './support/template.js';
 
-const synthesized: Synthesized[] = [];
-afterAll(() => {
-  for (const s of synthesized) rmSync(s.outdir, { recursive: true, force: true });
-});
-function synth(props: EcrContinuousComplianceProps, nag = false): Synthesized {
-  const result = synthesize({ nag, props });
-  synthesized.push(result);
-  return result;
-}
+const synthesizeHere = synthesizeInThisFile();
+const synth = (props: EcrContinuousComplianceProps, nag = false): Synthesized =>
+  synthesizeHere({ nag, props });
 
 interface Statement {
   readonly Effect: string;
@@ -244,8 +238,7 @@ describe('exceptions in the template', () => {
 
 describe('the schedule handler bundle', () => {
   it('builds with esbuild like the other handlers', () => {
-    const s = synthesize({ props: { exceptions: {} } });
-    synthesized.push(s);
+    const s = synthesizeHere({ props: { exceptions: {} } });
     const fn = resourcesOfType(s.template, 'AWS::Lambda::Function').find((f) =>
       String(f.Properties.Description).includes('daily'),
     );

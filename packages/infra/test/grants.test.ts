@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import {
@@ -10,7 +10,7 @@ import {
   SecurityHubAuditTrail,
 } from '@ecr-compliance/adapters-aws';
 import { App, Aws, CfnElement, Stack } from 'aws-cdk-lib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AUDIT_TRAIL_FIELDS, DENIED_FINDING_FIELDS } from '../src/grants.js';
 import {
   EcrContinuousCompliance,
@@ -18,18 +18,12 @@ import {
   InvalidPropsError,
   resolveProps,
 } from '../src/index.js';
-import { REPOSITORY_ROOT, type Synthesized, synthesize } from './support/synth.js';
+import { REPOSITORY_ROOT, type Synthesized, synthesizeInThisFile } from './support/synth.js';
 import { policyStatements, resourceOfType } from './support/template.js';
 
-const synthesized: Synthesized[] = [];
-afterAll(() => {
-  for (const s of synthesized) rmSync(s.outdir, { recursive: true, force: true });
-});
-function synth(props: EcrContinuousComplianceProps, nag = false): Synthesized {
-  const result = synthesize({ nag, props });
-  synthesized.push(result);
-  return result;
-}
+const synthesizeHere = synthesizeInThisFile();
+const synth = (props: EcrContinuousComplianceProps, nag = false): Synthesized =>
+  synthesizeHere({ nag, props });
 
 function logicalId(s: Synthesized, path: string): string {
   const child = s.stack.compliance.node.findChild(path);

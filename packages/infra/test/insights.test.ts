@@ -3,24 +3,16 @@
  * attribute checked against Security Hub's API model (the SDK's schema of
  * AwsSecurityFindingFilters), and the filters evaluated on findings the core's mapping produces.
  */
-import { rmSync } from 'node:fs';
 import { AwsSecurityFindingFilters$ } from '@aws-sdk/client-securityhub';
 import { type AsffFinding, toAsffFindings } from '@ecr-compliance/core';
 import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { INSIGHTS } from '../src/index.js';
-import { type Synthesized, synthesize } from './support/synth.js';
+import { type Synthesized, synthesizeInThisFile } from './support/synth.js';
 import { resourcesOfType } from './support/template.js';
 
-const synthesized: Synthesized[] = [];
-afterAll(() => {
-  for (const s of synthesized) rmSync(s.outdir, { recursive: true, force: true });
-});
-function synth(props = {}): Synthesized {
-  const result = synthesize({ props });
-  synthesized.push(result);
-  return result;
-}
+const synthesizeHere = synthesizeInThisFile();
+const synth = (props = {}): Synthesized => synthesizeHere({ props });
 
 /** The member names of AwsSecurityFindingFilters in Security Hub's API model, as the SDK ships it. */
 const FILTER_MEMBERS = new Set(

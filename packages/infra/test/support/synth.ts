@@ -2,13 +2,14 @@
  * Synthesizes the stack the app deploys. The functions take the prebuilt bundles in
  * packages/infra/lambda (the synth project's global setup builds them), as a user's synth does.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll } from 'vitest';
 import { EcrComplianceStack, type EcrContinuousComplianceProps } from '../../src/index.js';
 
 const infraRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -58,5 +59,21 @@ export function synthesize(options: SynthesizeOptions = {}): Synthesized {
     json: artifact.template as Record<string, unknown>,
     outdir,
     templatePath,
+  };
+}
+
+/**
+ * {@link synthesize}, with every output removed after the calling test file's tests. Call it at
+ * the file's top level (it registers an `afterAll`).
+ */
+export function synthesizeInThisFile(): (options?: SynthesizeOptions) => Synthesized {
+  const outputs: Synthesized[] = [];
+  afterAll(() => {
+    for (const s of outputs) rmSync(s.outdir, { recursive: true, force: true });
+  });
+  return (options = {}) => {
+    const result = synthesize(options);
+    outputs.push(result);
+    return result;
   };
 }
