@@ -93,15 +93,23 @@ export interface StoredFinding {
 
 /**
  * Where this tool's findings live between scans: the state a new scan is compared with. In AWS it
- * is Security Hub itself (GetFindings), so there is no second copy that could disagree with it.
+ * is the state of record in DynamoDB (strongly consistent, written after Security Hub accepted
+ * the findings), which adopts what Security Hub holds (GetFindings) for an image it has no record of
+ * yet; without a table (the command line's default), Security Hub itself.
  */
 export interface FindingsStore {
   /**
    * Every finding of this tool (GeneratorId under `ecr-compliance/`) whose resource is the image,
    * ACTIVE and ARCHIVED alike: archived ones keep the first observation of a vulnerability that
-   * comes back.
+   * comes back. A store may return only the fields the lifecycle reads ({@link StoredFinding}'s,
+   * and the fingerprint in ProductFields); it then has {@link FindingsStore.wholeFindings}.
    */
   findingsOf(image: ImageIdentity): Promise<readonly StoredFinding[]>;
+  /**
+   * The whole content of some of the findings `findingsOf` returned (by Id), for those that are
+   * imported again as ARCHIVED. Absent: `findingsOf` returns whole findings.
+   */
+  wholeFindings?(image: ImageIdentity, findings: readonly StoredFinding[]): Promise<readonly StoredFinding[]>;
 }
 
 /** What a search for a finding that holds a block found ({@link RepositoryFindings.firstHolder}). */

@@ -705,3 +705,87 @@ describe('stored times from the future (blinding)', () => {
     });
   });
 });
+
+/**
+ * A state of record in memory, as the DynamoDB one keeps it: `findingsOf` gives only the fields the
+ * lifecycle reads (times, record state, the fingerprint), `wholeFindings` the content, by Id.
+ * `forget` drops the content of one finding, as a record written half would.
+ */
+class StateOnlyStore implements FindingsStore {
+  readonly wholeReads: string[][] = [];
+  forget: string | undefined;
+  constructor(private readonly hub: InMemorySecurityHub) {}
+  async findingsOf(image: ImageIdentity): Promise<readonly StoredFinding[]> {
+    return (await this.hub.findingsOf(image)).map((f) => ({
+      Id: f.Id,
+      GeneratorId: f.GeneratorId,
+      CreatedAt: f.CreatedAt,
+      UpdatedAt: f.UpdatedAt,
+      ...(f.FirstObservedAt ? { FirstObservedAt: f.FirstObservedAt } : {}),
+      ...(f.RecordState ? { RecordState: f.RecordState } : {}),
+      ProductFields: { [FINGERPRINT_FIELD]: (f.ProductFields as Record<string, string>)[FINGERPRINT_FIELD] },
+    }));
+  }
+  async wholeFindings(image: ImageIdentity, findings: readonly StoredFinding[]) {
+    this.wholeReads.push(findings.map((f) => f.Id));
+    const ids = new Set(findings.map((f) => f.Id));
+    return (await this.hub.findingsOf(image)).filter((f) => ids.has(f.Id) && f.Id !== this.forget);
+  }
+}
+
+describe('a store that keeps only the lifecycle fields (the state of record)', () => {
+  function stateWorld() {
+    const hub = new InMemorySecurityHub();
+    const store = new StateOnlyStore(hub);
+    let next = scanAt(T1);
+    const deps = { source: { getScan: async () => next }, store, publisher: hub };
+    const ref = { repositoryName: base.repositoryName, imageDigest: base.imageDigest };
+    return {
+      hub,
+      store,
+      scan: (scanned: ScannedImage) => {
+        next = scanned;
+        return reconcileScan(deps, ref, { now: NOW });
+      },
+      remove: (at: string) => archiveImageFindings({ store, publisher: hub }, base, at, NOW),
+    };
+  }
+
+  it('decides on the state alone and reads the whole content only of what it archives', async () => {
+    const { hub, store, scan } = stateWorld();
+    await scan(scanAt(T1));
+    const unchanged = await scan(scanAt(T2));
+    const fixed = await scan(scanAt(T3, [HIGH_CVE]));
+
+    expect(unchanged).toMatchObject({ outcome: 'imported', unchanged: 2, archived: 0 });
+    expect(fixed).toMatchObject({ outcome: 'imported', unchanged: 1, archived: 1 });
+    const mediumId = hub.get(MEDIUM_CVE)?.Id;
+    expect(store.wholeReads).toEqual([[mediumId]]);
+    // Archived with its whole content, not with the few fields of the state.
+    expect(hub.get(MEDIUM_CVE)).toMatchObject({ RecordState: 'ARCHIVED', UpdatedAt: T3, CreatedAt: T1 });
+    expect(hub.get(MEDIUM_CVE)?.Vulnerabilities?.[0]?.Id).toBe(MEDIUM_CVE);
+    expect(hub.get(MEDIUM_CVE)?.Description.length).toBeGreaterThan(20);
+  });
+
+  it('archives a deleted image with the whole content of every active finding', async () => {
+    const { hub, store, scan, remove } = stateWorld();
+    await scan(scanAt(T1));
+    expect(await remove(T4)).toMatchObject({ outcome: 'archived', archived: 3 });
+    expect(store.wholeReads).toHaveLength(1);
+    expect(hub.get(HIGH_CVE)).toMatchObject({ RecordState: 'ARCHIVED', UpdatedAt: T4 });
+    expect(hub.get(HIGH_CVE)?.Vulnerabilities?.[0]?.Id).toBe(HIGH_CVE);
+  });
+
+  it('imports nothing when the store cannot give the content of a finding to archive', async () => {
+    const { hub, store, scan } = stateWorld();
+    await scan(scanAt(T1));
+    store.forget = hub.get(MEDIUM_CVE)?.Id;
+    const before = hub.imports.length;
+
+    await expect(scan(scanAt(T2, [HIGH_CVE]))).rejects.toThrow(
+      /holds the state but not the content of 1 finding\(s\) to archive/,
+    );
+    expect(hub.imports).toHaveLength(before);
+    expect(hub.get(MEDIUM_CVE)?.RecordState).toBe('ACTIVE');
+  });
+});

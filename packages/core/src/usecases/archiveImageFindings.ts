@@ -3,7 +3,7 @@ import { fromStoredFinding } from '../asff/fromStoredFinding.js';
 import { hasOurPrefix } from '../findings/rules.js';
 import type { FindingsPublisher, FindingsStore, ImageIdentity, PublishResult } from '../ports.js';
 import { publishAll } from './publishAll.js';
-import { instant, isActive, latestUpdate, trustedFindings } from './reconcileScan.js';
+import { instant, isActive, latestUpdate, trustedFindings, wholeFindingsOf } from './reconcileScan.js';
 
 /** Result of {@link archiveImageFindings}. */
 export type ArchiveImageResult =
@@ -62,7 +62,7 @@ export async function archiveImageFindings(
           : 'every finding of the image is already archived',
     };
   }
-  const findings: AsffFinding[] = active.map((f) =>
+  const findings: AsffFinding[] = (await wholeFindingsOf(deps.store, image, active)).map((f) =>
     fromStoredFinding(f, { RecordState: 'ARCHIVED', UpdatedAt: at }),
   );
   const publish = await publishAll(deps.publisher, findings, {

@@ -9,7 +9,7 @@ import {
   resolveFindingGranularity,
   resolveKeepAliveDays,
 } from '../config.js';
-import type { PublishError } from '../errors.js';
+import { EcrComplianceError, type PublishError } from '../errors.js';
 import type { ExceptionRecord } from '../exceptions/ExceptionRecord.js';
 import type { FindingsWorkflow } from '../exceptions/ports.js';
 import { scanExceptions } from '../exceptions/scanExceptions.js';
@@ -18,6 +18,7 @@ import { parseScannedImage } from '../modelSchema.js';
 import type {
   FindingsPublisher,
   FindingsStore,
+  ImageIdentity,
   ImageReference,
   PublishResult,
   ScanFindingsSource,
@@ -63,12 +64,18 @@ export type ReconcileScanResult =
 export type Reconciliation =
   | {
       readonly outcome: 'import';
+      /** The scan's findings to import: created, changed, re-activated, or past the keep-alive age. */
       readonly findings: readonly AsffFinding[];
       readonly created: number;
       readonly reactivated: number;
       /** Findings of the scan not among `findings`: the store already says the same (see {@link reconcile}). */
       readonly unchanged: number;
       readonly archived: number;
+      /**
+       * The stored ACTIVE findings the scan no longer reports, to import again as ARCHIVED
+       * ({@link archivedAt}) once the store has given their whole content ({@link FindingsStore.wholeFindings}).
+       */
+      readonly gone: readonly StoredFinding[];
       /** Ids of the stored findings {@link trustedFindings} did not believe, and that were left out. */
       readonly distrusted: readonly string[];
     }
@@ -169,7 +176,8 @@ export const isActive = (finding: StoredFinding): boolean => finding.RecordState
  * - A finding the store holds keeps its CreatedAt and its earliest FirstObservedAt (basic scans
  *   know no first observation; the store does), also when it was ARCHIVED and comes back ACTIVE.
  * - A stored ACTIVE finding of a kind the scan produces (`generatorIds`) that the scan no longer
- *   reports is imported again as ARCHIVED, with the scan's time as UpdatedAt.
+ *   reports is `gone`: the use case imports it again as ARCHIVED, with the scan's time as
+ *   UpdatedAt ({@link archivedAt}).
  * - Every imported finding carries the fingerprint of its content ({@link findingFingerprint}).
  *   When the scan has an image-level finding (GeneratorId `imageGeneratorId`), that one is always
  *   imported: its UpdatedAt is the scan's time, which the first rule reads on the next event. A
@@ -254,11 +262,7 @@ export function reconcile(
   }
   const reported = new Set(current.map((f) => f.Id));
   const gone = scanners.filter((f) => isActive(f) && !reported.has(f.Id));
-  for (const f of gone) {
-    const archived = fromStoredFinding(f, { RecordState: 'ARCHIVED', UpdatedAt: scan.scanCompletedAt });
-    findings.push(withFingerprint(archived, findingFingerprint(archived)));
-  }
-  if (repeated && findings.length === 0) {
+  if (repeated && findings.length === 0 && gone.length === 0) {
     return {
       outcome: 'skipped',
       reason: `the scan of ${scan.scanCompletedAt} is imported already (stored findings updated ${latest.UpdatedAt}): a repeated event`,
@@ -271,8 +275,41 @@ export function reconcile(
     reactivated,
     unchanged,
     archived: gone.length,
+    gone,
     distrusted: distrusted.map((f) => f.Id),
   };
+}
+
+/**
+ * The `stored` findings (whole, as {@link FindingsStore.wholeFindings} gives them) imported again
+ * as ARCHIVED at `at`, each with the fingerprint of its new content. Pure.
+ */
+export function archivedAt(stored: readonly StoredFinding[], at: string): AsffFinding[] {
+  return stored.map((f) => {
+    const archived = fromStoredFinding(f, { RecordState: 'ARCHIVED', UpdatedAt: at });
+    return withFingerprint(archived, findingFingerprint(archived));
+  });
+}
+
+/**
+ * The whole content of `findings` (some of what `store.findingsOf` returned): the store's own
+ * reading where it keeps only the lifecycle's fields, the findings themselves otherwise. Refuses
+ * to go on when the store cannot give one of them, so that nothing is archived half.
+ */
+export async function wholeFindingsOf(
+  store: FindingsStore,
+  image: ImageIdentity,
+  findings: readonly StoredFinding[],
+): Promise<readonly StoredFinding[]> {
+  if (findings.length === 0 || !store.wholeFindings) return findings;
+  const whole = await store.wholeFindings(image, findings);
+  const byId = new Map(whole.map((f) => [f.Id, f]));
+  const missing = findings.filter((f) => !byId.has(f.Id));
+  if (missing.length > 0)
+    throw new EcrComplianceError(
+      `the store holds the state but not the content of ${missing.length} finding(s) to archive (first: ${missing[0]?.Id})`,
+    );
+  return findings.map((f) => byId.get(f.Id) as StoredFinding);
 }
 
 /** The GeneratorIds of the findings a granularity produces for a scanner. */
@@ -339,7 +376,8 @@ export async function reconcileScan(
     { keepAliveDays },
   );
   if (plan.outcome === 'skipped') return { outcome: 'skipped', ...names, reason: plan.reason };
-  const publish = await publishAll(deps.publisher, plan.findings, {
+  const archived = archivedAt(await wholeFindingsOf(deps.store, scanned, plan.gone), scanned.scanCompletedAt);
+  const publish = await publishAll(deps.publisher, [...plan.findings, ...archived], {
     subject: `for ${scanned.repositoryName}@${scanned.imageDigest}`,
     verb: 'imported',
   });
