@@ -45,6 +45,7 @@ export function observeImport(deps: {
           stored.push(...found);
           return found;
         },
+        ...(deps.store.wholeFindings ? { wholeFindings: deps.store.wholeFindings.bind(deps.store) } : {}),
       },
       publisher: {
         publish: async (findings) => {

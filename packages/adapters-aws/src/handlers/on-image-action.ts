@@ -27,6 +27,7 @@ import { accountRuntime } from '../organization/accountRuntime.js';
 import { admitEvent, type EventRefused } from '../organization/admitEvent.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
+import { holding, withStateOfRecord } from '../state/DynamoDbFindingsState.js';
 import { clientCredentials, PerPlace } from '../sts/AccountCredentials.js';
 
 const config = loadOnImageActionConfig(process.env);
@@ -38,6 +39,11 @@ const accounts = accountRuntime(
   { accountId: config.ACCOUNT_ID, region: config.AWS_REGION },
   'ecr-compliance-on-image-action',
 );
+const dynamoDb = new DynamoDBClient({ region: config.AWS_REGION });
+// The state of record is in the function's own account (the central one in an organization).
+const stateTable = config.STATE_TABLE_NAME
+  ? { client: dynamoDb, tableName: config.STATE_TABLE_NAME }
+  : undefined;
 // Per account and Region (the function's own only, in the single-account shape).
 const archivers = new PerPlace(accounts.credentials, (place, credentials) => {
   // The publisher and the store own retries (quota-aware), so the client makes one attempt.
@@ -48,26 +54,26 @@ const archivers = new PerPlace(accounts.credentials, (place, credentials) => {
       ...clientCredentials(credentials),
     }),
   );
-  return {
-    store: new SecurityHubFindingsStore({ client: securityHub }),
-    publisher: new SecurityHubFindingsPublisher({ client: securityHub }),
-  };
+  // With the state of record (the construct's table), the deletion is decided on it and recorded.
+  return withStateOfRecord(
+    {
+      store: new SecurityHubFindingsStore({ client: securityHub }),
+      publisher: new SecurityHubFindingsPublisher({ client: securityHub }),
+    },
+    stateTable,
+  );
 });
-const idempotency = eventIdempotency(
-  config.IDEMPOTENCY_TABLE_NAME,
-  new DynamoDBClient({ region: config.AWS_REGION }),
-);
+const idempotency = eventIdempotency(config.IDEMPOTENCY_TABLE_NAME, dynamoDb);
 
 // Keyed on the event's `id`, as every handler: one deletion, one record.
 const archiveDeleted = makeIdempotent(
   async (deletion: { readonly id: string; readonly image: ImageIdentity; readonly at: string }) => {
     const account = deletion.image.accountId;
     try {
-      const result = await archiveImageFindings(
-        archivers.for({ accountId: account, region: deletion.image.region }),
-        deletion.image,
-        deletion.at,
-        new Date().toISOString(),
+      const ports = archivers.for({ accountId: account, region: deletion.image.region });
+      // One run of an image at a time: a scan and a deletion of it never overlap.
+      const result = await holding(ports.state, deletion.image, () =>
+        archiveImageFindings(ports, deletion.image, deletion.at, new Date().toISOString()),
       );
       // Counted inside the idempotent call: a redelivered deletion is not counted again.
       if (result.outcome === 'archived') {

@@ -35,10 +35,16 @@ import { accountRuntime } from '../organization/accountRuntime.js';
 import { admitEvent } from '../organization/admitEvent.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
+import { holding, withStateOfRecord } from '../state/DynamoDbFindingsState.js';
 import { clientCredentials, PerPlace } from '../sts/AccountCredentials.js';
 
 const config = loadOnImageScanConfig(process.env);
 const logger = new Logger();
+const dynamoDb = new DynamoDBClient({ region: config.AWS_REGION });
+// The state of record is in the function's own account (the central one in an organization).
+const stateTable = config.STATE_TABLE_NAME
+  ? { client: dynamoDb, tableName: config.STATE_TABLE_NAME }
+  : undefined;
 const organizationConfig = loadOrganizationConfig(process.env, 'on-image-scan');
 const observability = loadObservability(process.env, logger, organizationConfig, config.AWS_REGION);
 const { metrics } = observability;
@@ -64,20 +70,23 @@ const importers = new PerPlace(accounts.credentials, (place, credentials) => {
         new ECRClient({ region: place.region, ...clientCredentials(credentials) }),
       ),
     }),
-    publisher: new SecurityHubFindingsPublisher({ client: securityHub }),
-    store: new SecurityHubFindingsStore({ client: securityHub }),
+    // With the state of record (the construct's table), decisions read it, not GetFindings.
+    ...withStateOfRecord(
+      {
+        publisher: new SecurityHubFindingsPublisher({ client: securityHub }),
+        store: new SecurityHubFindingsStore({ client: securityHub }),
+      },
+      stateTable,
+    ),
   };
 });
-const idempotency = eventIdempotency(
-  config.IDEMPOTENCY_TABLE_NAME,
-  new DynamoDBClient({ region: config.AWS_REGION }),
-);
+const idempotency = eventIdempotency(config.IDEMPOTENCY_TABLE_NAME, dynamoDb);
 // Exceptions (optional): the scan's covered findings are suppressed after the import.
 const exceptionsTable = exceptionsTableOf(process.env, 'on-image-scan');
 const exceptionStore = exceptionsTable
   ? withinLimit(
       new DynamoDbExceptionStore({
-        client: new DynamoDBClient({ region: config.AWS_REGION }),
+        client: dynamoDb,
         tableName: exceptionsTable,
       }),
       maxExceptionDaysOf(process.env, 'on-image-scan'),
@@ -101,16 +110,30 @@ const importScan = makeIdempotent(async (event: ScanEvent) => {
   // Exceptions apply in the function's own account and Region (in an organization, a member's
   // covered findings are suppressed by the daily schedule: docs/exceptions.md).
   const own = event.account === config.ACCOUNT_ID && event.region === config.AWS_REGION;
-  const observed = observeImport(importers.for({ accountId: event.account, region: event.region }));
+  const ports = importers.for({ accountId: event.account, region: event.region });
+  const observed = observeImport(ports);
   let result: Awaited<ReturnType<typeof reconcileScan>>;
   try {
-    result = await reconcileScan({ ...observed.deps, ...(workflow && own ? { workflow } : {}) }, image, {
-      granularity: scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
-      keepAliveDays: config.KEEP_ALIVE_DAYS,
-      blockAction: config.BLOCK_ACTION,
-      now,
-      ...(exceptionStore && own ? { exceptions: await exceptionStore.list() } : {}),
-    });
+    const exceptions = exceptionStore && own ? await exceptionStore.list() : undefined;
+    // One run of an image at a time (the state's lease): two scans of it never race.
+    const held = image.imageDigest
+      ? {
+          accountId: event.account,
+          region: event.region,
+          repositoryName: image.repositoryName,
+          imageDigest: image.imageDigest,
+        }
+      : undefined;
+    result = await holding(ports.state, held, () =>
+      reconcileScan({ ...observed.deps, ...(workflow && own ? { workflow } : {}) }, image, {
+        granularity:
+          scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
+        keepAliveDays: config.KEEP_ALIVE_DAYS,
+        blockAction: config.BLOCK_ACTION,
+        now,
+        ...(exceptions ? { exceptions } : {}),
+      }),
+    );
   } catch (error) {
     if (error instanceof PublishError)
       metrics.count(METRICS.findingsFailed, error.failed.length, event.account);

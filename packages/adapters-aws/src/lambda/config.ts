@@ -70,9 +70,14 @@ const OnImageScanEnv = z.object({
   KEEP_ALIVE_DAYS: optional(),
   BLOCK_ACTION_ID: optional(),
   BLOCK_ACTION_NAME: optional(),
+  // Without it (a function set up by hand, an older template), Security Hub is the state, as before.
+  STATE_TABLE_NAME: optional(),
 } satisfies Variables<typeof ON_IMAGE_SCAN_VARIABLES>);
 
-const OnImageActionEnv = z.object(common satisfies Variables<typeof ON_IMAGE_ACTION_VARIABLES>);
+const OnImageActionEnv = z.object({
+  ...common,
+  STATE_TABLE_NAME: optional(),
+} satisfies Variables<typeof ON_IMAGE_ACTION_VARIABLES>);
 
 const OnCustomActionEnv = z.object({
   ...common,
@@ -131,10 +136,15 @@ export interface OnImageScanConfig extends CommonConfig {
    * `BLOCK_ACTION_NAME` (each optional). @default { id: 'ECR1', name: 'Block ECR pulls' }
    */
   readonly BLOCK_ACTION: CustomActionReference;
+  /** The lifecycle's state of record; absent: Security Hub is the state (GetFindings), as before it existed. */
+  readonly STATE_TABLE_NAME?: string;
 }
 
 /** Configuration of the on-image-action handler. */
-export type OnImageActionConfig = CommonConfig;
+export interface OnImageActionConfig extends CommonConfig {
+  /** The lifecycle's state of record; absent: Security Hub is the state. */
+  readonly STATE_TABLE_NAME?: string;
+}
 
 /** Configuration of the on-custom-action handler. */
 export interface OnCustomActionConfig extends CommonConfig {
@@ -212,6 +222,7 @@ export function loadOnImageScanConfig(env: Record<string, string | undefined>): 
     ),
     KEEP_ALIVE_DAYS: resolveKeepAliveDays(numberIn(raw.KEEP_ALIVE_DAYS), 'KEEP_ALIVE_DAYS'),
     BLOCK_ACTION: blockAction(raw.BLOCK_ACTION_ID, raw.BLOCK_ACTION_NAME),
+    ...(raw.STATE_TABLE_NAME?.trim() ? { STATE_TABLE_NAME: raw.STATE_TABLE_NAME.trim() } : {}),
   }));
 }
 
@@ -230,7 +241,8 @@ function blockAction(id: string | undefined, name: string | undefined): CustomAc
 
 /** Reads and validates the on-image-action handler's environment. */
 export function loadOnImageActionConfig(env: Record<string, string | undefined>): OnImageActionConfig {
-  return load(OnImageActionEnv, env, 'on-image-action');
+  const { STATE_TABLE_NAME, ...rest } = load(OnImageActionEnv, env, 'on-image-action');
+  return { ...rest, ...(STATE_TABLE_NAME?.trim() ? { STATE_TABLE_NAME: STATE_TABLE_NAME.trim() } : {}) };
 }
 
 /** Reads and validates the on-custom-action handler's environment. */

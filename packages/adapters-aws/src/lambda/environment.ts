@@ -21,6 +21,7 @@ export const ON_IMAGE_SCAN_VARIABLES = [
   'KEEP_ALIVE_DAYS',
   'BLOCK_ACTION_ID',
   'BLOCK_ACTION_NAME',
+  'STATE_TABLE_NAME',
 ] as const;
 
 /** Variables the on-custom-action handler reads, besides `AWS_REGION`. */
@@ -44,7 +45,7 @@ export const ON_FINDING_IMPORTED_VARIABLES = [
 ] as const;
 
 /** Variables the on-image-action handler reads, besides `AWS_REGION`. */
-export const ON_IMAGE_ACTION_VARIABLES = COMMON_VARIABLES;
+export const ON_IMAGE_ACTION_VARIABLES = [...COMMON_VARIABLES, 'STATE_TABLE_NAME'] as const;
 
 /** The environment of the on-image-scan function, as {@link onImageScanEnvironment} writes it. */
 export type OnImageScanEnvironment = Readonly<Record<(typeof ON_IMAGE_SCAN_VARIABLES)[number], string>>;
@@ -76,6 +77,8 @@ export interface OnImageScanSettings extends CommonSettings {
   readonly keepAliveDays: number;
   /** The configured block action, which the image finding's recommendation names. */
   readonly blockAction: CustomActionReference;
+  /** The DynamoDB table of the lifecycle's state of record (docs/lifecycle.md#the-state-of-record). */
+  readonly stateTableName: string;
 }
 
 /** The resolved settings of on-custom-action. */
@@ -101,7 +104,10 @@ export interface OnFindingImportedSettings extends CommonSettings {
 }
 
 /** The resolved settings of on-image-action. */
-export type OnImageActionSettings = CommonSettings;
+export interface OnImageActionSettings extends CommonSettings {
+  /** The DynamoDB table of the lifecycle's state of record, which a deletion archives in too. */
+  readonly stateTableName: string;
+}
 
 const common = (settings: CommonSettings) => ({
   ACCOUNT_ID: settings.accountId,
@@ -114,7 +120,7 @@ const common = (settings: CommonSettings) => ({
  * @example
  * onImageScanEnvironment({ accountId: '111122223333', idempotencyTableName: 'idem',
  *   findingGranularity: 'both', enhancedFindingGranularity: 'image', keepAliveDays: 30,
- *   blockAction: { id: 'ECR1', name: 'Block ECR pulls' } }).KEEP_ALIVE_DAYS; // '30'
+ *   blockAction: { id: 'ECR1', name: 'Block ECR pulls' }, stateTableName: 'state' }).KEEP_ALIVE_DAYS; // '30'
  */
 export function onImageScanEnvironment(settings: OnImageScanSettings): OnImageScanEnvironment {
   return {
@@ -124,6 +130,7 @@ export function onImageScanEnvironment(settings: OnImageScanSettings): OnImageSc
     KEEP_ALIVE_DAYS: String(settings.keepAliveDays),
     BLOCK_ACTION_ID: settings.blockAction.id,
     BLOCK_ACTION_NAME: settings.blockAction.name,
+    STATE_TABLE_NAME: settings.stateTableName,
   };
 }
 
@@ -155,7 +162,7 @@ export function onFindingImportedEnvironment(
 
 /** The environment of the on-image-action function; `loadOnImageActionConfig` reads it back. */
 export function onImageActionEnvironment(settings: OnImageActionSettings): OnImageActionEnvironment {
-  return common(settings);
+  return { ...common(settings), STATE_TABLE_NAME: settings.stateTableName };
 }
 
 // The metrics the handlers write, and their observability variables, for the construct's dashboard.

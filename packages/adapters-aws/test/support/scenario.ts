@@ -194,6 +194,29 @@ export async function createIdempotencyTable(
   dynamodb.destroy();
 }
 
+/** The lifecycle's state-of-record table as the construct creates it (partition `pk`, sort `sk`). */
+export async function createStateTable(
+  config: ConstructorParameters<typeof DynamoDBClient>[0],
+  tableName: string,
+) {
+  const dynamodb = new DynamoDBClient(config ?? {});
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  dynamodb.destroy();
+}
+
 /** A Lambda context as the runtime passes it. */
 export function lambdaContext(functionName: string, requestId = 'c6af9ac6-7b61-11e6-9a41-93e812345678') {
   return {

@@ -23,13 +23,14 @@ const REGION = { AWS_REGION: 'eu-west-1' };
 
 const accountId = fc.stringMatching(/^\d{12}$/);
 const idempotencyTableName = fc.stringMatching(/^[A-Za-z0-9_.-]{3,64}$/);
-const common = fc.record({ accountId, idempotencyTableName });
 const actionId = fc.stringMatching(/^[A-Za-z0-9]{1,20}$/);
 const actionName = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ]{0,18}$/);
 const granularity = fc.constantFrom(...FINDING_GRANULARITIES);
+const stateTableName = idempotencyTableName;
 const imageScanSettings = fc.record({
   accountId,
   idempotencyTableName,
+  stateTableName,
   findingGranularity: granularity,
   enhancedFindingGranularity: granularity,
   keepAliveDays: fc.integer({ min: 0, max: MAX_KEEP_ALIVE_DAYS }),
@@ -71,6 +72,7 @@ describe('the environment contract', () => {
           ENHANCED_FINDING_GRANULARITY: settings.enhancedFindingGranularity,
           KEEP_ALIVE_DAYS: settings.keepAliveDays,
           BLOCK_ACTION: settings.blockAction,
+          STATE_TABLE_NAME: settings.stateTableName,
         });
       }),
     );
@@ -116,13 +118,14 @@ describe('the environment contract', () => {
 
   it('reads back the on-image-action settings it writes', () => {
     fc.assert(
-      fc.property(common, (settings) => {
+      fc.property(fc.record({ accountId, idempotencyTableName, stateTableName }), (settings) => {
         const env = onImageActionEnvironment(settings);
         expect(Object.keys(env).sort()).toEqual([...ON_IMAGE_ACTION_VARIABLES].sort());
-        expect(loadOnImageActionConfig({ ...REGION, ...env })).toEqual({
+        expect(loadOnImageActionConfig({ ...REGION, ...env })).toStrictEqual({
           ...REGION,
           ACCOUNT_ID: settings.accountId,
           IDEMPOTENCY_TABLE_NAME: settings.idempotencyTableName,
+          STATE_TABLE_NAME: settings.stateTableName,
         });
       }),
     );
@@ -136,6 +139,7 @@ describe('the environment contract', () => {
       enhancedFindingGranularity: 'image',
       keepAliveDays: 12.5,
       blockAction: { id: 'ECR1', name: 'Block ECR pulls' },
+      stateTableName: 'state',
     });
     expect(env.KEEP_ALIVE_DAYS).toBe('12.5');
     expect(() => loadOnImageScanConfig({ ...REGION, ...env })).toThrow(
