@@ -82,6 +82,11 @@ export class EcrContinuousCompliance extends Construct {
   public readonly settings: ResolvedEcrContinuousComplianceProps;
   /** Idempotency records of both functions (Powertools layout: key `id`, TTL `expiration`). */
   public readonly idempotencyTable: Table;
+  /**
+   * The lifecycle's state of record: per image, the findings imported, their fingerprints, record
+   * states and times (keys `pk`, `sk`; TTL `ttl`). See docs/lifecycle.md#the-state-of-record.
+   */
+  public readonly stateTable: Table;
   /** The custom action that blocks pulls. */
   public readonly blockAction: CfnActionTarget;
   /** The custom action that removes the block. */
@@ -183,6 +188,19 @@ export class EcrContinuousCompliance extends Construct {
       removalPolicy: settings.removalPolicy,
     });
 
+    // Read strongly consistent by every scan and deletion; written after Security Hub accepted.
+    this.stateTable = new Table(this, 'StateTable', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      // Archived records leave 30 days after archiving, active ones 90 days after their last
+      // update: when Security Hub deletes the findings.
+      timeToLiveAttribute: 'ttl',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy: settings.removalPolicy,
+    });
+
     this.blockAction = new CfnActionTarget(this, 'BlockAction', settings.blockAction);
     this.unblockAction = new CfnActionTarget(this, 'UnblockAction', settings.unblockAction);
     this.insights = settings.insights ? addInsights(this) : undefined;
@@ -206,6 +224,14 @@ export class EcrContinuousCompliance extends Construct {
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       resources: [this.idempotencyTable.tableArn],
     });
+    // The state's reads (Query, BatchGetItem), its forward-only writes and the per-image lease.
+    const stateOfRecord = new PolicyStatement({
+      actions: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      resources: [this.stateTable.tableArn],
+    });
+    // One place (the single-account shape): one instance at a time, whose limiter then holds the
+    // quota. An organization: several places in parallel, each image one run at a time (the lease).
+    const importConcurrency = organization ? organization.concurrency : 1;
     const importFindings = new PolicyStatement({
       actions: ['securityhub:BatchImportFindings'],
       resources: [arn('securityhub', `product/${Aws.ACCOUNT_ID}/default`)],
@@ -234,10 +260,11 @@ export class EcrContinuousCompliance extends Construct {
       // A scan can carry thousands of findings, imported 100 at a time within Security Hub's quota.
       memorySize: 512,
       timeout: Duration.minutes(5),
-      // One import at a time: the publisher's client-side limiter then holds the account's
-      // BatchImportFindings quota (10 requests/s, burst 30) for the whole function, not per
-      // instance. Scans pushed together wait in Lambda's event queue (up to maxEventAge).
-      reservedConcurrentExecutions: 1,
+      // Single account: one import at a time, so the publisher's client-side limiter holds the
+      // account's BatchImportFindings quota (10 requests/s, burst 30) for the whole function; scans
+      // pushed together wait in Lambda's event queue (up to maxEventAge). Organization:
+      // `organization.concurrency` at once, so that accounts and Regions proceed in parallel.
+      reservedConcurrentExecutions: importConcurrency,
       logGroup: this.onImageScanLogGroup,
       environment: {
         ...runtime,
@@ -247,11 +274,13 @@ export class EcrContinuousCompliance extends Construct {
           enhancedFindingGranularity: settings.enhancedFindingGranularity,
           keepAliveDays: settings.keepAliveDays,
           blockAction: { id: settings.blockAction.id, name: settings.blockAction.name },
+          stateTableName: this.stateTable.tableName,
         }),
       },
       statements: [
         idempotency,
         sendFailures,
+        stateOfRecord,
         new PolicyStatement({ actions: ['ecr:DescribeImageScanFindings'], resources: [repositories] }),
         // With enhanced scanning, DescribeImageScanFindings reads Amazon Inspector's findings with
         // the caller's permissions (ECR user guide, "IAM permissions required for enhanced
@@ -324,12 +353,15 @@ export class EcrContinuousCompliance extends Construct {
       description: 'ecr-compliance: archives the Security Hub findings of a deleted ECR image',
       memorySize: 256,
       timeout: Duration.minutes(5),
-      // One at a time, as on-image-scan: its limiters then hold the GetFindings and
-      // BatchImportFindings quotas for the function (a batch delete sends one event per image).
-      reservedConcurrentExecutions: 1,
+      // As on-image-scan: one at a time for one place, so that its limiters hold the quotas for the
+      // function (a batch delete sends one event per image); in parallel across an organization.
+      reservedConcurrentExecutions: importConcurrency,
       logGroup: this.onImageActionLogGroup,
-      environment: { ...runtime, ...onImageActionEnvironment(common) },
-      statements: [idempotency, sendFailures, importFindings, readFindings],
+      environment: {
+        ...runtime,
+        ...onImageActionEnvironment({ ...common, stateTableName: this.stateTable.tableName }),
+      },
+      statements: [idempotency, sendFailures, stateOfRecord, importFindings, readFindings],
       anyRepository: false,
       onFailure,
       maxEventAge: Duration.hours(6),

@@ -36,6 +36,7 @@ export {
 } from './organization/EcrComplianceMemberStack.js';
 export { FORWARDED_EVENTS } from './organization/forwardedEvents.js';
 export {
+  DEFAULT_ORGANIZATION_CONCURRENCY,
   type OrganizationOptions,
   type ResolvedOrganizationOptions,
   resolveOrganization,

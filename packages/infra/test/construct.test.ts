@@ -70,6 +70,15 @@ function runtimeStatements(logGroup: string) {
   ];
 }
 
+/** The state of record's reads, forward-only writes and lease: on its table only. */
+function stateStatement() {
+  return {
+    Effect: 'Allow',
+    Action: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    Resource: arnOf(ids().stateTable),
+  };
+}
+
 /** Logical Ids of the resources the tests refer to, found through the construct (never pinned). */
 function ids() {
   const { stack } = synthesized;
@@ -81,6 +90,7 @@ function ids() {
   };
   return {
     table: byPath('IdempotencyTable'),
+    stateTable: byPath('StateTable'),
     block: byPath('BlockAction'),
     unblock: byPath('UnblockAction'),
     imageScanFn: byPath('OnImageScan'),
@@ -606,6 +616,7 @@ describe('IAM', () => {
     const id = ids();
     expect(policyStatements(template, id.imageScanRole)).toEqual([
       ...runtimeStatements(id.imageScanLogs),
+      stateStatement(),
       {
         Effect: 'Allow',
         Action: 'ecr:DescribeImageScanFindings',
@@ -631,6 +642,7 @@ describe('IAM', () => {
     const id = ids();
     expect(policyStatements(template, id.imageActionRole)).toEqual([
       ...runtimeStatements(id.imageActionLogs),
+      stateStatement(),
       {
         Effect: 'Allow',
         Action: 'securityhub:BatchImportFindings',
@@ -716,13 +728,24 @@ describe('IAM', () => {
 });
 
 describe('data and failure handling', () => {
-  it('keeps idempotency records in an encrypted, on-demand table with TTL and point-in-time recovery', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
+  it('keeps idempotency records and the state of record in encrypted, on-demand tables with TTL and point-in-time recovery', () => {
+    const id = ids();
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    expect(resourceOfType(template, 'AWS::DynamoDB::Table', id.table).Properties).toMatchObject({
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
       TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    expect(resourceOfType(template, 'AWS::DynamoDB::Table', id.stateTable).Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
     });

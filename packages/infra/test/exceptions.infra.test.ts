@@ -40,7 +40,8 @@ describe('exceptions in the template', () => {
 
   it('are off unless asked for: no table, no schedule', () => {
     const off = synth({});
-    expect(resourcesOfType(off.template, 'AWS::DynamoDB::Table')).toHaveLength(1);
+    // The idempotency table and the state of record only.
+    expect(resourcesOfType(off.template, 'AWS::DynamoDB::Table')).toHaveLength(2);
     expect(off.stack.compliance.exceptions).toBeUndefined();
     expect(JSON.stringify(off.json)).not.toContain('EXCEPTIONS_TABLE_NAME');
   });

@@ -355,6 +355,7 @@ describe('the synthesized environment', () => {
       ENHANCED_FINDING_GRANULARITY: 'both',
       KEEP_ALIVE_DAYS: 7,
       BLOCK_ACTION: { id: 'Quarantine', name: 'Quarantine image' },
+      STATE_TABLE_NAME: `${logicalId(s, 'StateTable')}-physical-name`,
     });
     expect(loadOnCustomActionConfig(environmentOf(s, 'OnCustomAction'))).toMatchObject({
       BLOCK_ACTION_ARN: `arn:aws:securityhub:${region}:${account}:action/custom/Quarantine`,
@@ -369,7 +370,10 @@ describe('the synthesized environment', () => {
       AUTO_REMEDIATION: true,
       AUTO_UNBLOCK: false,
     });
-    expect(loadOnImageActionConfig(environmentOf(s, 'OnImageAction'))).toMatchObject({ ACCOUNT_ID: account });
+    expect(loadOnImageActionConfig(environmentOf(s, 'OnImageAction'))).toMatchObject({
+      ACCOUNT_ID: account,
+      STATE_TABLE_NAME: `${logicalId(s, 'StateTable')}-physical-name`,
+    });
   });
 
   it('parses back with the defaults, the block action ECR1 included', () => {

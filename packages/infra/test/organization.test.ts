@@ -16,6 +16,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addOrganizationStacks,
+  DEFAULT_ORGANIZATION_CONCURRENCY,
   EcrContinuousCompliance,
   InvalidPropsError,
   ORGANIZATION_CONTEXT_DEFAULTS,
@@ -367,7 +368,40 @@ describe('the central template', () => {
     expect(() => build({ organization: { ...organization, allowedAccounts: ['12'] } })).toThrow(
       /organization\.allowedAccounts/,
     );
+    for (const concurrency of [0, 2.5, 1001])
+      expect(() => build({ organization: { ...organization, concurrency } })).toThrow(
+        /organization\.concurrency: .* is not a whole number from 1 to 1,000/,
+      );
   });
+
+  it.each([['OnImageScan'], ['OnImageAction']])(
+    'lets %s run for several accounts and Regions at once, on the central state of record',
+    (fn) => {
+      const role = Object.keys(
+        synthesized.central.findResources('AWS::IAM::Role', {
+          Properties: { RoleName: `ecr-compliance-central-${fn}` },
+        }),
+      )[0];
+      const [func] = resourcesOfType(synthesized.central, 'AWS::Lambda::Function').filter(
+        (f) => JSON.stringify(f.Properties.Role) === JSON.stringify({ 'Fn::GetAtt': [role, 'Arn'] }),
+      );
+      expect(func?.Properties.ReservedConcurrentExecutions).toBe(DEFAULT_ORGANIZATION_CONCURRENCY);
+      const state = Object.keys(
+        synthesized.central.findResources('AWS::DynamoDB::Table', {
+          Properties: {
+            KeySchema: [
+              { AttributeName: 'pk', KeyType: 'HASH' },
+              { AttributeName: 'sk', KeyType: 'RANGE' },
+            ],
+          },
+        }),
+      );
+      expect(state).toHaveLength(1);
+      expect(
+        (func?.Properties.Environment as { Variables: Record<string, unknown> }).Variables.STATE_TABLE_NAME,
+      ).toEqual({ Ref: state[0] });
+    },
+  );
 });
 
 describe('with automatic remediation and unblock', () => {

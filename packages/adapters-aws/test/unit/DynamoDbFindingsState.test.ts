@@ -181,7 +181,7 @@ describe('DynamoDbFindingsState', () => {
     const noImage = {
       ...finding('f-repo'),
       Resources: [{ Type: 'AwsEcrRepository', Id: 'arn:repo' }],
-    } as AsffFinding;
+    } as unknown as AsffFinding;
     const publisher = s.recording({
       publish: async (findings) => ({
         sent: findings.length,

@@ -22,13 +22,26 @@ export interface OrganizationOptions {
    * @default [] - every active account of the organization
    */
   readonly allowedAccounts?: readonly string[];
+  /**
+   * How many scans (and, apart, deletions) the central functions import at once, for the whole
+   * organization: different accounts and Regions proceed in parallel, each within its own Security
+   * Hub quotas (a throttled call is retried), and two runs of one image never overlap (the state of
+   * record's lease). A whole number from 1 to 1,000.
+   *
+   * @default 10
+   */
+  readonly concurrency?: number;
 }
+
+/** The default of {@link OrganizationOptions.concurrency}. */
+export const DEFAULT_ORGANIZATION_CONCURRENCY = 10;
 
 /** {@link OrganizationOptions} with defaults applied and values checked. */
 export interface ResolvedOrganizationOptions {
   readonly organizationId: string;
   readonly deployedRegions: readonly string[];
   readonly allowedAccounts: readonly string[];
+  readonly concurrency: number;
 }
 
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
@@ -68,9 +81,17 @@ export function resolveOrganization(options: OrganizationOptions): ResolvedOrgan
       );
     }
   }
+  const concurrency = options.concurrency ?? DEFAULT_ORGANIZATION_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
+    throw new InvalidPropsError(
+      'organization.concurrency',
+      `${concurrency} is not a whole number from 1 to 1,000`,
+    );
+  }
   return {
     organizationId: options.organizationId,
     deployedRegions: [...new Set(options.deployedRegions)],
     allowedAccounts: [...new Set(allowedAccounts)],
+    concurrency,
   };
 }
