@@ -21,6 +21,7 @@ import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '..
 import {
   captureLogs,
   createIdempotencyTable,
+  createStateTable,
   customActionEvent,
   everyFinding,
   findingsImportedEvent,
@@ -156,6 +157,8 @@ beforeAll(async () => {
   B = await member('team-b');
   C = await member('team-c');
   await createIdempotencyTable(admin, 'ecr-compliance-idempotency');
+  // The state of record is central: in the administrator account, for every member.
+  await createStateTable(admin, 'ecr-compliance-state');
 
   // Team B's image in the home Region; team C's in the other Region, and a repository of the same
   // name in the home Region that nothing may touch.
@@ -176,13 +179,13 @@ beforeAll(async () => {
   onImageScan = (
     await loadHandler<{ handler: Handler }>(
       '../../src/handlers/on-image-scan.js',
-      organizationEnvironment('import'),
+      organizationEnvironment('import', { STATE_TABLE_NAME: 'ecr-compliance-state' }),
     )
   ).handler;
   onImageAction = (
     await loadHandler<{ handler: Handler }>(
       '../../src/handlers/on-image-action.js',
-      organizationEnvironment('import'),
+      organizationEnvironment('import', { STATE_TABLE_NAME: 'ecr-compliance-state' }),
     )
   ).handler;
   onCustomAction = (
@@ -496,9 +499,16 @@ describe('a deletion in a member account', () => {
     expect(result.archived).toBeGreaterThan(0);
     const inB = await findingsIn(B, HOME);
     expect(inB.every((f) => f.RecordState === 'ARCHIVED')).toBe(true);
-    const writes = (await callsSince(from)).filter((call) => call.includes('/findings'));
+    const calls = await callsSince(from);
+    const writes = calls.filter((call) => call.includes('/findings'));
     expect(new Set(writes.map((call) => call.split(' ').slice(0, 2).join(' ')))).toEqual(
       new Set([`${B} ${HOME}`]),
     );
+    // Decided on the central state of record: no GetFindings in the member, the table read as the administrator.
+    expect(calls.filter((call) => call.endsWith('POST /findings'))).toEqual([]);
+    expect(
+      calls.filter((call) => call.includes(' dynamodb ')).every((call) => call.startsWith(`${ADMIN} `)),
+    ).toBe(true);
+    expect(calls).toContain(`${ADMIN} ${HOME} dynamodb POST / DynamoDB_20120810.Query`);
   });
 });

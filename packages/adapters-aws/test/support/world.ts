@@ -6,6 +6,7 @@ import { vi } from 'vitest';
 
 export {
   createIdempotencyTable,
+  createStateTable,
   customActionEvent,
   enhancedScanFinding,
   everyFinding,
