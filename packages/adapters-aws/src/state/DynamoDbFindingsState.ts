@@ -23,7 +23,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DeleteCommand,
@@ -31,6 +35,7 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandOutput,
+  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
   type AsffFinding,
@@ -56,6 +61,10 @@ const LOCK = '#lock';
 const FINDING = 'finding#';
 /** BatchGetItem's largest request. */
 const BATCH_GET = 100;
+/** TransactWriteItems' largest request. */
+const TRANSACTION = 100;
+/** A record moves only forward: no later UpdatedAt (in ms) is held for its key. */
+const FORWARD = 'attribute_not_exists(um) OR um <= :um';
 
 /** A run of an image held by another run for longer than the wait ({@link DynamoDbFindingsState.exclusive}). */
 export class ImageBusyError extends EcrComplianceError {
@@ -73,7 +82,7 @@ export interface DynamoDbFindingsStateOptions {
   readonly tableName: string;
   /** Where the findings of an image without a record are read once, to adopt them: Security Hub. */
   readonly adoptFrom: FindingsStore;
-  /** Writes in flight at once. @default 16 */
+  /** Write requests (transactions of up to 100 records) in flight at once. @default 4 */
   readonly concurrency?: number;
   /** How long a run holds an image at most (longer than the function's timeout). @default 15 minutes */
   readonly leaseMs?: number;
@@ -92,6 +101,8 @@ export interface StateStats {
   adopted: number;
   /** Records written. */
   written: number;
+  /** TransactWriteItems requests that landed (up to 100 records each). */
+  transactions: number;
   /** Records not written because the table holds a later state of the finding. */
   stale: number;
   /** BatchGetItem requests for whole findings. */
@@ -120,6 +131,7 @@ export class DynamoDbFindingsState implements FindingsStore {
     queries: 0,
     adopted: 0,
     written: 0,
+    transactions: 0,
     stale: 0,
     contentReads: 0,
     unrecorded: 0,
@@ -139,7 +151,7 @@ export class DynamoDbFindingsState implements FindingsStore {
     });
     this.#table = options.tableName;
     this.#adoptFrom = options.adoptFrom;
-    this.#concurrency = options.concurrency ?? 16;
+    this.#concurrency = options.concurrency ?? 4;
     this.#leaseMs = options.leaseMs ?? 15 * 60 * 1000;
     this.#waitMs = options.waitMs ?? 20_000;
     this.#clock = options.clock ?? Date.now;
@@ -287,7 +299,7 @@ export class DynamoDbFindingsState implements FindingsStore {
 
   /** Records `findings` of the image `arn` (state and content), each only if not older than the table's. */
   async #record(arn: string, findings: readonly StoredFinding[] | readonly AsffFinding[]): Promise<void> {
-    const writes: Array<() => Promise<void>> = [];
+    const writes: Array<{ readonly item: Item; readonly updated: number }> = [];
     for (const finding of findings as readonly StoredFinding[]) {
       let content: AsffFinding;
       try {
@@ -303,31 +315,32 @@ export class DynamoDbFindingsState implements FindingsStore {
         (finding.RecordState === 'ARCHIVED' ? ARCHIVED_RECORD_DAYS : ACTIVE_RECORD_DAYS) * DAY_S;
       const fingerprint = (finding.ProductFields as Record<string, unknown> | undefined)?.[FINGERPRINT_FIELD];
       const sk = FINDING + finding.Id;
-      writes.push(() =>
-        this.#putForward(
-          {
-            pk: `state#${arn}`,
-            sk,
-            g: finding.GeneratorId,
-            c: finding.CreatedAt,
-            u: finding.UpdatedAt,
-            um: updated,
-            f: finding.FirstObservedAt,
-            s: finding.RecordState ?? 'ACTIVE',
-            p: typeof fingerprint === 'string' ? fingerprint : undefined,
-            ttl,
-          },
-          updated,
-        ),
-      );
-      writes.push(() =>
-        this.#putForward(
-          { pk: `content#${arn}`, sk, um: updated, b: gzipSync(JSON.stringify(content)), ttl },
-          updated,
-        ),
-      );
+      writes.push({
+        item: {
+          pk: `state#${arn}`,
+          sk,
+          g: finding.GeneratorId,
+          c: finding.CreatedAt,
+          u: finding.UpdatedAt,
+          um: updated,
+          f: finding.FirstObservedAt,
+          s: finding.RecordState ?? 'ACTIVE',
+          p: typeof fingerprint === 'string' ? fingerprint : undefined,
+          ttl,
+        },
+        updated,
+      });
+      writes.push({
+        item: { pk: `content#${arn}`, sk, um: updated, b: gzipSync(JSON.stringify(content)), ttl },
+        updated,
+      });
     }
-    await inPool(writes, this.#concurrency);
+    const chunks: Array<() => Promise<void>> = [];
+    for (let i = 0; i < writes.length; i += TRANSACTION) {
+      const chunk = writes.slice(i, i + TRANSACTION);
+      chunks.push(() => this.#writeForward(chunk));
+    }
+    await inPool(chunks, this.#concurrency);
     const now = this.#clock();
     await this.#call('PutItem', () =>
       this.#client.send(
@@ -344,6 +357,54 @@ export class DynamoDbFindingsState implements FindingsStore {
     );
   }
 
+  /**
+   * Puts the items in one transaction, each on the condition that the table holds no later
+   * UpdatedAt for its key. When a condition fails (a later state landed first), the transaction
+   * writes nothing, and each item is put on its own with the same condition, so that only the
+   * stale ones are left out.
+   */
+  async #writeForward(
+    chunk: ReadonlyArray<{ readonly item: Item; readonly updated: number }>,
+  ): Promise<void> {
+    try {
+      await this.#client.send(
+        new TransactWriteCommand({
+          TransactItems: chunk.map(({ item, updated }) => ({
+            Put: {
+              TableName: this.#table,
+              Item: item,
+              ConditionExpression: FORWARD,
+              ExpressionAttributeValues: { ':um': updated },
+            },
+          })),
+        }),
+      );
+      this.stats.transactions += 1;
+      this.stats.written += chunk.length;
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: ReadonlyArray<{ Code?: string }> })
+        .CancellationReasons;
+      if (
+        !(error instanceof TransactionCanceledException) ||
+        !reasons?.some((r) => r.Code === 'ConditionalCheckFailed')
+      )
+        throw new EcrComplianceError(
+          `table ${this.#table}: TransactWriteItems failed: ${describeError(error)}`,
+          {
+            cause: error,
+          },
+        );
+      await inPool(
+        chunk.map(
+          ({ item, updated }) =>
+            () =>
+              this.#putForward(item, updated),
+        ),
+        this.#concurrency,
+      );
+    }
+  }
+
   /** Puts `item` unless the table holds a later UpdatedAt for its key. */
   async #putForward(item: Item, updated: number): Promise<void> {
     try {
@@ -351,7 +412,7 @@ export class DynamoDbFindingsState implements FindingsStore {
         new PutCommand({
           TableName: this.#table,
           Item: item,
-          ConditionExpression: 'attribute_not_exists(um) OR um <= :um',
+          ConditionExpression: FORWARD,
           ExpressionAttributeValues: { ':um': updated },
         }),
       );

@@ -5,13 +5,18 @@
  */
 
 import { gzipSync } from 'node:zlib';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
   type AsffFinding,
@@ -75,6 +80,12 @@ const state = (options: Partial<ConstructorParameters<typeof DynamoDbFindingsSta
 
 beforeEach(() => dynamo.reset());
 
+/** The Puts of every TransactWriteItems request sent. */
+const transacted = () =>
+  dynamo
+    .commandCalls(TransactWriteCommand)
+    .flatMap((c) => (c.args[0].input.TransactItems ?? []).flatMap((t) => (t.Put ? [t.Put] : [])));
+
 describe('DynamoDbFindingsState', () => {
   it('reads every page of the image, strongly consistent, and gives the lifecycle fields', async () => {
     dynamo
@@ -122,15 +133,16 @@ describe('DynamoDbFindingsState', () => {
   it('adopts an image without a record from the store it wraps, recording what it read', async () => {
     dynamo.on(QueryCommand).resolves({ Items: [] });
     dynamo.on(PutCommand).resolves({});
+    dynamo.on(TransactWriteCommand).resolves({});
     const s = state({ adoptFrom: { findingsOf: async () => [finding('f-1') as unknown as StoredFinding] } });
 
     const found = await s.findingsOf(IMAGE);
 
     expect(found.map((f) => f.Id)).toEqual(['f-1']);
-    const items = dynamo.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
-    expect(items.map((i) => i?.pk).sort()).toEqual([`content#${ARN}`, `state#${ARN}`, `state#${ARN}`]);
-    expect(items.find((i) => i?.sk === '#recorded')).toBeDefined();
-    expect(s.stats).toMatchObject({ adopted: 1, written: 2, unrecorded: 0 });
+    const records = transacted().map((p) => p.Item);
+    expect(records.map((i) => i?.pk).sort()).toEqual([`content#${ARN}`, `state#${ARN}`]);
+    expect(dynamo.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.sk)).toEqual(['#recorded']);
+    expect(s.stats).toMatchObject({ adopted: 1, written: 2, transactions: 1, unrecorded: 0 });
   });
 
   it('does not record an adopted finding that is not valid ASFF, and counts it', async () => {
@@ -175,6 +187,7 @@ describe('DynamoDbFindingsState', () => {
 
   it('records only what Security Hub accepted, forward only, and skips findings without an image', async () => {
     dynamo.on(PutCommand).resolves({});
+    dynamo.on(TransactWriteCommand).resolves({});
     const s = state();
     const accepted = finding('f-ok');
     const refused = finding('f-refused');
@@ -193,8 +206,7 @@ describe('DynamoDbFindingsState', () => {
 
     await publisher.publish([accepted, refused, noImage]);
 
-    const puts = dynamo.commandCalls(PutCommand).map((c) => c.args[0].input);
-    const findingPuts = puts.filter((p) => p.Item?.sk?.startsWith('finding#'));
+    const findingPuts = transacted();
     expect(findingPuts.map((p) => p.Item?.sk)).toEqual(['finding#f-ok', 'finding#f-ok']);
     for (const p of findingPuts) {
       expect(p.ConditionExpression).toBe('attribute_not_exists(um) OR um <= :um');
@@ -202,20 +214,40 @@ describe('DynamoDbFindingsState', () => {
     }
   });
 
-  it('counts a refused condition as stale and names the table when a write fails otherwise', async () => {
+  it('writes 100 records a transaction, and on a refused condition puts each on its own, counting the stale', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    dynamo.on(PutCommand).resolves({});
+    const s = state();
+    const accept = s.recording({
+      publish: async (f) => ({ sent: f.length, succeeded: f.length, failed: [], requests: 1 }),
+    });
+    await accept.publish(Array.from({ length: 120 }, (_, i) => finding(`f-${i}`)));
+    expect(
+      dynamo.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems?.length),
+    ).toEqual([100, 100, 40]);
+
+    dynamo.reset();
+    dynamo.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      }),
+    );
     dynamo
       .on(PutCommand)
       .rejectsOnce(new ConditionalCheckFailedException({ message: 'newer', $metadata: {} }))
       .resolves({});
-    const s = state();
-    await s
-      .recording({ publish: async (f) => ({ sent: f.length, succeeded: f.length, failed: [], requests: 1 }) })
-      .publish([finding('f-1')]);
-    expect(s.stats).toMatchObject({ stale: 1, written: 1 });
+    const before = { ...s.stats };
+    await accept.publish([finding('f-1')]);
+    expect(s.stats.stale - before.stale).toBe(1);
+    expect(s.stats.written - before.written).toBe(1);
+    for (const put of dynamo.commandCalls(PutCommand).slice(0, 2))
+      expect(put.args[0].input.ConditionExpression).toBe('attribute_not_exists(um) OR um <= :um');
 
     dynamo.reset();
     dynamo
-      .on(PutCommand)
+      .on(TransactWriteCommand)
       .rejects(
         Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }),
       );
@@ -225,7 +257,7 @@ describe('DynamoDbFindingsState', () => {
           publish: async (f) => ({ sent: f.length, succeeded: f.length, failed: [], requests: 1 }),
         })
         .publish([finding('f-1')]),
-    ).rejects.toThrow(/^table state: PutItem failed: ResourceNotFoundException/);
+    ).rejects.toThrow(/^table state: TransactWriteItems failed: ResourceNotFoundException/);
   });
 
   it('fails a query with a one-line error that names the table', async () => {
