@@ -11,31 +11,28 @@
  * | pk                    | sk                 | holds                                                                   |
  * | --------------------- | ------------------ | ----------------------------------------------------------------------- |
  * | `state#<image ARN>`   | `#recorded`        | that the image has a record (an image without findings has one too)     |
- * | `state#<image ARN>`   | `finding#<Id>`     | GeneratorId, CreatedAt, UpdatedAt (and as ms), FirstObservedAt, RecordState, fingerprint |
+ * | `state#<image ARN>`   | `finding#<Id>`     | GeneratorId, CreatedAt, UpdatedAt, FirstObservedAt, RecordState, fingerprint |
  * | `content#<image ARN>` | `finding#<Id>`     | the whole finding as imported, gzip-compressed JSON (read only to archive it) |
  * | `lock#<image ARN>`    | `#lock`            | the run that holds the image now, and until when                        |
  *
  * The content lives in a partition of its own so that the query a scan makes reads only the small
- * state items. A record moves only forward: each is written with the condition that the table does
- * not hold a later UpdatedAt for it, so two runs can never put an older state over a newer one. An
- * ARCHIVED record expires 30 days after its archiving, when Security Hub deletes the finding; an
+ * state items. Two runs of one image never overlap: each takes the image's lease with a conditional
+ * write first ({@link DynamoDbFindingsState.exclusive}), reads the state strongly consistent under
+ * it, and writes the records (BatchWriteItem, 25 a request) before it gives the lease back, so an
+ * older scan that arrives late reads the newer state and changes nothing. An ARCHIVED record expires 30 days after its archiving, when Security Hub deletes the finding; an
  * ACTIVE one 90 days after its last update, when Security Hub deletes it too.
  */
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
   type QueryCommandOutput,
-  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
   type AsffFinding,
@@ -61,10 +58,8 @@ const LOCK = '#lock';
 const FINDING = 'finding#';
 /** BatchGetItem's largest request. */
 const BATCH_GET = 100;
-/** TransactWriteItems' largest request. */
-const TRANSACTION = 100;
-/** A record moves only forward: no later UpdatedAt (in ms) is held for its key. */
-const FORWARD = 'attribute_not_exists(um) OR um <= :um';
+/** BatchWriteItem's largest request. */
+const BATCH_WRITE = 25;
 
 /** A run of an image held by another run for longer than the wait ({@link DynamoDbFindingsState.exclusive}). */
 export class ImageBusyError extends EcrComplianceError {
@@ -82,7 +77,7 @@ export interface DynamoDbFindingsStateOptions {
   readonly tableName: string;
   /** Where the findings of an image without a record are read once, to adopt them: Security Hub. */
   readonly adoptFrom: FindingsStore;
-  /** Write requests (transactions of up to 100 records) in flight at once. @default 4 */
+  /** Write requests (BatchWriteItem, 25 records each) in flight at once. @default 4 */
   readonly concurrency?: number;
   /** How long a run holds an image at most (longer than the function's timeout). @default 15 minutes */
   readonly leaseMs?: number;
@@ -101,10 +96,8 @@ export interface StateStats {
   adopted: number;
   /** Records written. */
   written: number;
-  /** TransactWriteItems requests that landed (up to 100 records each). */
-  transactions: number;
-  /** Records not written because the table holds a later state of the finding. */
-  stale: number;
+  /** BatchWriteItem requests (25 records each at most), retries of unprocessed items included. */
+  batches: number;
   /** BatchGetItem requests for whole findings. */
   contentReads: number;
   /** Findings not recorded because they are not valid ASFF (an adopted finding someone else wrote): they stay in Security Hub only. */
@@ -131,8 +124,7 @@ export class DynamoDbFindingsState implements FindingsStore {
     queries: 0,
     adopted: 0,
     written: 0,
-    transactions: 0,
-    stale: 0,
+    batches: 0,
     contentReads: 0,
     unrecorded: 0,
   };
@@ -297,9 +289,9 @@ export class DynamoDbFindingsState implements FindingsStore {
     return items;
   }
 
-  /** Records `findings` of the image `arn` (state and content), each only if not older than the table's. */
+  /** Records `findings` of the image `arn` (state and content); the caller holds the image's lease. */
   async #record(arn: string, findings: readonly StoredFinding[] | readonly AsffFinding[]): Promise<void> {
-    const writes: Array<{ readonly item: Item; readonly updated: number }> = [];
+    const writes: Array<{ readonly item: Item }> = [];
     for (const finding of findings as readonly StoredFinding[]) {
       let content: AsffFinding;
       try {
@@ -322,23 +314,20 @@ export class DynamoDbFindingsState implements FindingsStore {
           g: finding.GeneratorId,
           c: finding.CreatedAt,
           u: finding.UpdatedAt,
-          um: updated,
           f: finding.FirstObservedAt,
           s: finding.RecordState ?? 'ACTIVE',
           p: typeof fingerprint === 'string' ? fingerprint : undefined,
           ttl,
         },
-        updated,
       });
       writes.push({
-        item: { pk: `content#${arn}`, sk, um: updated, b: gzipSync(JSON.stringify(content)), ttl },
-        updated,
+        item: { pk: `content#${arn}`, sk, b: gzipSync(JSON.stringify(content)), ttl },
       });
     }
     const chunks: Array<() => Promise<void>> = [];
-    for (let i = 0; i < writes.length; i += TRANSACTION) {
-      const chunk = writes.slice(i, i + TRANSACTION);
-      chunks.push(() => this.#writeForward(chunk));
+    for (let i = 0; i < writes.length; i += BATCH_WRITE) {
+      const chunk = writes.slice(i, i + BATCH_WRITE).map((w) => w.item);
+      chunks.push(() => this.#batchWrite(chunk));
     }
     await inPool(chunks, this.#concurrency);
     const now = this.#clock();
@@ -358,73 +347,26 @@ export class DynamoDbFindingsState implements FindingsStore {
   }
 
   /**
-   * Puts the items in one transaction, each on the condition that the table holds no later
-   * UpdatedAt for its key. When a condition fails (a later state landed first), the transaction
-   * writes nothing, and each item is put on its own with the same condition, so that only the
-   * stale ones are left out.
+   * Writes up to 25 records in one BatchWriteItem, again for those DynamoDB leaves unprocessed
+   * (with backoff). No condition: the run holds the image's lease ({@link exclusive}), so no other
+   * run writes these keys meanwhile, and it decided on a strongly consistent read taken under it.
    */
-  async #writeForward(
-    chunk: ReadonlyArray<{ readonly item: Item; readonly updated: number }>,
-  ): Promise<void> {
-    try {
-      await this.#client.send(
-        new TransactWriteCommand({
-          TransactItems: chunk.map(({ item, updated }) => ({
-            Put: {
-              TableName: this.#table,
-              Item: item,
-              ConditionExpression: FORWARD,
-              ExpressionAttributeValues: { ':um': updated },
-            },
-          })),
-        }),
-      );
-      this.stats.transactions += 1;
-      this.stats.written += chunk.length;
-    } catch (error) {
-      const reasons = (error as { CancellationReasons?: ReadonlyArray<{ Code?: string }> })
-        .CancellationReasons;
-      if (
-        !(error instanceof TransactionCanceledException) ||
-        !reasons?.some((r) => r.Code === 'ConditionalCheckFailed')
-      )
+  async #batchWrite(items: readonly Item[]): Promise<void> {
+    let pending: Item[] = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      if (attempt > 8)
         throw new EcrComplianceError(
-          `table ${this.#table}: TransactWriteItems failed: ${describeError(error)}`,
-          {
-            cause: error,
-          },
+          `table ${this.#table}: ${pending.length} records not written after retries`,
         );
-      await inPool(
-        chunk.map(
-          ({ item, updated }) =>
-            () =>
-              this.#putForward(item, updated),
-        ),
-        this.#concurrency,
+      if (attempt > 0) await this.#sleep(Math.min(2000, 50 * 2 ** attempt));
+      const requests = pending;
+      const out = await this.#call('BatchWriteItem', () =>
+        this.#client.send(new BatchWriteCommand({ RequestItems: { [this.#table]: requests } })),
       );
-    }
-  }
-
-  /** Puts `item` unless the table holds a later UpdatedAt for its key. */
-  async #putForward(item: Item, updated: number): Promise<void> {
-    try {
-      await this.#client.send(
-        new PutCommand({
-          TableName: this.#table,
-          Item: item,
-          ConditionExpression: FORWARD,
-          ExpressionAttributeValues: { ':um': updated },
-        }),
-      );
-      this.stats.written += 1;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        this.stats.stale += 1;
-        return;
-      }
-      throw new EcrComplianceError(`table ${this.#table}: PutItem failed: ${describeError(error)}`, {
-        cause: error,
-      });
+      this.stats.batches += 1;
+      const unprocessed = (out.UnprocessedItems?.[this.#table] ?? []) as Item[];
+      this.stats.written += requests.length - unprocessed.length;
+      pending = unprocessed;
     }
   }
 

@@ -8,18 +8,19 @@
  * - then no decision reads GetFindings: an unchanged re-scan costs one query page, a fix one
  *   BatchGetItem for the whole content of the archived finding, a late older scan nothing;
  * - a deletion through on-image-action archives from the records;
- * - a record moves only forward, and two runs of one image never overlap.
+ * - two runs of one image never overlap, so an older scan that arrives late changes nothing.
  */
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import { type AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { type FindingsPublisher, reconcileScan, type ScanFindingsSource } from '@ecr-compliance/core';
+import { reconcileScan, type ScanFindingsSource } from '@ecr-compliance/core';
 import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecurityHubFindingsPublisher } from '../../src/securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../../src/securityhub/SecurityHubFindingsStore.js';
 import {
   DynamoDbFindingsState,
+  holding,
   ImageBusyError,
   withStateOfRecord,
 } from '../../src/state/DynamoDbFindingsState.js';
@@ -276,38 +277,63 @@ describe('the state of record against the emulator', () => {
     }
   });
 
-  it('never records an older state over a newer one', async () => {
+  it('makes an older scan that arrives during a newer one wait for it, then change nothing', async () => {
     const digest = `sha256:${'5'.repeat(64)}`;
-    const response = (seconds: number) => ({
-      registryId: MOTO_ACCOUNT_ID,
+    const image = {
+      accountId: MOTO_ACCOUNT_ID,
+      region: moto.region,
       repositoryName: REPOSITORY,
-      imageId: { imageDigest: digest },
-      imageScanStatus: { status: 'COMPLETE' },
-      imageScanFindings: { imageScanCompletedAt: seconds, findings: [HIGH] },
-    });
-    const deps = ports();
-    const source = (seconds: number): ScanFindingsSource => ({
-      getScan: async () => scannedImageFromEcr(response(seconds), { region: moto.region }),
-    });
+      imageDigest: digest,
+    };
+    const scanOf = (seconds: number, findings: ReadonlyArray<Record<string, unknown>>) =>
+      scannedImageFromEcr(
+        {
+          registryId: MOTO_ACCOUNT_ID,
+          repositoryName: REPOSITORY,
+          imageId: { imageDigest: digest },
+          imageScanStatus: { status: 'COMPLETE' },
+          imageScanFindings: { imageScanCompletedAt: seconds, findings },
+        },
+        { region: moto.region },
+      );
     const ref = { repositoryName: REPOSITORY, imageDigest: digest };
     const now = new Date().toISOString();
-    await reconcileScan({ ...deps, source: source(day(4)) }, ref, { now });
-    // A second publisher records what an older run sends after the newer one landed.
-    const state = deps.state as DynamoDbFindingsState;
-    const older = await import('@ecr-compliance/core').then((core) =>
-      core.toAsffFindings(scannedImageFromEcr(response(day(3)), { region: moto.region }), {}),
-    );
-    const accepting: FindingsPublisher = {
-      publish: async (findings) => ({
-        sent: findings.length,
-        succeeded: findings.length,
-        failed: [],
-        requests: 1,
-      }),
-    };
-    const staleBefore = state.stats.stale;
-    await state.recording(accepting).publish(older);
-    expect(state.stats.stale - staleBefore).toBe(older.length * 2); // state and content, each refused
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const order: string[] = [];
+    // Two function instances, each with its own ports, as two Lambda instances would be.
+    const newer = ports();
+    const older = ports();
+    const newerRun = holding(newer.state, image, async () => {
+      order.push('newer begins');
+      await gate;
+      const result = await reconcileScan(
+        { ...newer, source: { getScan: async () => scanOf(day(4), [HIGH]) } },
+        ref,
+        { now },
+      );
+      order.push('newer ends');
+      return result;
+    });
+    await expect.poll(() => order).toEqual(['newer begins']);
+    const olderRun = holding(older.state, image, async () => {
+      order.push('older begins');
+      return reconcileScan(
+        { ...older, source: { getScan: async () => scanOf(day(3), [HIGH, MEDIUM]) } },
+        ref,
+        { now },
+      );
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    const [first, second] = await Promise.all([newerRun, olderRun]);
+
+    expect(order).toEqual(['newer begins', 'newer ends', 'older begins']);
+    expect(first).toMatchObject({ outcome: 'imported', created: 2 });
+    expect(second).toMatchObject({ outcome: 'skipped' });
+    expect(Object.keys(await records(digest)).sort()).toEqual(['#recorded', HIGH.name, 'image'].sort());
     expect((await records(digest)).image?.updatedAt).toBe(new Date(day(4) * 1000).toISOString());
   });
 

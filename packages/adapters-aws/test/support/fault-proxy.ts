@@ -40,6 +40,18 @@ export interface FaultProxyOptions {
    * counted. Default: all requests.
    */
   appliesTo?: (request: { method: string; path: string; target: string | undefined }) => boolean;
+  /**
+   * Quotas of their own, as Security Hub keeps them per account, Region and operation: the bucket a
+   * request draws from (its key, rate and burst; each starts full), or undefined for none. Over its
+   * quota a request is answered 429 as above. Independent of `maxRequestsPerSecond`.
+   */
+  quotaOf?: (request: {
+    method: string;
+    path: string;
+    target: string | undefined;
+    accessKeyId: string | undefined;
+    region: string | undefined;
+  }) => { readonly key: string; readonly ratePerSecond: number; readonly burst: number } | undefined;
 }
 
 export interface FaultProxyStats {
@@ -189,6 +201,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   configure(options);
 
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const takeQuota = (quota: { key: string; ratePerSecond: number; burst: number }): boolean => {
+    const now = performance.now();
+    const bucket = buckets.get(quota.key) ?? { tokens: quota.burst, at: now };
+    bucket.tokens = Math.min(quota.burst, bucket.tokens + ((now - bucket.at) / 1000) * quota.ratePerSecond);
+    bucket.at = now;
+    buckets.set(quota.key, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  };
+
   const takeToken = (): boolean => {
     const rate = settings.maxRequestsPerSecond;
     if (rate === undefined) return true;
@@ -259,6 +283,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       let body = await readBody(request);
       const faulty = settings.appliesTo?.({ method, path: pathname, target }) ?? true;
 
+      const quota = settings.quotaOf?.({
+        method,
+        path: pathname,
+        target,
+        accessKeyId: scope?.[1],
+        region: scope?.[2],
+      });
+      if (quota && !takeQuota(quota)) {
+        stats.throttled += 1;
+        sendError(429, 'LimitExceededException', `Rate exceeded for ${quota.key} (injected by fault proxy)`);
+        return;
+      }
       if (faulty && !takeToken()) {
         stats.throttled += 1;
         sendError(429, 'LimitExceededException', 'Rate exceeded (injected by fault proxy)');

@@ -5,18 +5,14 @@
  */
 
 import { gzipSync } from 'node:zlib';
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
   type AsffFinding,
@@ -80,11 +76,12 @@ const state = (options: Partial<ConstructorParameters<typeof DynamoDbFindingsSta
 
 beforeEach(() => dynamo.reset());
 
-/** The Puts of every TransactWriteItems request sent. */
+/** The PutRequests of every BatchWriteItem request sent. */
 const transacted = () =>
   dynamo
-    .commandCalls(TransactWriteCommand)
-    .flatMap((c) => (c.args[0].input.TransactItems ?? []).flatMap((t) => (t.Put ? [t.Put] : [])));
+    .commandCalls(BatchWriteCommand)
+    .flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}).flat())
+    .flatMap((r) => (r.PutRequest ? [r.PutRequest] : []));
 
 describe('DynamoDbFindingsState', () => {
   it('reads every page of the image, strongly consistent, and gives the lifecycle fields', async () => {
@@ -133,7 +130,7 @@ describe('DynamoDbFindingsState', () => {
   it('adopts an image without a record from the store it wraps, recording what it read', async () => {
     dynamo.on(QueryCommand).resolves({ Items: [] });
     dynamo.on(PutCommand).resolves({});
-    dynamo.on(TransactWriteCommand).resolves({});
+    dynamo.on(BatchWriteCommand).resolves({});
     const s = state({ adoptFrom: { findingsOf: async () => [finding('f-1') as unknown as StoredFinding] } });
 
     const found = await s.findingsOf(IMAGE);
@@ -142,7 +139,7 @@ describe('DynamoDbFindingsState', () => {
     const records = transacted().map((p) => p.Item);
     expect(records.map((i) => i?.pk).sort()).toEqual([`content#${ARN}`, `state#${ARN}`]);
     expect(dynamo.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.sk)).toEqual(['#recorded']);
-    expect(s.stats).toMatchObject({ adopted: 1, written: 2, transactions: 1, unrecorded: 0 });
+    expect(s.stats).toMatchObject({ adopted: 1, written: 2, batches: 1, unrecorded: 0 });
   });
 
   it('does not record an adopted finding that is not valid ASFF, and counts it', async () => {
@@ -187,7 +184,7 @@ describe('DynamoDbFindingsState', () => {
 
   it('records only what Security Hub accepted, forward only, and skips findings without an image', async () => {
     dynamo.on(PutCommand).resolves({});
-    dynamo.on(TransactWriteCommand).resolves({});
+    dynamo.on(BatchWriteCommand).resolves({});
     const s = state();
     const accepted = finding('f-ok');
     const refused = finding('f-refused');
@@ -208,56 +205,45 @@ describe('DynamoDbFindingsState', () => {
 
     const findingPuts = transacted();
     expect(findingPuts.map((p) => p.Item?.sk)).toEqual(['finding#f-ok', 'finding#f-ok']);
-    for (const p of findingPuts) {
-      expect(p.ConditionExpression).toBe('attribute_not_exists(um) OR um <= :um');
-      expect(p.ExpressionAttributeValues?.[':um']).toBe(Date.parse(accepted.UpdatedAt));
-    }
+    expect(findingPuts.map((p) => p.Item?.u)).toEqual([accepted.UpdatedAt, undefined]);
+    expect(findingPuts[1]?.Item?.b).toBeInstanceOf(Uint8Array);
   });
 
-  it('writes 100 records a transaction, and on a refused condition puts each on its own, counting the stale', async () => {
-    dynamo.on(TransactWriteCommand).resolves({});
+  it('writes 25 records a request, again for those left unprocessed, and names the table when a write fails', async () => {
     dynamo.on(PutCommand).resolves({});
+    dynamo.on(BatchWriteCommand).resolves({});
     const s = state();
     const accept = s.recording({
       publish: async (f) => ({ sent: f.length, succeeded: f.length, failed: [], requests: 1 }),
     });
-    await accept.publish(Array.from({ length: 120 }, (_, i) => finding(`f-${i}`)));
+    await accept.publish(Array.from({ length: 30 }, (_, i) => finding(`f-${i}`)));
     expect(
-      dynamo.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems?.length),
-    ).toEqual([100, 100, 40]);
+      dynamo.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.state?.length),
+    ).toEqual([25, 25, 10]);
 
     dynamo.reset();
-    dynamo.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({
-        message: 'cancelled',
-        $metadata: {},
-        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
-      }),
-    );
+    dynamo.on(PutCommand).resolves({});
     dynamo
-      .on(PutCommand)
-      .rejectsOnce(new ConditionalCheckFailedException({ message: 'newer', $metadata: {} }))
+      .on(BatchWriteCommand)
+      .resolvesOnce({
+        UnprocessedItems: { state: [{ PutRequest: { Item: { pk: `state#${ARN}`, sk: 'finding#f-1' } } }] },
+      })
       .resolves({});
-    const before = { ...s.stats };
+    const before = s.stats.written;
     await accept.publish([finding('f-1')]);
-    expect(s.stats.stale - before.stale).toBe(1);
-    expect(s.stats.written - before.written).toBe(1);
-    for (const put of dynamo.commandCalls(PutCommand).slice(0, 2))
-      expect(put.args[0].input.ConditionExpression).toBe('attribute_not_exists(um) OR um <= :um');
+    const calls = dynamo.commandCalls(BatchWriteCommand);
+    expect(calls.map((c) => c.args[0].input.RequestItems?.state?.length)).toEqual([2, 1]);
+    expect(s.stats.written - before).toBe(2);
 
     dynamo.reset();
     dynamo
-      .on(TransactWriteCommand)
+      .on(BatchWriteCommand)
       .rejects(
         Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }),
       );
-    await expect(
-      s
-        .recording({
-          publish: async (f) => ({ sent: f.length, succeeded: f.length, failed: [], requests: 1 }),
-        })
-        .publish([finding('f-1')]),
-    ).rejects.toThrow(/^table state: TransactWriteItems failed: ResourceNotFoundException/);
+    await expect(accept.publish([finding('f-1')])).rejects.toThrow(
+      /^table state: BatchWriteItem failed: ResourceNotFoundException/,
+    );
   });
 
   it('fails a query with a one-line error that names the table', async () => {
