@@ -93,6 +93,11 @@ export {
   removeException,
 } from './exceptions/applyExceptions.js';
 export {
+  type ArrivingFindingsResult,
+  ArrivingFindingSchema,
+  suppressArrivingFindings,
+} from './exceptions/arrivingFindings.js';
+export {
   DEFAULT_MAX_EXCEPTION_DAYS,
   EXCEPTION_JUSTIFICATIONS,
   type ExceptionJustification,
