@@ -93,8 +93,8 @@ export {
   removeException,
 } from './exceptions/applyExceptions.js';
 export {
-  type ArrivingFindingsResult,
   ArrivingFindingSchema,
+  type ArrivingFindingsResult,
   suppressArrivingFindings,
 } from './exceptions/arrivingFindings.js';
 export {

@@ -71,7 +71,10 @@ describe('suppressArrivingFindings', () => {
         index: 0,
         reason: `not Amazon Inspector's finding (arn:aws:securityhub:us-east-1:${ACCOUNT}:product/${ACCOUNT}/default)`,
       },
-      { index: 1, reason: 'unreadable: AwsAccountId: Invalid input: expected string, received undefined (in finding 1)' },
+      {
+        index: 1,
+        reason: 'unreadable: AwsAccountId: Invalid input: expected string, received undefined (in finding 1)',
+      },
       {
         index: 2,
         reason: `resource is in account ${ACCOUNT}, but the finding belongs to account 999999999999`,
