@@ -100,6 +100,7 @@ export {
 export {
   DEFAULT_MAX_EXCEPTION_DAYS,
   EXCEPTION_JUSTIFICATIONS,
+  MAX_EXPIRY_DAYS_TAG,
   type ExceptionJustification,
   type ExceptionRecord,
   ExceptionRecordSchema,
