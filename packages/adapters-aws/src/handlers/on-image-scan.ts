@@ -98,18 +98,17 @@ const importScan = makeIdempotent(async (event: ScanEvent) => {
   const { scanning, ...image } = imageOfScanEvent(event);
   const now = new Date().toISOString();
   // Imported in the scan's own account and Region: only that account can import its findings.
-  // Exceptions apply in the function's own account and Region (in an organization, a member's
-  // covered findings are suppressed by the daily schedule: docs/exceptions.md).
-  const own = event.account === config.ACCOUNT_ID && event.region === config.AWS_REGION;
+  // Exceptions (this account's table) apply in every place; their workflow is written from this
+  // account, which in an organization is the administrator's and may update member findings.
   const observed = observeImport(importers.for({ accountId: event.account, region: event.region }));
   let result: Awaited<ReturnType<typeof reconcileScan>>;
   try {
-    result = await reconcileScan({ ...observed.deps, ...(workflow && own ? { workflow } : {}) }, image, {
+    result = await reconcileScan({ ...observed.deps, ...(workflow ? { workflow } : {}) }, image, {
       granularity: scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
       keepAliveDays: config.KEEP_ALIVE_DAYS,
       blockAction: config.BLOCK_ACTION,
       now,
-      ...(exceptionStore && own ? { exceptions: await exceptionStore.list() } : {}),
+      ...(exceptionStore ? { exceptions: await exceptionStore.list() } : {}),
     });
   } catch (error) {
     if (error instanceof PublishError)
