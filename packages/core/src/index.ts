@@ -100,12 +100,12 @@ export {
 export {
   DEFAULT_MAX_EXCEPTION_DAYS,
   EXCEPTION_JUSTIFICATIONS,
-  MAX_EXPIRY_DAYS_TAG,
   type ExceptionJustification,
   type ExceptionRecord,
   ExceptionRecordSchema,
   type ExceptionScope,
   MAX_EXCEPTION_DAYS_LIMIT,
+  MAX_EXPIRY_DAYS_TAG,
   newException,
   parseExceptionRecord,
   resolveMaxExceptionDays,
