@@ -93,6 +93,11 @@ export {
   removeException,
 } from './exceptions/applyExceptions.js';
 export {
+  ArrivingFindingSchema,
+  type ArrivingFindingsResult,
+  suppressArrivingFindings,
+} from './exceptions/arrivingFindings.js';
+export {
   DEFAULT_MAX_EXCEPTION_DAYS,
   EXCEPTION_JUSTIFICATIONS,
   type ExceptionJustification,
@@ -100,6 +105,7 @@ export {
   ExceptionRecordSchema,
   type ExceptionScope,
   MAX_EXCEPTION_DAYS_LIMIT,
+  MAX_EXPIRY_DAYS_TAG,
   newException,
   parseExceptionRecord,
   resolveMaxExceptionDays,

@@ -574,6 +574,7 @@ export class EcrContinuousCompliance extends Construct {
             blockAction: settings.blockAction,
             onImageScan: this.onImageScanFunction,
             onFindingImported: this.onFindingImportedFunction,
+            organization: organization !== undefined,
           })
         : undefined;
 

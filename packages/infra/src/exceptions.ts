@@ -3,8 +3,8 @@
  * encrypted exceptions table, the daily schedule and its function, and the grants the scan and
  * remediation functions need to read exceptions and to suppress the findings they cover.
  */
-import { resolveMaxExceptionDays } from '@ecr-compliance/core';
-import { Aws, Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { MAX_EXPIRY_DAYS_TAG, resolveMaxExceptionDays } from '@ecr-compliance/core';
+import { Aws, Duration, type RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -21,9 +21,10 @@ import type { FunctionOptions } from './handlers.js';
 /** Options of exceptions (the construct's `exceptions` prop). */
 export interface ExceptionsOptions {
   /**
-   * The longest an exception may last, in whole days from 1 to 366. The command line refuses a
-   * longer one (`--max-expiry-days`), and the functions ignore a record that lasts longer (one
-   * written into the table around the command line suppresses nothing).
+   * The longest an exception may last, in whole days from 1 to 366. The table carries it as the
+   * tag `ecr-compliance:max-expiry-days`, which the command line reads to refuse a longer one, and
+   * the functions ignore a record that lasts longer (one written into the table around the command
+   * line suppresses nothing).
    *
    * @default 90
    */
@@ -111,6 +112,11 @@ export interface EcrComplianceExceptionsProps {
   readonly onImageScan: LambdaFn;
   /** Reads exceptions (automatic remediation). */
   readonly onFindingImported: LambdaFn | undefined;
+  /**
+   * The organization shape: the administrator's feed carries every member's Amazon Inspector
+   * findings, of every linked Region, so the Inspector rule follows them all.
+   */
+  readonly organization: boolean;
 }
 
 /** The exceptions table, its key, the schedule and its function. */
@@ -122,6 +128,11 @@ export class EcrComplianceExceptions extends Construct {
   /** The daily expiry. */
   public readonly scheduleFunction: LambdaFn;
   public readonly scheduleRule: Rule;
+  /**
+   * Amazon Inspector's findings of ECR images that arrive NEW and ACTIVE ("Security Hub Findings -
+   * Imported") -> {@link scheduleFunction}, which suppresses those an active exception covers.
+   */
+  public readonly inspectorFindingRule: Rule;
   /** The longest an exception may last, in days. */
   public readonly maxExpiryDays: number;
 
@@ -143,6 +154,8 @@ export class EcrComplianceExceptions extends Construct {
       deletionProtection: true,
       removalPolicy: props.removalPolicy,
     });
+    // Published for the command line (`exception add` reads it with ListTagsOfResource).
+    Tags.of(this.table).add(MAX_EXPIRY_DAYS_TAG, String(maxExpiryDays));
     const arn = (service: string, resource: string) =>
       `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
     const hub = arn('securityhub', 'hub/default');
@@ -156,7 +169,7 @@ export class EcrComplianceExceptions extends Construct {
     this.scheduleFunction = props.makeFunction('OnExceptionSchedule', {
       handler: 'on-exception-schedule',
       description:
-        'ecr-compliance: daily, gives the findings of ended exceptions back to NEW and announces those ending within 7 days',
+        "ecr-compliance: daily, gives the findings of ended exceptions back to NEW and announces those ending within 7 days; suppresses Inspector's arriving findings an exception covers",
       memorySize: 256,
       timeout: Duration.minutes(10),
       reservedConcurrentExecutions: 1,
@@ -217,6 +230,35 @@ export class EcrComplianceExceptions extends Construct {
           deadLetterQueue: props.deadLetterQueue,
           retryAttempts: 2,
           maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+
+    // Amazon Inspector imports its findings itself: the moment one arrives in Security Hub is the
+    // moment to suppress it (its "Inspector2 Scan" event may come before the findings, and the
+    // rescans of continuous scanning send none). Only NEW ones: the event of the suppression
+    // itself (SUPPRESSED) does not come back, and a person's later change is left alone.
+    const inspector = `arn:${Aws.PARTITION}:securityhub:${props.organization ? '*' : Aws.REGION}::product/aws/inspector`;
+    this.inspectorFindingRule = new Rule(this, 'InspectorFindingRule', {
+      description:
+        'ecr-compliance: an Amazon Inspector finding of an ECR image arrives NEW -> suppress it if an exception covers it',
+      eventPattern: {
+        source: ['aws.securityhub'],
+        detailType: ['Security Hub Findings - Imported'],
+        detail: {
+          findings: {
+            ProductArn: props.organization ? [{ wildcard: inspector }] : [inspector],
+            RecordState: ['ACTIVE'],
+            Workflow: { Status: ['NEW'] },
+            Resources: { Type: ['AwsEcrContainerImage'] },
+          },
+        },
+      },
+      targets: [
+        new LambdaFunction(this.scheduleFunction, {
+          deadLetterQueue: props.deadLetterQueue,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
         }),
       ],
     });

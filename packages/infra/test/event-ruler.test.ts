@@ -99,6 +99,47 @@ describe('event patterns, matched by AWS Event Ruler', () => {
     });
   });
 
+  describe("the rule of Amazon Inspector's arriving findings (exceptions)", () => {
+    const inspectorProduct = (region: string) => `arn:aws:securityhub:${region}::product/aws/inspector`;
+    const inspector = (change: Record<string, unknown> = {}) =>
+      imported({
+        ProductArn: inspectorProduct(env.region),
+        GeneratorId: 'AWSInspector',
+        Id: `arn:aws:inspector2:${env.region}:${env.account}:finding/4f1c0e9a2b7d48c6a5e3f2d1c0b9a887`,
+        Workflow: { Status: 'NEW' },
+        ...change,
+      });
+    const events = {
+      'inspector-new': inspector(),
+      'inspector-suppressed': inspector({ Workflow: { Status: 'SUPPRESSED' } }),
+      'inspector-archived': inspector({ RecordState: 'ARCHIVED' }),
+      'inspector-linked-region': inspector({ ProductArn: inspectorProduct('eu-west-1') }),
+      'inspector-lambda': inspector({
+        Resources: [{ Type: 'AwsLambdaFunction', Id: 'arn:aws:lambda:us-east-1:111122223333:function:f' }],
+      }),
+      ours: imported({ Workflow: { Status: 'NEW' } }),
+    };
+    const delivered = (props: Record<string, unknown>) => {
+      const result = matches(props, events);
+      return Object.keys(events).filter((name) =>
+        (result[name] ?? []).some((r) => r.includes('InspectorFindingRule')),
+      );
+    };
+
+    it('follows only NEW, ACTIVE Inspector findings of ECR images of its own Region', () => {
+      expect(delivered({ exceptions: {} })).toEqual(['inspector-new']);
+      expect(delivered({})).toEqual([]);
+    });
+
+    it("follows every linked Region's in the organization shape (the administrator's feed)", () => {
+      const organization = { organizationId: 'o-a1b2c3d4e5', deployedRegions: ['us-east-1', 'eu-west-1'] };
+      expect(delivered({ exceptions: {}, organization })).toEqual([
+        'inspector-new',
+        'inspector-linked-region',
+      ]);
+    });
+  });
+
   describe('the "Findings - Imported" rule', () => {
     const events = {
       'active-high': imported({}),

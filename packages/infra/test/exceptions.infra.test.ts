@@ -69,6 +69,55 @@ describe('exceptions in the template', () => {
     expect(JSON.stringify(alarm?.Properties)).toContain('exceptionSchedule');
   });
 
+  it('publish the longest expiry as a tag of the table, for the command line', () => {
+    s.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      Tags: Match.arrayWith([{ Key: 'ecr-compliance:max-expiry-days', Value: '90' }]),
+    });
+    synth({ exceptions: { maxExpiryDays: 30 } }).template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      Tags: Match.arrayWith([{ Key: 'ecr-compliance:max-expiry-days', Value: '30' }]),
+    });
+  });
+
+  it("send Amazon Inspector's arriving NEW findings of ECR images to the schedule function", () => {
+    const rule = s.stack.compliance.exceptions?.inspectorFindingRule;
+    expect(rule).toBeDefined();
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.securityhub'],
+        'detail-type': ['Security Hub Findings - Imported'],
+        detail: {
+          findings: {
+            ProductArn: [
+              {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':securityhub:',
+                    { Ref: 'AWS::Region' },
+                    '::product/aws/inspector',
+                  ],
+                ],
+              },
+            ],
+            RecordState: ['ACTIVE'],
+            Workflow: { Status: ['NEW'] },
+            Resources: { Type: ['AwsEcrContainerImage'] },
+          },
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(s, 'OnExceptionSchedule'), 'Arn'] },
+          DeadLetterConfig: Match.anyValue(),
+        }),
+      ],
+    });
+  });
+
   it('give the schedule function only what it calls', () => {
     const statements = statementsOf(s, 'OnExceptionScheduleRole');
     const allowed = statements

@@ -16,6 +16,9 @@ import {
   type ExceptionScope,
   exceptionState,
   InvalidInputError,
+  MAX_EXCEPTION_DAYS_LIMIT,
+  MAX_EXPIRY_DAYS_TAG,
+  newException,
   parseTrivyIgnore,
   readOpenVex,
   removeException,
@@ -59,6 +62,8 @@ export interface ExceptionCommandDeps {
   readonly region: string;
   /** The present, ISO-8601. */
   now(): string;
+  /** The longest expiry the deployment publishes (the table's tag), if it does. */
+  maxExpiryDays?(): Promise<number | undefined>;
 }
 
 /** Builds the AWS dependencies from the flags and the environment. */
@@ -82,14 +87,16 @@ export async function awsExceptionDeps(io: Io, options: ExceptionOptions): Promi
   const securityHub = new SecurityHubClient({ ...config, region });
   const quotaAware = new SecurityHubClient({ ...config, region, maxAttempts: 1 });
   const findings = new SecurityHubExceptionFindings({ client: securityHub, region });
+  const store = new DynamoDbExceptionStore({
+    client: new DynamoDBClient({ ...config, region }),
+    tableName: table,
+  });
   return {
     region,
     now: () => new Date().toISOString(),
+    maxExpiryDays: () => store.maxExpiryDays(),
     deps: {
-      exceptions: new DynamoDbExceptionStore({
-        client: new DynamoDBClient({ ...config, region }),
-        tableName: table,
-      }),
+      exceptions: store,
       findings,
       workflow: findings,
       images: {
@@ -112,11 +119,43 @@ function outputOf(value: string | undefined): 'table' | 'json' {
   throw new UsageError(`--output must be table or json, got ${JSON.stringify(value)}`);
 }
 
-function maxDaysOf(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_MAX_EXCEPTION_DAYS;
+/** What `--max-expiry-days` (else `ECR_COMPLIANCE_MAX_EXPIRY_DAYS`) asks for, checked; undefined when neither is set. */
+function askedMaxExpiryDays(io: Io, flag: string | undefined): number | undefined {
+  const name = flag !== undefined ? '--max-expiry-days' : 'ECR_COMPLIANCE_MAX_EXPIRY_DAYS';
+  const value = flag ?? io.env.ECR_COMPLIANCE_MAX_EXPIRY_DAYS;
+  if (value === undefined) return undefined;
   if (!/^\d+$/.test(value))
-    throw new UsageError(`--max-expiry-days must be a whole number of days, got ${JSON.stringify(value)}`);
+    throw new UsageError(`${name} must be a whole number of days, got ${JSON.stringify(value)}`);
   return Number(value);
+}
+
+/**
+ * The longest expiry to allow: the one the deployment publishes (the table's tag
+ * `ecr-compliance:max-expiry-days`, the construct's `exceptions.maxExpiryDays`), which
+ * `--max-expiry-days` or `ECR_COMPLIANCE_MAX_EXPIRY_DAYS` may lower but not raise; without the tag,
+ * the one they give, else 90. A tag that cannot be read (a missing permission) is one line on
+ * standard error, and the rest applies.
+ */
+export async function maxExpiryDaysFor(
+  io: Io,
+  flag: string | undefined,
+  published: (() => Promise<number | undefined>) | undefined,
+): Promise<number> {
+  const name = flag !== undefined ? '--max-expiry-days' : 'ECR_COMPLIANCE_MAX_EXPIRY_DAYS';
+  const asked = askedMaxExpiryDays(io, flag);
+  let deployed: number | undefined;
+  try {
+    deployed = await published?.();
+  } catch (error) {
+    io.stderr(
+      `ecr-compliance: warning: ${(error as Error).message}; the longest expiry is ${asked ?? DEFAULT_MAX_EXCEPTION_DAYS} days\n`,
+    );
+  }
+  if (deployed !== undefined && asked !== undefined && asked > deployed)
+    throw new UsageError(
+      `${name} ${asked} is more than the deployment allows: the table's tag ${MAX_EXPIRY_DAYS_TAG} is ${deployed}`,
+    );
+  return asked ?? deployed ?? DEFAULT_MAX_EXCEPTION_DAYS;
 }
 
 /** The scope the flags name; the core refuses what is missing or contradictory. */
@@ -272,7 +311,9 @@ async function importCommand(
       }
     }
   }
-  const { deps, now } = await make();
+  const made = await make();
+  const { deps, now } = made;
+  const maxExpiryDays = await maxExpiryDaysFor(io, options['max-expiry-days'], made.maxExpiryDays);
   const at = now();
   const existing = new Set((await deps.exceptions.list()).map((e) => e.id));
   const changes: ExceptionChange[] = [];
@@ -285,7 +326,7 @@ async function importCommand(
       changes.push(
         await addException(deps, p.input, {
           now: at,
-          maxExpiryDays: maxDaysOf(options['max-expiry-days']),
+          maxExpiryDays,
           dryRun: options['dry-run'] ?? false,
         }),
       );
@@ -327,10 +368,17 @@ export async function exceptionCommand(
         owner: options.owner,
         expiresAt: expiresOf(options.expires),
       };
-      const { deps, now } = await make();
-      const change = await addException(deps, input, {
-        now: now(),
-        maxExpiryDays: maxDaysOf(options['max-expiry-days']),
+      const made = await make();
+      const at = made.now();
+      // Every refusal that needs nothing of the deployment comes before any call; the limit is
+      // then the deployment's (the table's tag), and addException checks it.
+      newException(input, {
+        now: at,
+        maxExpiryDays: askedMaxExpiryDays(io, options['max-expiry-days']) ?? MAX_EXCEPTION_DAYS_LIMIT,
+      });
+      const change = await addException(made.deps, input, {
+        now: at,
+        maxExpiryDays: await maxExpiryDaysFor(io, options['max-expiry-days'], made.maxExpiryDays),
         dryRun,
       });
       printChange(io, change, 'added', output);

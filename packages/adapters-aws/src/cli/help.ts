@@ -71,8 +71,11 @@ changes nothing. Prints a JSON summary; progress goes to standard error.
   --format F            ecr (default): fetch the scan with DescribeImageScanFindings
                         trivy, grype: read the scanner's JSON report (FILE or standard input)
   --granularity G       vulnerability | image | both (default: both)
-  --dry-run             read Security Hub, print the Ids that would be imported and archived,
-                        write nothing
+  --dry-run             read Security Hub, print the Ids that would be imported and archived
+                        (and, with exceptions, suppressed or restored), write nothing
+  --table NAME          exceptions table (default: $ECR_COMPLIANCE_EXCEPTIONS_TABLE): the findings
+                        an active exception covers are suppressed after the import
+  --max-expiry-days N   with --table: lower the table's limit (tag ecr-compliance:max-expiry-days)
   --region R            AWS region (ecr: default the SDK's, e.g. $AWS_REGION; trivy, grype:
                         default the region of the report's ECR reference)
   --endpoint-url URL    endpoint of an emulator (default: $AWS_ENDPOINT_URL)
@@ -160,7 +163,9 @@ back to NEW when it ends or is removed. Every exception ends; see docs/exception
   --statement TEXT        why, in your words
   --owner WHO             who answers for it (e-mail, team)
   --expires DATE          YYYY-MM-DD (start of that day, UTC) or an ISO-8601 date-time
-  --max-expiry-days N     longest allowed expiry (default 90, as the construct's maxExceptionDays)
+  --max-expiry-days N     lower the longest allowed expiry (default: the table's tag
+                          ecr-compliance:max-expiry-days, the construct's maxExpiryDays, else 90;
+                          also $ECR_COMPLIANCE_MAX_EXPIRY_DAYS); never above the tag
   --id ID                 exc-... (default: a random one)
   --dry-run               add, remove, import: print the findings that would change, change nothing
   --output F              table (default) or json

@@ -55,6 +55,8 @@ const OPTIONS = {
     'registry-id': { type: 'string' },
     granularity: { type: 'string' },
     'dry-run': { type: 'boolean' },
+    table: { type: 'string' },
+    'max-expiry-days': { type: 'string' },
   },
   block: {
     ...COMMON,

@@ -1,18 +1,27 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import {
   type AsffFinding,
   changeRepositoryPolicy,
+  EcrComplianceError,
+  type ExceptionRecord,
+  type ExceptionUpdate,
   type FindingsPublisher,
+  type FindingsWorkflow,
   type ImageReference,
   PublishError,
   reconcileScan,
   type ScanFindingsSource,
+  withinMaxExpiry,
 } from '@ecr-compliance/core';
 import { EcrRepositoryPolicyStore } from '../ecr/EcrRepositoryPolicyStore.js';
 import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
+import { DynamoDbExceptionStore } from '../exceptions/DynamoDbExceptionStore.js';
+import { SecurityHubExceptionFindings } from '../exceptions/SecurityHubExceptionFindings.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
+import { maxExpiryDaysFor } from './exceptions.js';
 import { formatOf, inputOf, type ReportFlags, refuseFlags, scannedImageFromReport } from './formats.js';
 import {
   checkDigest,
@@ -72,6 +81,34 @@ export interface ImportOptions extends AwsOptions, ReportFlags {
   'registry-id'?: string;
   granularity?: string;
   'dry-run'?: boolean;
+  /** The exceptions table (default `$ECR_COMPLIANCE_EXCEPTIONS_TABLE`); without one, no exception applies. */
+  table?: string;
+  'max-expiry-days'?: string;
+}
+
+/**
+ * The exceptions of the deployment, as the Lambda function applies them: every record the table
+ * holds, without those that last longer than the deployment allows (each one line on standard error).
+ */
+async function exceptionsOf(
+  io: Io,
+  options: ImportOptions,
+  region: string,
+): Promise<readonly ExceptionRecord[] | undefined> {
+  const table = options.table ?? io.env.ECR_COMPLIANCE_EXCEPTIONS_TABLE;
+  if (!table) return undefined;
+  const client = new DynamoDBClient(clientConfig({ ...options, region }));
+  try {
+    const store = new DynamoDbExceptionStore({ client, tableName: table });
+    const maxDays = await maxExpiryDaysFor(io, options['max-expiry-days'], () => store.maxExpiryDays());
+    return (await store.list()).filter((r) => {
+      const ok = withinMaxExpiry(r, maxDays);
+      if (!ok) io.stderr(`ecr-compliance: exception ${r.id} ignored: it lasts longer than ${maxDays} days\n`);
+      return ok;
+    });
+  } finally {
+    client.destroy();
+  }
 }
 
 /** The configured region (flag, environment, profile), or undefined when there is none. */
@@ -156,13 +193,33 @@ export async function importCommand(
         },
       });
   const store = new SecurityHubFindingsStore({ client: securityHub });
+  // With an exceptions table, the covered findings are suppressed after the import, as in the
+  // Lambda function (a dry run records what would change).
+  const exceptions = await exceptionsOf(io, options, region);
+  const workflowClient = new SecurityHubClient(clientConfig({ ...options, region }));
+  const wouldChange: ExceptionUpdate[] = [];
+  const workflow: FindingsWorkflow | undefined = !exceptions
+    ? undefined
+    : dryRun
+      ? {
+          apply: async (updates) => {
+            wouldChange.push(...updates);
+            return { failed: [] };
+          },
+        }
+      : new SecurityHubExceptionFindings({ client: workflowClient, region });
   try {
     // As the Lambda function does: compared with the image's findings in Security Hub, so that
     // fixed vulnerabilities are archived and unchanged findings are left alone.
-    const result = await reconcileScan({ source, store, publisher }, image, {
-      granularity,
-      now: new Date().toISOString(),
-    });
+    const result = await reconcileScan(
+      { source, store, publisher, ...(workflow ? { workflow } : {}) },
+      image,
+      {
+        granularity,
+        now: new Date().toISOString(),
+        ...(exceptions ? { exceptions } : {}),
+      },
+    );
     const head = {
       repository: result.repositoryName,
       imageDigest: result.imageDigest,
@@ -181,15 +238,19 @@ export async function importCommand(
       reactivated: result.reactivated,
       unchanged: result.unchanged,
       archived: result.archived,
+      ...(result.exceptions ? { exceptions: result.exceptions } : {}),
     };
     if (dryRun) {
       const archived = planned.filter((f) => f.RecordState === 'ARCHIVED');
+      const ids = (status: ExceptionUpdate['status']) =>
+        wouldChange.filter((u) => u.status === status).map((u) => u.finding.id);
       printJson(io, {
         ...head,
         outcome: 'would import',
         ...counts,
         import: planned.filter((f) => f.RecordState !== 'ARCHIVED').map((f) => f.Id),
         archive: archived.map((f) => f.Id),
+        ...(exceptions ? { suppress: ids('SUPPRESSED'), restore: ids('NEW') } : {}),
       });
       return;
     }
@@ -199,6 +260,10 @@ export async function importCommand(
       imported: result.publish.succeeded,
       requests: result.publish.requests,
     });
+    if (result.exceptions && result.exceptions.failed > 0)
+      throw new EcrComplianceError(
+        `${result.exceptions.failed} findings were not updated for their exceptions (the daily run tries again)`,
+      );
   } catch (error) {
     // The error's one line says how many failed and why; each finding only on request.
     if (error instanceof PublishError && io.env.ECR_COMPLIANCE_DEBUG) {
@@ -207,6 +272,7 @@ export async function importCommand(
     throw error;
   } finally {
     securityHub.destroy();
+    workflowClient.destroy();
   }
 }
 

@@ -1,4 +1,9 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ListTagsOfResourceCommand,
+} from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -12,7 +17,9 @@ import {
   type ExceptionRecord,
   type ExceptionStore,
   InvalidInputError,
+  MAX_EXPIRY_DAYS_TAG,
   parseExceptionRecord,
+  resolveMaxExceptionDays,
 } from '@ecr-compliance/core';
 import { describeError } from '../awsErrors.js';
 
@@ -39,9 +46,11 @@ function recordOf(item: Record<string, unknown>, table: string): ExceptionRecord
  */
 export class DynamoDbExceptionStore implements ExceptionStore {
   readonly #client: DynamoDBDocumentClient;
+  readonly #raw: DynamoDBClient;
   readonly #table: string;
 
   constructor(options: { readonly client: DynamoDBClient; readonly tableName: string }) {
+    this.#raw = options.client;
     this.#client = DynamoDBDocumentClient.from(options.client, {
       marshallOptions: { removeUndefinedValues: true },
     });
@@ -125,5 +134,41 @@ export class DynamoDbExceptionStore implements ExceptionStore {
       }),
     );
     return typeof out.Item?.[ANNOUNCED] === 'string';
+  }
+
+  /**
+   * The longest expiry the deployment allows, as the construct tags the table
+   * (`ecr-compliance:max-expiry-days`); undefined when the table has no such tag.
+   *
+   * @throws EcrComplianceError when the table or its tags cannot be read, or the tag is not a limit
+   */
+  async maxExpiryDays(): Promise<number | undefined> {
+    let value: string | undefined;
+    try {
+      const table = await this.#raw.send(new DescribeTableCommand({ TableName: this.#table }));
+      const arn = table.Table?.TableArn;
+      let token: string | undefined;
+      do {
+        const page = await this.#raw.send(
+          new ListTagsOfResourceCommand({ ResourceArn: arn, ...(token ? { NextToken: token } : {}) }),
+        );
+        value = page.Tags?.find((t) => t.Key === MAX_EXPIRY_DAYS_TAG)?.Value ?? value;
+        token = page.NextToken;
+      } while (token && value === undefined);
+    } catch (error) {
+      throw new EcrComplianceError(
+        `cannot read the tag ${MAX_EXPIRY_DAYS_TAG} of table ${this.#table}: ${describeError(error)}`,
+        { cause: error },
+      );
+    }
+    if (value === undefined) return undefined;
+    try {
+      return resolveMaxExceptionDays(/^\d+$/.test(value) ? Number(value) : Number.NaN, MAX_EXPIRY_DAYS_TAG);
+    } catch (error) {
+      throw new EcrComplianceError(
+        `table ${this.#table}: ${(error as Error).message.replace(/got NaN$/, `got ${JSON.stringify(value)}`)}`,
+        { cause: error },
+      );
+    }
   }
 }

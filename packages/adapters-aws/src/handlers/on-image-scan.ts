@@ -107,14 +107,13 @@ const importScan = makeIdempotent(async (event: ScanEvent) => {
   const { scanning, ...image } = imageOfScanEvent(event);
   const now = new Date().toISOString();
   // Imported in the scan's own account and Region: only that account can import its findings.
-  // Exceptions apply in the function's own account and Region (in an organization, a member's
-  // covered findings are suppressed by the daily schedule: docs/exceptions.md).
-  const own = event.account === config.ACCOUNT_ID && event.region === config.AWS_REGION;
+  // Exceptions (this account's table) apply in every place; their workflow is written from this
+  // account, which in an organization is the administrator's and may update member findings.
   const ports = importers.for({ accountId: event.account, region: event.region });
   const observed = observeImport(ports);
   let result: Awaited<ReturnType<typeof reconcileScan>>;
   try {
-    const exceptions = exceptionStore && own ? await exceptionStore.list() : undefined;
+    const exceptions = exceptionStore ? await exceptionStore.list() : undefined;
     // One run of an image at a time (the state's lease): two scans of it never race.
     const held = image.imageDigest
       ? {
@@ -125,7 +124,7 @@ const importScan = makeIdempotent(async (event: ScanEvent) => {
         }
       : undefined;
     result = await holding(ports.state, held, () =>
-      reconcileScan({ ...observed.deps, ...(workflow && own ? { workflow } : {}) }, image, {
+      reconcileScan({ ...observed.deps, ...(workflow ? { workflow } : {}) }, image, {
         granularity:
           scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
         keepAliveDays: config.KEEP_ALIVE_DAYS,

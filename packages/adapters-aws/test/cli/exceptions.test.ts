@@ -25,12 +25,13 @@ function finding(id: string, pkg = 'openssl', version = '3.1.4-r0'): ExceptionCa
 }
 
 /** In-memory exceptions and findings behind the command. */
-function world(findings: ExceptionCandidate[] = []) {
+function world(findings: ExceptionCandidate[] = [], published?: ExceptionCommandDeps['maxExpiryDays']) {
   const records = new Map<string, ExceptionRecord>();
   const applied: ExceptionUpdate[] = [];
   const make = async (): Promise<ExceptionCommandDeps> => ({
     region: 'us-east-1',
     now: () => NOW,
+    ...(published ? { maxExpiryDays: published } : {}),
     deps: {
       exceptions: {
         list: async () => [...records.values()],
@@ -114,9 +115,9 @@ describe('ecr-compliance exception add refuses, in one line, before any AWS call
     );
   });
 
-  it('an expiry beyond the limit, and beyond a --max-expiry-days', async () => {
+  it('an expiry beyond what any deployment allows, and beyond a --max-expiry-days', async () => {
     expect((await refusal([...ADD, '--expires', '2099-01-01'])).message).toMatch(
-      /^ecr-compliance: expiresAt: is more than 90 days away \(2099-01-01T00:00:00.000Z\)/,
+      /^ecr-compliance: expiresAt: is more than 366 days away \(2099-01-01T00:00:00.000Z\)/,
     );
     const soon = new Date(Date.now() + 10 * 24 * 3600 * 1000).toISOString();
     expect((await refusal([...ADD, '--expires', soon, '--max-expiry-days', '7'])).message).toMatch(
@@ -200,6 +201,85 @@ describe('ecr-compliance exception add, list and remove', () => {
     expect(stdout()).toContain('exception exc-1 would be removed');
     expect(stdout()).toContain(`NEW       ${finding('CVE-2026-1000').Id}`);
     expect(w.records.has('exc-1')).toBe(true);
+  });
+});
+
+describe("ecr-compliance exception add honours the deployment's longest expiry (the table's tag)", () => {
+  const inDays = (days: number) => new Date(Date.parse(NOW) + days * 24 * 3600 * 1000).toISOString();
+  const add = async (
+    published: ExceptionCommandDeps['maxExpiryDays'],
+    expires: string,
+    extra: Record<string, string> = {},
+    env: Record<string, string> = {},
+  ) => {
+    const w = world([], published);
+    const { io, stderr } = memoryIo({ env });
+    const outcome = await exceptionCommand(io, ['add'], { ...flags(), expires, ...extra }, w.make).then(
+      () => 'added',
+      (error: Error) => `${error.name}: ${error.message}`,
+    );
+    return { outcome, stderr: stderr(), stored: w.records.size };
+  };
+
+  it('refuses an expiry beyond the tag, in one line, and stores nothing', async () => {
+    expect(await add(async () => 30, inDays(45))).toEqual({
+      outcome: `InvalidInputError: expiresAt: is more than 30 days away (${inDays(45)}); the longest allowed expiry is 30 days (in exception)`,
+      stderr: '',
+      stored: 0,
+    });
+    expect((await add(async () => 30, inDays(29))).outcome).toBe('added');
+  });
+
+  it('allows what the tag allows beyond the default 90 days, and 90 days without a tag', async () => {
+    expect((await add(async () => 180, inDays(120))).outcome).toBe('added');
+    expect((await add(async () => undefined, inDays(120))).outcome).toMatch(/is more than 90 days away/);
+  });
+
+  it('lets --max-expiry-days or ECR_COMPLIANCE_MAX_EXPIRY_DAYS lower the limit but not raise it', async () => {
+    expect((await add(async () => 30, inDays(20), { 'max-expiry-days': '14' })).outcome).toMatch(
+      /is more than 14 days away/,
+    );
+    expect(
+      (await add(async () => 30, inDays(20), {}, { ECR_COMPLIANCE_MAX_EXPIRY_DAYS: '14' })).outcome,
+    ).toMatch(/is more than 14 days away/);
+    expect((await add(async () => 30, inDays(20), { 'max-expiry-days': '60' })).outcome).toBe(
+      "UsageError: --max-expiry-days 60 is more than the deployment allows: the table's tag ecr-compliance:max-expiry-days is 30",
+    );
+    expect(
+      (await add(async () => 30, inDays(20), {}, { ECR_COMPLIANCE_MAX_EXPIRY_DAYS: 'ten' })).outcome,
+    ).toBe('UsageError: ECR_COMPLIANCE_MAX_EXPIRY_DAYS must be a whole number of days, got "ten"');
+  });
+
+  it('says in one line when the tag cannot be read, and applies the default', async () => {
+    const denied = async () => {
+      throw new Error(
+        'cannot read the tag ecr-compliance:max-expiry-days of table exceptions: AccessDeniedException',
+      );
+    };
+    const out = await add(denied, inDays(100));
+    expect(out.outcome).toMatch(/is more than 90 days away/);
+    expect(out.stderr).toBe(
+      'ecr-compliance: warning: cannot read the tag ecr-compliance:max-expiry-days of table exceptions: AccessDeniedException; the longest expiry is 90 days\n',
+    );
+  });
+
+  it('import refuses the entries beyond the tag, each with its line', async () => {
+    const w = world([], async () => 30);
+    const { io, stderr } = memoryIo();
+    await exceptionCommand(
+      io,
+      ['import', vex('.trivyignore')],
+      {
+        account: ACCOUNT,
+        repository: 'team-a/api',
+        owner: 'team-a@example.com',
+        format: 'trivyignore',
+        expires: inDays(45),
+      },
+      w.make,
+    );
+    expect(w.records.size).toBe(0);
+    expect(stderr()).toMatch(/line 2 CVE-2019-0001: expiresAt: is more than 30 days away/);
   });
 });
 

@@ -10,10 +10,18 @@
  * Security Hub's "Findings - Imported" events are not emitted by moto either: the test hands the
  * finding as Security Hub holds it to on-finding-imported, as the rule would.
  */
-import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { readFileSync } from 'node:fs';
+import {
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  TagResourceCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import {
   type AwsSecurityFinding,
+  BatchImportFindingsCommand,
   BatchUpdateFindingsCommand,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
@@ -438,5 +446,144 @@ describe('exceptions against the emulator', () => {
     expect((await finding(digestA, MEDIUM_CVE)).Note?.Text).toMatch(
       /^Exception exc-payments-ncurses was removed;/,
     );
+  });
+});
+
+describe('exceptions for findings that arrive without on-image-scan', () => {
+  const added = () =>
+    cli([...ADD, '--expires', inDays(30), '--id', 'exc-payments-openssl-again']).then((out) => {
+      expect(out.code).toBe(0);
+    });
+
+  it("honour the table's longest expiry tag in the command line, with a one-line refusal", async () => {
+    const arn = (await dynamodb.send(new DescribeTableCommand({ TableName: TABLE }))).Table?.TableArn;
+    await dynamodb.send(
+      new TagResourceCommand({
+        ResourceArn: arn,
+        Tags: [{ Key: 'ecr-compliance:max-expiry-days', Value: '60' }],
+      }),
+    );
+    const refused = await cli([...ADD, '--expires', inDays(75)]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^ecr-compliance: expiresAt: is more than 60 days away \(.+\); the longest allowed expiry is 60 days \(in exception\)\n$/,
+    );
+    const raised = await cli([...ADD, '--expires', inDays(30), '--max-expiry-days', '90']);
+    expect(raised).toMatchObject({
+      code: 2,
+      stderr:
+        "ecr-compliance: --max-expiry-days 90 is more than the deployment allows: the table's tag ecr-compliance:max-expiry-days is 60\n",
+    });
+    await added();
+  });
+
+  it("suppress Amazon Inspector's finding when its Findings - Imported event arrives", async () => {
+    // As Amazon Inspector imports it (moto does not keep the product to AWS): NEW, about image A.
+    const fixture = readFileSync(
+      new URL('../../../core/test/fixtures/securityhub/inspector-finding.json', import.meta.url),
+      'utf8',
+    );
+    const inspector = JSON.parse(
+      fixture
+        .replaceAll('111122223333', MOTO_ACCOUNT_ID)
+        .replaceAll('sha256:9e8e9cd9d4031388e76ffd1f01c039d441df45180e70b83da6e4b3fa6a76ca85', digestA),
+    ) as AwsSecurityFinding;
+    await securityHub.send(new BatchImportFindingsCommand({ Findings: [inspector] }));
+    const before = shim.requests.length;
+    const onSchedule = await handler('on-exception-schedule');
+
+    const { result } = await quietly(() =>
+      onSchedule(
+        findingsImportedEvent({ id: 'f1000000-0000-4000-8000-000000000001', finding: inspector }),
+        lambdaContext('on-exception-schedule', 'inspector'),
+      ),
+    );
+
+    expect(result).toEqual({ suppressed: 1, restored: 0, skipped: 0 });
+    const stored = (await everyFinding(securityHub)).find((f) => f.Id === inspector.Id);
+    expect(stored?.Workflow?.Status).toBe('SUPPRESSED');
+    expect(stored?.Note?.Text).toMatch(
+      /^Suppressed by exception exc-payments-openssl-again of payments@example.com until /,
+    );
+    expect(stored?.UserDefinedFields).toMatchObject({
+      'ecr-compliance/ExceptionId': 'exc-payments-openssl-again',
+    });
+    expect(shim.requests.slice(before).map((r) => r.FindingIdentifiers)).toEqual([
+      [{ Id: inspector.Id, ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/inspector' }],
+    ]);
+    // The event of the update itself (the finding now SUPPRESSED) changes nothing.
+    const { result: again } = await quietly(() =>
+      onSchedule(
+        findingsImportedEvent({ id: 'f1000000-0000-4000-8000-000000000002', finding: stored }),
+        lambdaContext('on-exception-schedule', 'inspector-again'),
+      ),
+    );
+    expect(again).toEqual({ suppressed: 0, restored: 0, skipped: 0 });
+    expect(shim.requests.length).toBe(before + 1);
+  });
+
+  it('apply in the command line import of a Trivy report: --dry-run prints what would be suppressed, then it is', async () => {
+    const digest = `sha256:${'c'.repeat(64)}`;
+    const ref = `${MOTO_ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com/${REPOSITORY}`;
+    const report = {
+      SchemaVersion: 2,
+      CreatedAt: new Date(Date.now() - 60_000).toISOString(),
+      ArtifactName: `${ref}:2.0.0`,
+      ArtifactType: 'container_image',
+      Metadata: { RepoTags: [`${ref}:2.0.0`], RepoDigests: [`${ref}@${digest}`] },
+      Results: [
+        {
+          Target: `${ref}:2.0.0 (debian 12.8)`,
+          Class: 'os-pkgs',
+          Type: 'debian',
+          Vulnerabilities: [
+            {
+              VulnerabilityID: HIGH_CVE,
+              PkgName: 'openssl',
+              InstalledVersion: '3.0.13-1~deb12u1',
+              FixedVersion: '3.0.14-1~deb12u2',
+              Status: 'fixed',
+              Severity: 'HIGH',
+              Title: `openssl: ${HIGH_CVE}`,
+            },
+          ],
+        },
+      ],
+    };
+    const trivy = async (...extra: string[]) => {
+      const { io, stdout, stderr } = memoryIo({ stdin: JSON.stringify(report), env: {} });
+      const code = await run(
+        ['import', '--format', 'trivy', '-', '--endpoint-url', shim.endpoint, '--table', TABLE, ...extra],
+        io,
+      );
+      return { code, stderr: stderr(), result: stdout() ? JSON.parse(stdout()) : undefined };
+    };
+    const high = () =>
+      ours().then((all) =>
+        all.find((f) => f.Resources?.[0]?.Id?.endsWith(digest) && f.Vulnerabilities?.[0]?.Id === HIGH_CVE),
+      );
+    const before = shim.requests.length;
+
+    const dry = await trivy('--dry-run');
+    expect(dry).toMatchObject({ code: 0, stderr: '' });
+    expect(dry.result.outcome).toBe('would import');
+    expect(dry.result.suppress).toEqual([expect.stringContaining(`${digest}/`)]);
+    expect(dry.result.suppress[0]).toContain(HIGH_CVE);
+    expect(dry.result.restore).toEqual([]);
+    expect(await high()).toBeUndefined();
+    expect(shim.requests.length).toBe(before);
+
+    const real = await trivy();
+    expect(real.code).toBe(0);
+    expect(real.result.exceptions).toEqual({ suppressed: 1, restored: 0, failed: 0 });
+    const finding = await high();
+    expect(finding?.Workflow?.Status).toBe('SUPPRESSED');
+    expect(finding?.Id).toBe(dry.result.suppress[0]);
+    expect(finding?.Note?.Text).toMatch(/^Suppressed by exception exc-payments-openssl-again of /);
+    // The image finding counts the excepted vulnerability apart, as in the Lambda function.
+    const image = (await ours()).find(
+      (f) => f.Resources?.[0]?.Id?.endsWith(digest) && f.GeneratorId?.endsWith('/image'),
+    );
+    expect(image?.ProductFields?.['ecr-compliance/Count/EXCEPTED']).toBe('1');
   });
 });

@@ -6,6 +6,7 @@
  * import it, so every test checks, through the proxy in front of moto, which account's credentials
  * (and which Region) sent each call.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateRepositoryCommand, ECRClient, GetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
 import {
   CreateAccountCommand,
@@ -16,6 +17,8 @@ import { type AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-secu
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { BLOCK_STATEMENT_SID } from '@ecr-compliance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbExceptionStore } from '../../src/exceptions/DynamoDbExceptionStore.js';
+import { type BatchUpdateFindingsProxy, startBatchUpdateFindings } from '../support/batchUpdateFindings.js';
 import { type FaultProxy, type ProxiedCall, startFaultProxy } from '../support/fault-proxy.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
 import {
@@ -45,6 +48,8 @@ const BLOCK = `arn:aws:securityhub:${HOME}:${ADMIN}:action/custom/ECR1`;
 
 let moto: MotoServer;
 let proxy: FaultProxy;
+/** moto has no BatchUpdateFindings: the stand-in answers it behind the counting proxy, in the hub of each finding. */
+let shim: BatchUpdateFindingsProxy;
 let organizationId: string;
 /** Two member accounts of the moto organization. */
 let B: string;
@@ -146,7 +151,15 @@ let onCustomAction: Handler;
 
 beforeAll(async () => {
   moto = await startMoto();
-  proxy = await startFaultProxy({ upstream: moto.endpoint });
+  shim = await startBatchUpdateFindings({
+    upstream: moto.endpoint,
+    securityHub: new SecurityHubClient(awsClientConfig(moto.endpoint, HOME)),
+    hubOf: async (productArn) => {
+      const [, , , region = HOME, account = ADMIN] = productArn.split(':');
+      return (await clientsIn(account, region)).securityHub;
+    },
+  });
+  proxy = await startFaultProxy({ upstream: shim.endpoint });
   const admin = awsClientConfig(moto.endpoint, HOME);
   const organizations = new OrganizationsClient(admin);
   organizationId =
@@ -198,6 +211,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.close();
+  await shim?.close();
   await moto?.stop();
 });
 
@@ -510,5 +524,81 @@ describe('a deletion in a member account', () => {
       calls.filter((call) => call.includes(' dynamodb ')).every((call) => call.startsWith(`${ADMIN} `)),
     ).toBe(true);
     expect(calls).toContain(`${ADMIN} ${HOME} dynamodb POST / DynamoDB_20120810.Query`);
+  });
+});
+
+describe("an exception in the central table for a member's repository", () => {
+  it("suppresses the member's matching finding when its scan is imported, with the administrator's update", async () => {
+    const TABLE = 'ecr-compliance-exceptions';
+    const admin = awsClientConfig(moto.endpoint, HOME);
+    await createIdempotencyTable(admin, TABLE);
+    const now = Date.now();
+    await new DynamoDbExceptionStore({ client: new DynamoDBClient(admin), tableName: TABLE }).put({
+      id: 'exc-team-c-openssl',
+      vulnerabilityId: HIGH_CVE.name,
+      scope: { accountId: C, repositoryName: 'team-c/web', package: 'openssl' },
+      justification: 'vulnerable_code_not_in_execute_path',
+      statement: 'the web tier never parses client certificates',
+      owner: 'team-c@example.com',
+      createdAt: new Date(now - 60_000).toISOString(),
+      expiresAt: new Date(now + 30 * 24 * 3600 * 1000).toISOString(),
+    });
+    const withExceptions = (
+      await loadHandler<{ handler: Handler }>(
+        '../../src/handlers/on-image-scan.js',
+        organizationEnvironment('import', { EXCEPTIONS_TABLE_NAME: TABLE }),
+      )
+    ).handler;
+    // A new image of team C in the other (linked) Region, scanned there.
+    const { ecr } = await clientsIn(C, OTHER_REGION);
+    const digest = await pushScannedImage(ecr, moto.endpoint, OTHER_REGION, {
+      repository: 'team-c/web',
+      tag: '1.1.0',
+      findings: [HIGH_CVE],
+      accountId: C,
+    });
+    const from = mark();
+
+    const { result } = await run(
+      withExceptions,
+      forwardedScan('0e000001', C, OTHER_REGION, 'team-c/web', digest),
+      'on-image-scan',
+    );
+
+    expect(result).toMatchObject({
+      outcome: 'imported',
+      exceptions: { suppressed: 1, restored: 0, failed: 0 },
+    });
+    const high = (await findingsIn(C, OTHER_REGION)).find(
+      (f) => f.Resources?.[0]?.Id?.endsWith(digest) && f.Vulnerabilities?.[0]?.Id === HIGH_CVE.name,
+    );
+    expect(high?.Workflow?.Status).toBe('SUPPRESSED');
+    expect(high?.Note?.Text).toMatch(
+      /^Suppressed by exception exc-team-c-openssl of team-c@example.com until /,
+    );
+    expect(high?.UserDefinedFields).toMatchObject({
+      'ecr-compliance/ExceptionId': 'exc-team-c-openssl',
+      'ecr-compliance/ExceptionState': 'active',
+    });
+    // The image finding counts it apart: nothing else of the image is HIGH.
+    const image = (await findingsIn(C, OTHER_REGION)).find(
+      (f) => f.Resources?.[0]?.Id?.endsWith(digest) && f.GeneratorId?.endsWith('/image'),
+    );
+    expect(image?.ProductFields?.['ecr-compliance/Count/EXCEPTED']).toBe('1');
+    const calls = await callsSince(from);
+    // Imported by C's import role in its Region; the workflow written by the administrator, from
+    // its home Region; the table read in the administrator's account.
+    expect(calls.filter((call) => call.endsWith('POST /findings/import'))).toEqual(
+      expect.arrayContaining([`${C} ${OTHER_REGION} securityhub POST /findings/import`]),
+    );
+    expect(new Set(calls.filter((call) => call.endsWith('POST /findings/import')))).toEqual(
+      new Set([`${C} ${OTHER_REGION} securityhub POST /findings/import`]),
+    );
+    expect(calls.filter((call) => call.includes('/findings/batchupdate'))).toEqual([
+      `${ADMIN} ${HOME} securityhub PATCH /findings/batchupdate`,
+    ]);
+    expect(calls.some((call) => call.startsWith(`${ADMIN} ${HOME} dynamodb `) && call.includes('Scan'))).toBe(
+      true,
+    );
   });
 });

@@ -12,6 +12,10 @@
  * - `UpdatedAt` is left as it is (BatchUpdateFindings never changes it);
  * - the finding is written back whole with moto's BatchImportFindings, which replaces what it
  *   holds (moto does not enforce that providers cannot change Workflow, Note and UserDefinedFields).
+ * - with `hubOf`, a finding is looked up in (and written back to) the hub its ProductArn names:
+ *   an administrator, in its home Region with cross-Region aggregation, may update its members'
+ *   findings of every linked Region (moto keeps one hub per account and Region and aggregates
+ *   nothing). Who signed the request is not checked here; the counting proxy records it.
  *
  * It does not emit "Security Hub Findings - Imported" events (moto has no such bus delivery);
  * tests hand the updated finding to on-finding-imported themselves. Every request it answered is
@@ -61,6 +65,8 @@ export async function startBatchUpdateFindings(options: {
   readonly upstream: string;
   readonly securityHub: SecurityHubClient;
   readonly now?: () => string;
+  /** The hub that holds the findings of a product ARN (its account and Region); default `securityHub`. */
+  readonly hubOf?: (productArn: string) => Promise<SecurityHubClient>;
 }): Promise<BatchUpdateFindingsProxy> {
   const upstream = new URL(options.upstream);
   const requests: Array<Record<string, any>> = [];
@@ -74,12 +80,26 @@ export async function startBatchUpdateFindings(options: {
         body: { Message: 'FindingIdentifiers must hold 1 to 100 findings', Code: 'InvalidInputException' },
       };
     }
-    const stored = await everyStored(options.securityHub);
+    const hubs = new Map<
+      SecurityHubClient,
+      { stored: AwsSecurityFinding[]; updated: AwsSecurityFinding[] }
+    >();
+    const hubFor = async (productArn: string) => {
+      const client = options.hubOf ? await options.hubOf(productArn) : options.securityHub;
+      let hub = hubs.get(client);
+      if (!hub) {
+        hub = { stored: await everyStored(client), updated: [] };
+        hubs.set(client, hub);
+      }
+      return hub;
+    };
     const processed: typeof identifiers = [];
     const unprocessed: Array<Record<string, unknown>> = [];
-    const updated: AwsSecurityFinding[] = [];
     for (const identifier of identifiers) {
-      const finding = stored.find((f) => f.Id === identifier.Id && f.ProductArn === identifier.ProductArn);
+      const hub = await hubFor(identifier.ProductArn);
+      const finding = hub.stored.find(
+        (f) => f.Id === identifier.Id && f.ProductArn === identifier.ProductArn,
+      );
       if (!finding) {
         unprocessed.push({
           FindingIdentifier: identifier,
@@ -103,11 +123,12 @@ export async function startBatchUpdateFindings(options: {
         'RelatedFindings',
       ])
         if (input[field] !== undefined) next[field] = input[field];
-      updated.push(next as unknown as AwsSecurityFinding);
+      hub.updated.push(next as unknown as AwsSecurityFinding);
       processed.push(identifier);
     }
-    if (updated.length > 0)
-      await options.securityHub.send(new BatchImportFindingsCommand({ Findings: updated }));
+    for (const [client, hub] of hubs)
+      if (hub.updated.length > 0)
+        await client.send(new BatchImportFindingsCommand({ Findings: hub.updated }));
     return { status: 200, body: { ProcessedFindings: processed, UnprocessedFindings: unprocessed } };
   };
 

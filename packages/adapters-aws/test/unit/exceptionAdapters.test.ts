@@ -1,5 +1,10 @@
 import '../support/mockMatchers.js';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTagsOfResourceCommand,
+} from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   BatchUpdateFindingsCommand,
@@ -86,6 +91,49 @@ describe('DynamoDbExceptionStore', () => {
       Key: { id: 'exc-1' },
       ReturnValues: 'ALL_OLD',
     });
+  });
+});
+
+describe("DynamoDbExceptionStore: the deployment's longest expiry", () => {
+  const raw = mockClient(DynamoDBClient);
+  const ARN = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/exceptions`;
+  const store = new DynamoDbExceptionStore({
+    client: new DynamoDBClient({ region: 'us-east-1' }),
+    tableName: 'exceptions',
+  });
+  beforeEach(() => {
+    raw.reset();
+    raw.on(DescribeTableCommand).resolves({ Table: { TableArn: ARN } });
+  });
+  afterAll(() => raw.restore());
+
+  it("reads the table's tag, following the pages of tags", async () => {
+    raw
+      .on(ListTagsOfResourceCommand, { ResourceArn: ARN })
+      .resolvesOnce({ Tags: [{ Key: 'team', Value: 'security' }], NextToken: 't1' })
+      .resolvesOnce({ Tags: [{ Key: 'ecr-compliance:max-expiry-days', Value: '30' }] });
+    expect(await store.maxExpiryDays()).toBe(30);
+    expect(raw).toHaveReceivedCommandWith(ListTagsOfResourceCommand, { ResourceArn: ARN, NextToken: 't1' });
+  });
+
+  it('is undefined without the tag', async () => {
+    raw.on(ListTagsOfResourceCommand).resolves({ Tags: [] });
+    expect(await store.maxExpiryDays()).toBeUndefined();
+  });
+
+  it('refuses a tag that is not a limit, and says in one line when the tags cannot be read', async () => {
+    raw
+      .on(ListTagsOfResourceCommand)
+      .resolves({ Tags: [{ Key: 'ecr-compliance:max-expiry-days', Value: 'ten' }] });
+    await expect(store.maxExpiryDays()).rejects.toThrow(
+      'table exceptions: ecr-compliance:max-expiry-days: must be a whole number of days from 1 to 366, got "ten"',
+    );
+    raw
+      .on(ListTagsOfResourceCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    await expect(store.maxExpiryDays()).rejects.toThrow(
+      /^cannot read the tag ecr-compliance:max-expiry-days of table exceptions: AccessDeniedException/,
+    );
   });
 });
 

@@ -27,6 +27,13 @@ export type ExceptionJustification = (typeof EXCEPTION_JUSTIFICATIONS)[number];
 /** The longest expiry a deployment allows unless it says otherwise, in whole days. */
 export const DEFAULT_MAX_EXCEPTION_DAYS = 90;
 
+/**
+ * The tag of the exceptions table that holds the deployment's longest allowed expiry in days (the
+ * construct's `exceptions.maxExpiryDays`), so that the command line refuses what the functions
+ * would ignore.
+ */
+export const MAX_EXPIRY_DAYS_TAG = 'ecr-compliance:max-expiry-days';
+
 /** The longest expiry any deployment may allow, in whole days (a year). */
 export const MAX_EXCEPTION_DAYS_LIMIT = 366;
 
