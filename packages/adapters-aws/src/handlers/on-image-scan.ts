@@ -13,8 +13,18 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { imageFindingsImported, PublishError, parseWith, reconcileScan } from '@ecr-compliance/core';
+import {
+  blockMarkingPublisher,
+  blockStateForScan,
+  imageFindingsImported,
+  PublishError,
+  parseWith,
+  type RepositoryIdentity,
+  type RepositoryPolicyStore,
+  reconcileScan,
+} from '@ecr-compliance/core';
 import { imageOfScanEvent } from '@ecr-compliance/core/ecr';
+import { EcrRepositoryPolicyStore } from '../ecr/EcrRepositoryPolicyStore.js';
 import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
 import { observeImport } from '../events/observeImport.js';
 import {
@@ -58,14 +68,15 @@ const importers = new PerPlace(accounts.credentials, (place, credentials) => {
       ...clientCredentials(credentials),
     }),
   );
+  const ecr = metrics.watchThrottling(
+    new ECRClient({ region: place.region, ...clientCredentials(credentials) }),
+  );
   return {
-    source: new EcrScanFindingsSource({
-      client: metrics.watchThrottling(
-        new ECRClient({ region: place.region, ...clientCredentials(credentials) }),
-      ),
-    }),
+    source: new EcrScanFindingsSource({ client: ecr }),
     publisher: new SecurityHubFindingsPublisher({ client: securityHub }),
     store: new SecurityHubFindingsStore({ client: securityHub }),
+    // Read once per scan: an image finding created in a blocked repository carries the block mark.
+    policies: new EcrRepositoryPolicyStore({ client: ecr }),
   };
 });
 const idempotency = eventIdempotency(
@@ -91,6 +102,20 @@ const workflow = exceptionStore
     })
   : undefined;
 
+/** Whether the scan's repository is blocked now (the block mark, docs/insights.md); a policy that cannot be read marks nothing. */
+async function scanBlockState(
+  policies: RepositoryPolicyStore,
+  repository: RepositoryIdentity,
+): Promise<boolean> {
+  const state = await blockStateForScan(policies, repository);
+  if ('blocked' in state) return state.blocked;
+  logger.warn('block state unknown: the scan carries no block mark', {
+    repository: repository.repositoryName,
+    reason: state.unknown,
+  });
+  return false;
+}
+
 /** A scan event of either kind, as parsed from EventBridge. */
 type ScanEvent = EcrImageScanEvent | Inspector2ScanEvent;
 
@@ -101,7 +126,13 @@ const importScan = makeIdempotent(async (event: ScanEvent) => {
   // Exceptions apply in the function's own account and Region (in an organization, a member's
   // covered findings are suppressed by the daily schedule: docs/exceptions.md).
   const own = event.account === config.ACCOUNT_ID && event.region === config.AWS_REGION;
-  const observed = observeImport(importers.for({ accountId: event.account, region: event.region }));
+  const { policies, ...importer } = importers.for({ accountId: event.account, region: event.region });
+  const repository = { accountId: event.account, region: event.region, repositoryName: image.repositoryName };
+  const blocked = await scanBlockState(policies, repository);
+  const observed = observeImport({
+    ...importer,
+    publisher: blockMarkingPublisher(importer.publisher, blocked),
+  });
   let result: Awaited<ReturnType<typeof reconcileScan>>;
   try {
     result = await reconcileScan({ ...observed.deps, ...(workflow && own ? { workflow } : {}) }, image, {
