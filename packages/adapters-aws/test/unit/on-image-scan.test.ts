@@ -108,13 +108,11 @@ describe('on-image-scan: the block mark', () => {
   });
 
   it('imports the scan without a mark, and says why, when the policy cannot be read', async () => {
-    ecr
-      .on(GetRepositoryPolicyCommand)
-      .rejects(
-        Object.assign(new Error('not authorized to perform ecr:GetRepositoryPolicy'), {
-          name: 'AccessDeniedException',
-        }),
-      );
+    ecr.on(GetRepositoryPolicyCommand).rejects(
+      Object.assign(new Error('not authorized to perform ecr:GetRepositoryPolicy'), {
+        name: 'AccessDeniedException',
+      }),
+    );
     const result = await invoke(scanEvent('1308b246-0102'));
     expect(result).toMatchObject({ outcome: 'imported' });
     expect(imported().every((f) => f.UserDefinedFields === undefined)).toBe(true);
