@@ -192,8 +192,7 @@ describe('the mark on what a scan imports', () => {
     expect(out.filter((f) => f.UserDefinedFields !== undefined)).toHaveLength(1);
     for (const f of out) expect(AsffFindingSchema.safeParse(f).success).toBe(true);
     const archivedImage = {
-      ...(image as AsffFinding),
-      UserDefinedFields: undefined,
+      ...(scan.find((f) => f.GeneratorId.endsWith('/image')) as AsffFinding),
       RecordState: 'ARCHIVED' as const,
     };
     expect(withBlockMark([archivedImage], true)[0]?.UserDefinedFields).toBeUndefined();
