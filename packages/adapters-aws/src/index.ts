@@ -84,6 +84,7 @@ export {
   type OrganizationsAccountDirectoryOptions,
 } from './organizations/OrganizationsAccountDirectory.js';
 export { AUDIT_FIELDS, SecurityHubAuditTrail } from './securityhub/SecurityHubAuditTrail.js';
+export { SecurityHubBlockMarks } from './securityhub/SecurityHubBlockMarks.js';
 export {
   SecurityHubFindingsPublisher,
   type SecurityHubFindingsPublisherOptions,

@@ -204,6 +204,8 @@ export {
 export type {
   AuditEntry,
   AuditTrail,
+  BlockMarks,
+  FindingIdentifier,
   FindingsPublisher,
   FindingsStore,
   HolderSearch,
@@ -250,6 +252,18 @@ export {
   remediateAutomatically,
   remediateImportedFindings,
 } from './usecases/automaticRemediation.js';
+export {
+  BLOCK_MARK_FIELD,
+  BLOCK_MARK_VALUES,
+  type BlockMarkOutcome,
+  type BlockMarkValue,
+  blockMarkingPublisher,
+  blockStateForScan,
+  markRepository,
+  marksToWrite,
+  type ScanBlockState,
+  withBlockMark,
+} from './usecases/blockMark.js';
 export {
   actOnFindings,
   type CustomActionChoice,

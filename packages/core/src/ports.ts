@@ -151,3 +151,24 @@ export interface RepositoryImages {
     options?: { readonly limit?: number },
   ): Promise<readonly string[]>;
 }
+
+/** A finding as BatchUpdateFindings names it: its Id and its product. */
+export interface FindingIdentifier {
+  readonly id: string;
+  readonly productArn: string;
+}
+
+/**
+ * The mark a block leaves on a repository's image findings (UserDefinedFields
+ * `ecr-compliance/RepositoryBlocked`, see blockMark.ts), that a Security Hub insight filters on. In AWS: GetFindings, then
+ * BatchUpdateFindings, from the account that writes the audit note.
+ */
+export interface BlockMarks {
+  /** This tool's ACTIVE image findings about images of the repository, with their UserDefinedFields. */
+  imageFindingsOf(repository: RepositoryIdentity): Promise<readonly StoredFinding[]>;
+  /** Sets the mark to `value` on each finding; the findings it could not update come back. */
+  write(
+    findings: readonly FindingIdentifier[],
+    value: string,
+  ): Promise<{ readonly failed: ReadonlyArray<{ readonly id: string; readonly error: string }> }>;
+}

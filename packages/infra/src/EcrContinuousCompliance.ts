@@ -288,6 +288,8 @@ export class EcrContinuousCompliance extends Construct {
         new PolicyStatement({ actions: ['inspector2:ListFindings'], resources: ['*'] }),
         importFindings,
         readFindings,
+        // Is the repository blocked? An image finding a scan creates there carries the block mark.
+        new PolicyStatement({ actions: ['ecr:GetRepositoryPolicy'], resources: [repositories] }),
       ],
       anyRepository: true,
       onFailure,
@@ -329,6 +331,9 @@ export class EcrContinuousCompliance extends Construct {
           settings.blockableRepositories,
         ),
         ...auditTrailStatements(arn('securityhub', 'hub/default')),
+        // The block mark: the repository's image findings are read, then marked through the
+        // audit trail's BatchUpdateFindings (UserDefinedFields only).
+        readFindings,
       ],
       anyRepository: true,
       onFailure,
@@ -488,14 +493,14 @@ export class EcrContinuousCompliance extends Construct {
               settings.blockableRepositories,
               { delete: settings.autoUnblock },
             ),
-            // The audit note on the triggering finding, and no other field.
+            // The audit note on the triggering finding and the block mark, and no other field.
             ...auditTrailStatements(arn('securityhub', 'hub/default')),
-            // A release reads the images the repository holds and the findings that may hold the block.
+            // The block mark reads the repository's image findings; a release also reads the
+            // findings that may hold the block.
+            readFindings,
+            // A release reads the images the repository holds.
             ...(settings.autoUnblock
-              ? [
-                  new PolicyStatement({ actions: ['ecr:ListImages'], resources: [repositories] }),
-                  readFindings,
-                ]
+              ? [new PolicyStatement({ actions: ['ecr:ListImages'], resources: [repositories] })]
               : []),
           ],
           anyRepository: true,

@@ -186,8 +186,8 @@ export interface EcrContinuousComplianceProps {
   readonly removalPolicy?: RemovalPolicy;
   /**
    * Create Security Hub insights over this tool's findings: images by active CRITICAL and HIGH
-   * vulnerabilities, and vulnerabilities with a fix available (see docs/insights.md). An account
-   * holds at most 100 custom insights.
+   * vulnerabilities, vulnerabilities with a fix available, and the repositories blocked now (image
+   * findings with the block mark; see docs/insights.md). An account holds at most 100 custom insights.
    *
    * @default true
    */

@@ -1,9 +1,15 @@
 /**
- * The Security Hub insights the construct creates, each filtered to this tool's active, open
+ * The Security Hub insights the construct creates: two over this tool's active, open
  * vulnerability findings (GeneratorId under `ecr-compliance/`, ProductFields
- * `ecr-compliance/FindingType` = `vulnerability`): what a security engineer opens first.
+ * `ecr-compliance/FindingType` = `vulnerability`), and one over its image findings that carry the
+ * block mark: what a security engineer opens first.
  */
-import { FINDING_TYPE_FIELD, PRODUCT_PREFIX } from '@ecr-compliance/core';
+import {
+  BLOCK_MARK_FIELD,
+  BLOCK_MARK_VALUES,
+  FINDING_TYPE_FIELD,
+  PRODUCT_PREFIX,
+} from '@ecr-compliance/core';
 import { CfnInsight } from 'aws-cdk-lib/aws-securityhub';
 import type { Construct } from 'constructs';
 
@@ -39,6 +45,19 @@ export const INSIGHTS = {
     filters: { ...OURS, vulnerabilitiesFixAvailable: [{ value: 'YES', comparison: 'EQUALS' }] },
     // The title is "<vulnerability id> - <package>[, <package> and N more]".
     groupByAttribute: 'Title',
+  },
+  BlockedRepositoriesInsight: {
+    name: 'ecr-compliance: repositories blocked now',
+    // Every active image finding of a repository whose pulls are denied; its workflow status does
+    // not matter (a suppressed image finding is still of a blocked repository).
+    filters: {
+      generatorId: [{ value: `${PRODUCT_PREFIX}/`, comparison: 'PREFIX' }],
+      productFields: [{ key: FINDING_TYPE_FIELD, value: 'image', comparison: 'EQUALS' }],
+      recordState: [{ value: 'ACTIVE', comparison: 'EQUALS' }],
+      userDefinedFields: [{ key: BLOCK_MARK_FIELD, value: BLOCK_MARK_VALUES.blocked, comparison: 'EQUALS' }],
+    },
+    // An image finding names its image and its repository (AwsEcrRepository, the repository ARN).
+    groupByAttribute: 'ResourceId',
   },
 } as const satisfies Record<string, { name: string; filters: Filters; groupByAttribute: string }>;
 

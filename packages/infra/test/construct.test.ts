@@ -282,7 +282,8 @@ describe('automatic remediation', () => {
       const logs = logicalId(stack.compliance.onFindingImportedLogGroup as never);
       const failed = logicalId(stack.compliance.failedInvocationQueue);
       const table = logicalId(stack.compliance.idempotencyTable);
-      // Exactly what automatic blocking calls: no ListImages, no GetFindings, no DeleteRepositoryPolicy.
+      // Exactly what automatic blocking calls: no ListImages, no DeleteRepositoryPolicy; GetFindings
+      // on its own hub only for the block mark (the repository's image findings).
       expect(policyStatements(auto.template, role)).toEqual([
         { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(logs) },
         {
@@ -309,6 +310,11 @@ describe('automatic remediation', () => {
         },
         // The audit trail's field guard, as on the click function (grants.test.ts checks each field).
         ...(policyStatements(auto.template, role) as { Effect: string }[]).filter((s) => s.Effect === 'Deny'),
+        {
+          Effect: 'Allow',
+          Action: 'securityhub:GetFindings',
+          Resource: partitionRegionAccount('securityhub', ':hub/default'),
+        },
         PUT_EVENTS,
       ]);
       expect(
@@ -362,9 +368,7 @@ describe('automatic remediation', () => {
       expect(clicks.flatMap((st) => [(st as { Action: unknown }).Action].flat())).not.toContain(
         'ecr:ListImages',
       );
-      expect(clicks.flatMap((st) => [(st as { Action: unknown }).Action].flat())).not.toContain(
-        'securityhub:GetFindings',
-      );
+
       expect(statements).toContainEqual({
         Effect: 'Allow',
         Action: 'securityhub:GetFindings',
@@ -634,6 +638,12 @@ describe('IAM', () => {
         Action: 'securityhub:GetFindings',
         Resource: partitionRegionAccount('securityhub', ':hub/default'),
       },
+      // Is the scan's repository blocked? Its new image finding then carries the block mark.
+      {
+        Effect: 'Allow',
+        Action: 'ecr:GetRepositoryPolicy',
+        Resource: partitionRegionAccount('ecr', ':repository/*'),
+      },
       PUT_EVENTS,
     ]);
   });
@@ -678,6 +688,12 @@ describe('IAM', () => {
         Resource: '*',
         Condition: { Null: { [`securityhub:ASFFSyntaxPath/${field}`]: 'false' } },
       })),
+      // The block mark reads the repository's image findings on its own hub.
+      {
+        Effect: 'Allow',
+        Action: 'securityhub:GetFindings',
+        Resource: partitionRegionAccount('securityhub', ':hub/default'),
+      },
       PUT_EVENTS,
     ]);
   });

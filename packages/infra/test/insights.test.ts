@@ -3,8 +3,12 @@
  * attribute checked against Security Hub's API model (the SDK's schema of
  * AwsSecurityFindingFilters), and the filters evaluated on findings the core's mapping produces.
  */
-import { AwsSecurityFindingFilters$ } from '@aws-sdk/client-securityhub';
-import { type AsffFinding, toAsffFindings } from '@ecr-compliance/core';
+import {
+  AwsSecurityFindingFilters$,
+  MapFilterComparison,
+  StringFilterComparison,
+} from '@aws-sdk/client-securityhub';
+import { type AsffFinding, BLOCK_MARK_FIELD, toAsffFindings, withBlockMark } from '@ecr-compliance/core';
 import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { describe, expect, it } from 'vitest';
 import { INSIGHTS } from '../src/index.js';
@@ -39,6 +43,10 @@ function valuesOf(finding: AsffFinding, field: string, key?: string): string[] {
     case 'ProductFields':
       return key !== undefined && finding.ProductFields?.[key] !== undefined
         ? [finding.ProductFields[key]]
+        : [];
+    case 'UserDefinedFields':
+      return key !== undefined && finding.UserDefinedFields?.[key] !== undefined
+        ? [finding.UserDefinedFields[key]]
         : [];
     case 'VulnerabilitiesFixAvailable':
       return (finding.Vulnerabilities ?? []).map((v) => v.FixAvailable ?? '');
@@ -82,7 +90,7 @@ describe('Security Hub insights', () => {
   const { template } = synth();
   const insights = resourcesOfType(template, 'AWS::SecurityHub::Insight');
 
-  it('creates the two insights with their filters and group-by attributes', () => {
+  it('creates the three insights with their filters and group-by attributes', () => {
     const ours = {
       GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
       ProductFields: [{ Key: 'ecr-compliance/FindingType', Value: 'vulnerability', Comparison: 'EQUALS' }],
@@ -109,6 +117,18 @@ describe('Security Hub insights', () => {
         GroupByAttribute: 'Title',
         Filters: { ...ours, VulnerabilitiesFixAvailable: [{ Value: 'YES', Comparison: 'EQUALS' }] },
       },
+      {
+        Name: 'ecr-compliance: repositories blocked now',
+        GroupByAttribute: 'ResourceId',
+        Filters: {
+          GeneratorId: [{ Value: 'ecr-compliance/', Comparison: 'PREFIX' }],
+          ProductFields: [{ Key: 'ecr-compliance/FindingType', Value: 'image', Comparison: 'EQUALS' }],
+          RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+          UserDefinedFields: [
+            { Key: 'ecr-compliance/RepositoryBlocked', Value: 'true', Comparison: 'EQUALS' },
+          ],
+        },
+      },
     ]);
   });
 
@@ -120,6 +140,14 @@ describe('Security Hub insights', () => {
         expect(FILTER_MEMBERS, field).toContain(pascal(field));
       // A grouping attribute is one of the finding's string filter fields.
       expect(FILTER_MEMBERS).toContain(insight.groupByAttribute);
+      // A map filter (with a key) takes MapFilterComparison, a string filter StringFilterComparison.
+      for (const conditions of Object.values(insight.filters) as Array<
+        ReadonlyArray<{ key?: string; comparison: string }>
+      >)
+        for (const c of conditions)
+          expect(Object.values(c.key === undefined ? StringFilterComparison : MapFilterComparison)).toContain(
+            c.comparison,
+          );
     }
   });
 
@@ -162,6 +190,36 @@ describe('Security Hub insights', () => {
       `arn:aws:ecr:us-east-1:111122223333:repository/team-a/api/sha256:${'a'.repeat(64)}`,
     ]);
     expect(valuesOf(low, 'Title')).toEqual(['CVE-2024-0003 - curl']);
+  });
+
+  it('selects the image findings the block marked, whatever their workflow, and groups them by their repository', () => {
+    const findings = scan([
+      {
+        name: 'CVE-2024-6119',
+        severity: 'CRITICAL',
+        attributes: [{ key: 'package_name', value: 'openssl' }],
+      },
+    ]);
+    const [vulnerability, image] = withBlockMark(findings, true) as [AsffFinding, AsffFinding];
+    const [, , blocked] = insights.map((r) => r.Properties.Filters as TemplateFilters) as [
+      TemplateFilters,
+      TemplateFilters,
+      TemplateFilters,
+    ];
+    const released = { ...image, UserDefinedFields: { [BLOCK_MARK_FIELD]: 'false' } };
+    const unmarked = findings[1] as AsffFinding;
+    const suppressed = { ...image, Workflow: { Status: 'SUPPRESSED' } } as AsffFinding;
+    const archived = { ...image, RecordState: 'ARCHIVED' } as AsffFinding;
+    const foreign = { ...image, GeneratorId: 'someone-else/ecr-basic/image' };
+    expect(
+      [image, suppressed, vulnerability, released, unmarked, archived, foreign].map((f) =>
+        matches(f, blocked),
+      ),
+    ).toEqual([true, true, false, false, false, false, false]);
+    // The image finding names the repository as a resource: its ARN is a value of the group-by attribute.
+    expect(valuesOf(image, 'ResourceId')).toContain(
+      'arn:aws:ecr:us-east-1:111122223333:repository/team-a/api',
+    );
   });
 
   it('creates none with insights: false', () => {

@@ -160,6 +160,8 @@ describe('the member template', () => {
       'inspector2:ListFindings',
       'securityhub:BatchImportFindings',
       'securityhub:GetFindings',
+      // on-image-scan reads the policy: a new image finding of a blocked repository carries the block mark.
+      'ecr:GetRepositoryPolicy',
     ]);
     const own = (service: string, resource: string) =>
       join_(
@@ -186,6 +188,7 @@ describe('the member template', () => {
     );
     expect(statements[0].Resource).toEqual(own('ecr', ':repository/*'));
     expect(statements[3].Resource).toEqual(own('securityhub', ':hub/default'));
+    expect(statements[4].Resource).toEqual(own('ecr', ':repository/*'));
   });
 
   it('names no action with a wildcard, in either template', () => {

@@ -28,6 +28,7 @@ import { RemediationSignals } from '../lambda/remediationSignals.js';
 import { accountRuntime } from '../organization/accountRuntime.js';
 import { handleOrganizationCustomAction } from '../organization/handleOrganizationCustomAction.js';
 import { SecurityHubAuditTrail } from '../securityhub/SecurityHubAuditTrail.js';
+import { SecurityHubBlockMarks } from '../securityhub/SecurityHubBlockMarks.js';
 import { clientCredentials, PerPlace } from '../sts/AccountCredentials.js';
 
 export type { CustomActionResult } from '@ecr-compliance/core';
@@ -50,10 +51,11 @@ const policies = new PerPlace(
       ),
     }),
 );
-// The audit note is written from this account, which (as administrator) may update member findings.
-const audit = new SecurityHubAuditTrail({
-  client: metrics.watchThrottling(new SecurityHubClient({ region: config.AWS_REGION })),
-});
+// The audit note and the block mark are written from this account, which (as administrator) may
+// read and update member findings.
+const securityHub = metrics.watchThrottling(new SecurityHubClient({ region: config.AWS_REGION }));
+const audit = new SecurityHubAuditTrail({ client: securityHub });
+const marks = new SecurityHubBlockMarks({ client: securityHub });
 const actionConfig = {
   accountId: config.ACCOUNT_ID,
   region: config.AWS_REGION,
@@ -102,12 +104,17 @@ const act = makeIdempotent(async (event: CustomActionEvent): Promise<CustomActio
     // Organization shape: each finding in its own account and its repository's Region.
     const result = accounts.scope
       ? await handleOrganizationCustomAction(
-          { scope: accounts.scope, policiesIn: (place) => policies.for(place), audit },
+          { scope: accounts.scope, policiesIn: (place) => policies.for(place), audit, marks },
           request,
           actionConfig,
           onOutcome,
         )
-      : await handleCustomAction({ policies: policies.for(own), audit }, request, actionConfig, onOutcome);
+      : await handleCustomAction(
+          { policies: policies.for(own), audit, marks },
+          request,
+          actionConfig,
+          onOutcome,
+        );
     if (result.action === 'none')
       logger.warn(`nothing done: ${result.reason}`, { resources: event.resources });
     return result;

@@ -34,6 +34,7 @@ import { RemediationSignals } from '../lambda/remediationSignals.js';
 import { accountRuntime } from '../organization/accountRuntime.js';
 import { remediateInOrganization } from '../organization/remediateInOrganization.js';
 import { SecurityHubAuditTrail } from '../securityhub/SecurityHubAuditTrail.js';
+import { SecurityHubBlockMarks } from '../securityhub/SecurityHubBlockMarks.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
 import { clientCredentials, PerPlace } from '../sts/AccountCredentials.js';
 
@@ -57,10 +58,11 @@ const organizationConfig = loadOrganizationConfig(process.env, 'on-finding-impor
 const observability = loadObservability(process.env, logger, organizationConfig, config.AWS_REGION);
 const { metrics } = observability;
 const accounts = accountRuntime(organizationConfig, own, 'ecr-compliance-on-finding-imported');
-// The audit note is written from this account (in the organization shape, the administrator's).
-const audit = new SecurityHubAuditTrail({
-  client: metrics.watchThrottling(new SecurityHubClient({ region: config.AWS_REGION })),
-});
+// The audit note and the block mark are written from this account (in the organization shape,
+// the administrator's).
+const securityHub = metrics.watchThrottling(new SecurityHubClient({ region: config.AWS_REGION }));
+const audit = new SecurityHubAuditTrail({ client: securityHub });
+const marks = new SecurityHubBlockMarks({ client: securityHub });
 // The evidence and the policies of each account and Region, with that place's credentials (the
 // function's own place only, in the single-account shape).
 const placeDeps = new PerPlace(accounts.credentials, (place, credentials) => {
@@ -71,6 +73,7 @@ const placeDeps = new PerPlace(accounts.credentials, (place, credentials) => {
     ...(exceptions ? { exceptions } : {}),
     policies: new EcrRepositoryPolicyStore({ client: ecr }),
     audit,
+    marks,
     scans: new EcrScanFindingsSource({ client: ecr, region: place.region }),
     // Only automatic unblock reads the image list and the findings that may hold a block (and only
     // it may: the construct grants ListImages and GetFindings with autoUnblock alone).

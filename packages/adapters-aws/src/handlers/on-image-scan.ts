@@ -13,8 +13,18 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { imageFindingsImported, PublishError, parseWith, reconcileScan } from '@ecr-compliance/core';
+import {
+  blockMarkingPublisher,
+  blockStateForScan,
+  imageFindingsImported,
+  PublishError,
+  parseWith,
+  type RepositoryIdentity,
+  type RepositoryPolicyStore,
+  reconcileScan,
+} from '@ecr-compliance/core';
 import { imageOfScanEvent } from '@ecr-compliance/core/ecr';
+import { EcrRepositoryPolicyStore } from '../ecr/EcrRepositoryPolicyStore.js';
 import { EcrScanFindingsSource } from '../ecr/EcrScanFindingsSource.js';
 import { observeImport } from '../events/observeImport.js';
 import {
@@ -64,12 +74,11 @@ const importers = new PerPlace(accounts.credentials, (place, credentials) => {
       ...clientCredentials(credentials),
     }),
   );
+  const ecr = metrics.watchThrottling(
+    new ECRClient({ region: place.region, ...clientCredentials(credentials) }),
+  );
   return {
-    source: new EcrScanFindingsSource({
-      client: metrics.watchThrottling(
-        new ECRClient({ region: place.region, ...clientCredentials(credentials) }),
-      ),
-    }),
+    source: new EcrScanFindingsSource({ client: ecr }),
     // With the state of record (the construct's table), decisions read it, not GetFindings.
     ...withStateOfRecord(
       {
@@ -78,6 +87,8 @@ const importers = new PerPlace(accounts.credentials, (place, credentials) => {
       },
       stateTable,
     ),
+    // Read once per scan: an image finding created in a blocked repository carries the block mark.
+    policies: new EcrRepositoryPolicyStore({ client: ecr }),
   };
 });
 const idempotency = eventIdempotency(config.IDEMPOTENCY_TABLE_NAME, dynamoDb);
@@ -100,6 +111,20 @@ const workflow = exceptionStore
     })
   : undefined;
 
+/** Whether the scan's repository is blocked now (the block mark, docs/insights.md); a policy that cannot be read marks nothing. */
+async function scanBlockState(
+  policies: RepositoryPolicyStore,
+  repository: RepositoryIdentity,
+): Promise<boolean> {
+  const state = await blockStateForScan(policies, repository);
+  if ('blocked' in state) return state.blocked;
+  logger.warn('block state unknown: the scan carries no block mark', {
+    repository: repository.repositoryName,
+    reason: state.unknown,
+  });
+  return false;
+}
+
 /** A scan event of either kind, as parsed from EventBridge. */
 type ScanEvent = EcrImageScanEvent | Inspector2ScanEvent;
 
@@ -109,8 +134,14 @@ const importScan = makeIdempotent(async (event: ScanEvent) => {
   // Imported in the scan's own account and Region: only that account can import its findings.
   // Exceptions (this account's table) apply in every place; their workflow is written from this
   // account, which in an organization is the administrator's and may update member findings.
-  const ports = importers.for({ accountId: event.account, region: event.region });
-  const observed = observeImport(ports);
+  const { policies, ...ports } = importers.for({ accountId: event.account, region: event.region });
+  const repository = { accountId: event.account, region: event.region, repositoryName: image.repositoryName };
+  const blocked = await scanBlockState(policies, repository);
+  const observed = observeImport({
+    ...ports,
+    // The state records what the marking publisher sends: the mark is in the recorded content too.
+    publisher: blockMarkingPublisher(ports.publisher, blocked),
+  });
   let result: Awaited<ReturnType<typeof reconcileScan>>;
   try {
     const exceptions = exceptionStore ? await exceptionStore.list() : undefined;

@@ -1,13 +1,14 @@
 /**
  * A person's click in the delegated administrator's Security Hub, on findings of member accounts:
  * each finding is acted on in its own account (`AwsAccountId`) and in its repository's Region
- * (from the ARN), through that place's repository policy store, while the audit note is written
- * from the administrator account, which may update member findings. The block and unblock rules
+ * (from the ARN), through that place's repository policy store, while the audit note and the
+ * block mark are written from the administrator account, which may update member findings. The block and unblock rules
  * are the core's, applied with the finding's place as the acting account and Region.
  */
 import {
   type AuditTrail,
   actOnFindings,
+  type BlockMarks,
   blockRepository,
   type CustomActionConfig,
   type CustomActionRequest,
@@ -30,6 +31,8 @@ export interface OrganizationCustomActionDeps {
   readonly policiesIn: (place: AccountPlace) => RepositoryPolicyStore;
   /** The audit trail, written from the administrator account. */
   readonly audit: AuditTrail;
+  /** The block mark on the repository's image findings, written from the administrator account as the note is. */
+  readonly marks?: BlockMarks;
 }
 
 /** The finding's Id when it has one. */
@@ -64,7 +67,11 @@ export async function handleOrganizationCustomAction(
       const { place } = decision;
       try {
         return await act(
-          { policies: deps.policiesIn(place), audit: deps.audit },
+          {
+            policies: deps.policiesIn(place),
+            audit: deps.audit,
+            ...(deps.marks ? { marks: deps.marks } : {}),
+          },
           finding,
           { ...config, accountId: place.accountId, region: place.region },
           context,

@@ -201,10 +201,11 @@ describe('importing 5,000 vulnerabilities through throttling, 500s and failed fi
     const requests = stats.byPath[IMPORT] ?? 0;
     expect(result.publish.requests).toBe(requests);
     expect(requests).toBe(batches.length + stats.throttled + stats.serverErrors + resends);
-    // Only BatchImportFindings saw faults: one scan read, one read of the image's stored findings
-    // (GetFindings: none yet, one page), idempotency record written twice.
+    // Only BatchImportFindings saw faults: one scan read, one read of the repository policy (the
+    // block mark), one read of the image's stored findings (GetFindings: none yet, one page),
+    // idempotency record written twice.
     expect(stats.byPath['POST /findings']).toBe(1);
-    expect(stats.requests).toBe(requests + 4);
+    expect(stats.requests).toBe(requests + 5);
 
     // Everything is readable from Security Hub, once.
     const stored = await allFindings();

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import {
   BatchUpdateFindingsCommand,
+  GetFindingsCommand,
   InvalidAccessException,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
@@ -50,7 +51,7 @@ function findingsOf(repositoryName: string) {
     ProcessedAt: '2026-11-20T10:16:06.402Z',
   }));
 }
-const [high, medium] = findingsOf(REPOSITORY) as [any, any];
+const [high, medium, image] = findingsOf(REPOSITORY) as [any, any, any];
 const [otherHigh] = findingsOf(OTHER_REPOSITORY) as [any];
 
 const digestOf = (finding: { Resources: Array<{ Id: string }> }) =>
@@ -129,6 +130,8 @@ describe('on-custom-action: block', () => {
           changed: true,
           policyDeleted: false,
           audit: { recorded: true },
+          // Security Hub holds no image finding of the repository here (GetFindings answers nothing).
+          mark: { value: 'true', written: 0, unchanged: 0, failed: [] },
         },
       ],
     });
@@ -161,6 +164,52 @@ describe('on-custom-action: block', () => {
       correlation_id: '835b2b99-0001',
       findingId: high.Id,
       changed: true,
+    });
+  });
+
+  it("marks the repository's image findings on a block, and clears the mark on the unblock", async () => {
+    securityHub.on(GetFindingsCommand).resolves({ Findings: [image] });
+    const blocked = await invoke(actionEvent('835b2b99-0030', BLOCK, [high]));
+    expect(blocked.outcomes[0]).toMatchObject({ mark: { value: 'true', written: 1, unchanged: 0 } });
+    expect(securityHub.commandCalls(GetFindingsCommand)[0]?.args[0].input.Filters).toMatchObject({
+      ProductFields: [{ Key: 'ecr-compliance/FindingType', Value: 'image', Comparison: 'EQUALS' }],
+      ResourceId: [{ Value: `${repositoryArn(REPOSITORY)}/`, Comparison: 'PREFIX' }],
+    });
+    const mark = (n: number) => securityHub.commandCalls(BatchUpdateFindingsCommand)[n]?.args[0].input;
+    // The audit note on the clicked finding, then the mark alone on the image finding.
+    expect(mark(1)).toEqual({
+      FindingIdentifiers: [{ Id: image.Id, ProductArn: image.ProductArn }],
+      UserDefinedFields: { 'ecr-compliance/RepositoryBlocked': 'true' },
+    });
+
+    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: policy(DENY_STATEMENT) });
+    securityHub.on(GetFindingsCommand).resolves({
+      Findings: [{ ...image, UserDefinedFields: { 'ecr-compliance/RepositoryBlocked': 'true' } }],
+    });
+    const unblocked = await invoke(actionEvent('835b2b99-0031', UNBLOCK, [high]));
+    expect(unblocked.outcomes[0]).toMatchObject({
+      status: 'unblocked',
+      mark: { value: 'false', written: 1 },
+    });
+    expect(mark(3)).toEqual({
+      FindingIdentifiers: [{ Id: image.Id, ProductArn: image.ProductArn }],
+      UserDefinedFields: { 'ecr-compliance/RepositoryBlocked': 'false' },
+    });
+  });
+
+  it('logs a mark it could not write and still succeeds', async () => {
+    securityHub.on(GetFindingsCommand).rejects(sdkError(InvalidAccessException, 'not subscribed', 401));
+    const result = await invoke(actionEvent('835b2b99-0032', BLOCK, [high]));
+    expect(result.outcomes[0]).toMatchObject({
+      status: 'blocked',
+      mark: { error: expect.stringContaining('not subscribed') },
+    });
+    expect(
+      logs.lines().find((line) => line.message === 'block mark not written on every image finding'),
+    ).toMatchObject({
+      level: 'WARN',
+      repository: repositoryArn(REPOSITORY),
+      value: 'true',
     });
   });
 

@@ -196,7 +196,13 @@ describe('on-finding-imported: automatic unblock', () => {
       `arn:aws:securityhub:us-east-1:${ACCOUNT}:product/${ACCOUNT}/default`,
       'arn:aws:securityhub:us-east-1::product/aws/inspector',
       'arn:aws:securityhub:us-east-1::product/aws/inspector',
+      // After the release: the repository's image findings, to clear the block mark.
+      `arn:aws:securityhub:us-east-1:${ACCOUNT}:product/${ACCOUNT}/default`,
     ]);
+    expect(securityHub.commandCalls(GetFindingsCommand)[4]?.args[0].input.Filters?.ProductFields).toEqual([
+      { Key: 'ecr-compliance/FindingType', Value: 'image', Comparison: 'EQUALS' },
+    ]);
+    expect(result.outcomes[0]).toMatchObject({ mark: { value: 'false', written: 0 } });
     expect(securityHub.commandCalls(BatchUpdateFindingsCommand)[0]?.args[0].input.Note?.Text).toMatch(
       /^Unblocked pulls: pulls allowed: ECR's scans of the repository's 1 image\(s\) and Amazon Inspector show nothing at or above HIGH on .* by ecr-compliance automatic remediation$/,
     );

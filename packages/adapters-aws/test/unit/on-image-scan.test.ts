@@ -5,13 +5,19 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DescribeImageScanFindingsCommand, ECRClient } from '@aws-sdk/client-ecr';
+import {
+  DescribeImageScanFindingsCommand,
+  ECRClient,
+  GetRepositoryPolicyCommand,
+  RepositoryPolicyNotFoundException,
+} from '@aws-sdk/client-ecr';
 import {
   BatchImportFindingsCommand,
   type BatchImportFindingsCommandInput,
   GetFindingsCommand,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
+import { blockPolicy } from '@ecr-compliance/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureLogs, lambdaContext, loadHandler } from '../support/world.js';
@@ -24,7 +30,15 @@ import {
   storedRecord,
   TABLE,
 } from './handlers.support.js';
-import { ACCOUNT, basicPage, DIGEST, enhancedFinding, enhancedPage, REPOSITORY } from './helpers.js';
+import {
+  ACCOUNT,
+  basicPage,
+  DIGEST,
+  enhancedFinding,
+  enhancedPage,
+  REPOSITORY,
+  sdkError,
+} from './helpers.js';
 
 const HANDLER = '../../src/handlers/on-image-scan.js';
 const ecr = mockClient(ECRClient);
@@ -49,6 +63,9 @@ beforeEach(() => {
   securityHub.reset();
   dynamodb.reset();
   ecr.on(DescribeImageScanFindingsCommand).resolves(basicPage());
+  ecr
+    .on(GetRepositoryPolicyCommand)
+    .rejects(sdkError(RepositoryPolicyNotFoundException, 'Repository policy does not exist', 400));
   securityHub.on(BatchImportFindingsCommand).callsFake(allImported);
   logs = captureLogs();
 });
@@ -66,6 +83,47 @@ afterAll(() => {
 
 const invoke = (event: unknown, requestId?: string) =>
   handler(event, lambdaContext('on-image-scan', requestId));
+
+describe('on-image-scan: the block mark', () => {
+  const imported = () =>
+    securityHub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings ?? [];
+
+  it('imports the image finding of a blocked repository with the mark, and the vulnerability findings without', async () => {
+    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: blockPolicy(null).policyText as string });
+    await invoke(scanEvent('1308b246-0100'));
+    expect(ecr).toHaveReceivedCommandWith(GetRepositoryPolicyCommand, {
+      registryId: ACCOUNT,
+      repositoryName: REPOSITORY,
+    });
+    expect(imported().map((f) => [f.GeneratorId, f.UserDefinedFields])).toEqual([
+      ['ecr-compliance/ecr-basic', undefined],
+      ['ecr-compliance/ecr-basic', undefined],
+      ['ecr-compliance/ecr-basic/image', { 'ecr-compliance/RepositoryBlocked': 'true' }],
+    ]);
+  });
+
+  it('imports no mark for a repository that is not blocked', async () => {
+    await invoke(scanEvent('1308b246-0101'));
+    expect(imported().every((f) => f.UserDefinedFields === undefined)).toBe(true);
+  });
+
+  it('imports the scan without a mark, and says why, when the policy cannot be read', async () => {
+    ecr.on(GetRepositoryPolicyCommand).rejects(
+      Object.assign(new Error('not authorized to perform ecr:GetRepositoryPolicy'), {
+        name: 'AccessDeniedException',
+      }),
+    );
+    const result = await invoke(scanEvent('1308b246-0102'));
+    expect(result).toMatchObject({ outcome: 'imported' });
+    expect(imported().every((f) => f.UserDefinedFields === undefined)).toBe(true);
+    expect(
+      logs.lines().find((line) => line.message === 'block state unknown: the scan carries no block mark'),
+    ).toMatchObject({
+      level: 'WARN',
+      repository: REPOSITORY,
+    });
+  });
+});
 
 describe('on-image-scan handler', () => {
   it('fetches the scan, imports one finding per vulnerability and one for the image, and logs the counts', async () => {

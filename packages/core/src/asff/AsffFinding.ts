@@ -92,6 +92,11 @@ export interface AsffFinding {
   readonly Remediation?: { readonly Recommendation: { readonly Text: string; readonly Url?: string } };
   readonly SourceUrl?: string;
   readonly ProductFields: Readonly<Record<string, string>>;
+  /**
+   * Only the mark of a block (`ecr-compliance/RepositoryBlocked`, see blockMark.ts): Security Hub
+   * takes it when the import creates the finding, and ignores it on every later import.
+   */
+  readonly UserDefinedFields?: Readonly<Record<string, string>>;
   readonly Resources: readonly AsffResource[];
   readonly Vulnerabilities?: readonly AsffVulnerability[];
   readonly RecordState: 'ACTIVE' | 'ARCHIVED';

@@ -22,6 +22,7 @@ export const LIMITS = {
   productFields: 50,
   productFieldKey: 128,
   productFieldValue: 2048,
+  userDefinedFields: 50,
   resources: 32,
   types: 50,
   /** "240 KB" per finding, read as 240,000 bytes to stay clear of either reading. */
@@ -146,6 +147,19 @@ export const AsffFindingSchema = z.strictObject({
     .check(
       z.refine((r) => Object.keys(r).length <= LIMITS.productFields, `at most ${LIMITS.productFields} pairs`),
     ),
+  UserDefinedFields: z.optional(
+    z
+      .record(
+        z.string().check(z.regex(/^(?=[\s\S]*\S)[\s\S]{1,128}$/, 'must be 1-128 characters, not blank')),
+        z.string().check(z.regex(/^(?=[\s\S]*\S)[\s\S]{1,1024}$/, 'must be 1-1024 characters, not blank')),
+      )
+      .check(
+        z.refine(
+          (r) => Object.keys(r).length <= LIMITS.userDefinedFields,
+          `at most ${LIMITS.userDefinedFields} pairs`,
+        ),
+      ),
+  ),
   Resources: z.array(ResourceSchema).check(z.minLength(1), z.maxLength(LIMITS.resources)),
   Vulnerabilities: z.optional(z.array(VulnerabilitySchema)),
   RecordState: z.enum(['ACTIVE', 'ARCHIVED']),

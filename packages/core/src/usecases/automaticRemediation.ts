@@ -34,6 +34,7 @@ import {
   type ActionContext,
   audit,
   changeRepositoryPolicy,
+  markAfter,
   type RepositoryActionConfig,
   type RepositoryActionDeps,
   type RepositoryActionOutcome,
@@ -224,6 +225,7 @@ async function blockConfirmed(
           by: context.actor,
         })
       : { recorded: false, skipped: 'automatic remediation records changes only' },
+    ...(await markAfter(deps, repository, true, change.changed)),
   };
 }
 
@@ -342,5 +344,6 @@ export async function releaseRepository(
           by: context.actor,
         })
       : { recorded: false, skipped: 'automatic remediation records changes only' },
+    ...(await markAfter(deps, repository, false, change.changed)),
   };
 }

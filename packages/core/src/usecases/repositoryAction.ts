@@ -9,11 +9,18 @@ import {
   unblockPolicy,
   validateExemptPrincipals,
 } from '../policy/denyPolicy.js';
-import type { AuditTrail, RepositoryIdentity, RepositoryPolicyStore, RepositoryReference } from '../ports.js';
+import type {
+  AuditTrail,
+  BlockMarks,
+  RepositoryIdentity,
+  RepositoryPolicyStore,
+  RepositoryReference,
+} from '../ports.js';
 import { type ActionFinding, ActionFindingSchema } from '../schemas.js';
 import { isAtOrAbove, type SeverityLabel } from '../severity.js';
 import { PARSE_IN_ENGLISH } from '../zodLocale.js';
 import { targetRepositoryOf } from './actionTarget.js';
+import { type BlockMarkOutcome, markRepository } from './blockMark.js';
 
 /** Configuration of the block and unblock use cases. */
 export interface RepositoryActionConfig {
@@ -62,6 +69,8 @@ export type RepositoryActionOutcome =
       /** True when unblocking left no statement, so the policy was deleted. */
       readonly policyDeleted: boolean;
       readonly audit: AuditOutcome;
+      /** The mark on the repository's image findings (blockMark.ts); absent without a {@link BlockMarks} port, or when not written. */
+      readonly mark?: BlockMarkOutcome;
     }
   | { readonly status: 'skipped'; readonly findingId: string | null; readonly reason: string };
 
@@ -174,6 +183,22 @@ export async function changeRepositoryPolicy(
 export interface RepositoryActionDeps {
   readonly policies: RepositoryPolicyStore;
   readonly audit?: AuditTrail;
+  /** Where the block leaves its mark for the "repositories blocked now" insight; none without it. */
+  readonly marks?: BlockMarks;
+}
+
+/**
+ * @internal The mark after a block (`true`) or an unblock (`false`): a person's action always
+ * writes it (it also repairs the image findings a failed write left behind); a rule's only when
+ * the policy changed, since each write makes Security Hub send the findings again.
+ */
+export async function markAfter(
+  deps: RepositoryActionDeps,
+  repository: RepositoryIdentity,
+  blocked: boolean,
+  write: boolean,
+): Promise<{ readonly mark?: BlockMarkOutcome }> {
+  return deps.marks && write ? { mark: await markRepository(deps.marks, repository, blocked) } : {};
 }
 
 /** What a person's block says of an exception that covers the finding: the block goes ahead. */
@@ -227,6 +252,16 @@ export async function blockRepository(
     allowBroadExemptions: exemption.allowBroadExemptions,
   });
   const arn = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
+  const recorded: AuditOutcome =
+    context.automatic && !change.changed
+      ? { recorded: false, skipped: 'automatic remediation records changes only' }
+      : await audit(deps.audit, finding, {
+          action: 'block',
+          outcome: `${change.changed ? 'pulls denied' : 'already blocked'}${exceptionNote(rawFinding)}`,
+          repositoryArn: arn,
+          at: context.now,
+          by: context.actor,
+        });
   return {
     status: 'blocked',
     findingId: finding.Id,
@@ -234,16 +269,8 @@ export async function blockRepository(
     repositoryArn: arn,
     changed: change.changed,
     policyDeleted: false,
-    audit:
-      context.automatic && !change.changed
-        ? { recorded: false, skipped: 'automatic remediation records changes only' }
-        : await audit(deps.audit, finding, {
-            action: 'block',
-            outcome: `${change.changed ? 'pulls denied' : 'already blocked'}${exceptionNote(rawFinding)}`,
-            repositoryArn: arn,
-            at: context.now,
-            by: context.actor,
-          }),
+    audit: recorded,
+    ...(await markAfter(deps, repository, true, !context.automatic || change.changed)),
   };
 }
 
@@ -265,6 +292,17 @@ export async function unblockRepository(
   const change = await changeRepositoryPolicy(deps.policies, repository, 'unblock');
   const deleted = change.deleted;
   const arn = repositoryArn(repository.region, repository.accountId, repository.repositoryName);
+  const recorded = await audit(deps.audit, finding, {
+    action: 'unblock',
+    outcome: change.changed
+      ? deleted
+        ? 'pulls allowed, policy deleted'
+        : 'pulls allowed'
+      : 'was not blocked',
+    repositoryArn: arn,
+    at: context.now,
+    by: context.actor,
+  });
   return {
     status: 'unblocked',
     findingId: finding.Id,
@@ -272,16 +310,7 @@ export async function unblockRepository(
     repositoryArn: arn,
     changed: change.changed,
     policyDeleted: deleted,
-    audit: await audit(deps.audit, finding, {
-      action: 'unblock',
-      outcome: change.changed
-        ? deleted
-          ? 'pulls allowed, policy deleted'
-          : 'pulls allowed'
-        : 'was not blocked',
-      repositoryArn: arn,
-      at: context.now,
-      by: context.actor,
-    }),
+    audit: recorded,
+    ...(await markAfter(deps, repository, false, true)),
   };
 }

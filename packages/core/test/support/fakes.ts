@@ -2,9 +2,13 @@
 import {
   type AuditEntry,
   type AuditTrail,
+  type BlockMarks,
+  type FindingIdentifier,
+  type RepositoryIdentity,
   type RepositoryPolicyStore,
   type RepositoryReference,
   ResourceNotFoundError,
+  type StoredFinding,
 } from '@ecr-compliance/core';
 
 /** A repository policy in memory, with every read and write counted. */
@@ -77,5 +81,47 @@ export class InMemoryRegistry implements RepositoryPolicyStore {
       this.writes.push({ repositoryName: repository.repositoryName, op: 'delete' });
       this.policies.delete(repository.repositoryName);
     });
+  }
+}
+
+/**
+ * Findings that can carry the block mark, in memory: `imageFindingsOf` returns every finding it
+ * holds (as a store that ignores filters would), `write` merges the field into the finding's
+ * UserDefinedFields. `failReads` makes reads throw; `failIds` are findings a write cannot update.
+ */
+export class InMemoryBlockMarks implements BlockMarks {
+  readonly reads: RepositoryIdentity[] = [];
+  readonly writes: Array<{ ids: string[]; value: string }> = [];
+  constructor(
+    public findings: StoredFinding[],
+    private readonly options: { readonly failReads?: boolean; readonly failIds?: readonly string[] } = {},
+  ) {}
+  async imageFindingsOf(repository: RepositoryIdentity) {
+    this.reads.push(repository);
+    if (this.options.failReads) throw new Error('GetFindings is down');
+    return this.findings;
+  }
+  async write(identifiers: readonly FindingIdentifier[], value: string) {
+    this.writes.push({ ids: identifiers.map((i) => i.id), value });
+    const failed: Array<{ id: string; error: string }> = [];
+    this.findings = this.findings.map((f) => {
+      if (!identifiers.some((i) => i.id === f.Id)) return f;
+      if (this.options.failIds?.includes(f.Id)) {
+        failed.push({ id: f.Id, error: 'FindingNotFound: Finding Not Found' });
+        return f;
+      }
+      const fields = (f.UserDefinedFields ?? {}) as Record<string, string>;
+      return { ...f, UserDefinedFields: { ...fields, 'ecr-compliance/RepositoryBlocked': value } };
+    });
+    return { failed };
+  }
+  /** The mark of each finding, by Id (undefined: none). */
+  marks(): Record<string, string | undefined> {
+    return Object.fromEntries(
+      this.findings.map((f) => [
+        f.Id,
+        (f.UserDefinedFields as Record<string, string> | undefined)?.['ecr-compliance/RepositoryBlocked'],
+      ]),
+    );
   }
 }

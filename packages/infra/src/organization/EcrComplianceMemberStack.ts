@@ -141,6 +141,8 @@ export class EcrComplianceMemberStack extends Stack {
         actions: ['securityhub:GetFindings'],
         resources: [arn('securityhub', 'hub/default')],
       }),
+      // on-image-scan: is the repository blocked? Its new image finding then carries the block mark.
+      new PolicyStatement({ actions: ['ecr:GetRepositoryPolicy'], resources: [repositories] }),
     ]);
     Validations.of(this.importRole).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
