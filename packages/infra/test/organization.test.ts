@@ -388,7 +388,8 @@ describe('the central template', () => {
       const [func] = resourcesOfType(synthesized.central, 'AWS::Lambda::Function').filter(
         (f) => JSON.stringify(f.Properties.Role) === JSON.stringify({ 'Fn::GetAtt': [role, 'Arn'] }),
       );
-      expect(func?.Properties.ReservedConcurrentExecutions).toBe(DEFAULT_ORGANIZATION_CONCURRENCY);
+      if (!func) throw new Error(`no function with the role ${role}`);
+      expect(func.Properties.ReservedConcurrentExecutions).toBe(DEFAULT_ORGANIZATION_CONCURRENCY);
       const state = Object.keys(
         synthesized.central.findResources('AWS::DynamoDB::Table', {
           Properties: {
@@ -401,7 +402,7 @@ describe('the central template', () => {
       );
       expect(state).toHaveLength(1);
       expect(
-        (func?.Properties.Environment as { Variables: Record<string, unknown> }).Variables.STATE_TABLE_NAME,
+        (func.Properties.Environment as { Variables: Record<string, unknown> }).Variables.STATE_TABLE_NAME,
       ).toEqual({ Ref: state[0] });
     },
   );
