@@ -226,7 +226,13 @@ export class EcrContinuousCompliance extends Construct {
     });
     // The state's reads (Query, BatchGetItem), its forward-only writes and the per-image lease.
     const stateOfRecord = new PolicyStatement({
-      actions: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      actions: [
+        'dynamodb:Query',
+        'dynamodb:BatchGetItem',
+        'dynamodb:PutItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:DeleteItem',
+      ],
       resources: [this.stateTable.tableArn],
     });
     // One place (the single-account shape): one instance at a time, whose limiter then holds the

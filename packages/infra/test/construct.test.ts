@@ -74,7 +74,13 @@ function runtimeStatements(logGroup: string) {
 function stateStatement() {
   return {
     Effect: 'Allow',
-    Action: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    Action: [
+      'dynamodb:Query',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+    ],
     Resource: arnOf(ids().stateTable),
   };
 }

@@ -40,6 +40,8 @@ export interface FaultProxyOptions {
    * counted. Default: all requests.
    */
   appliesTo?: (request: { method: string; path: string; target: string | undefined }) => boolean;
+  /** How long the upstream may take to answer before the proxy answers 502. @default 30,000 ms */
+  upstreamTimeoutMs?: number;
   /**
    * Quotas of their own, as Security Hub keeps them per account, Region and operation: the bucket a
    * request draws from (its key, rate and burst; each starts full), or undefined for none. Over its
@@ -162,6 +164,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   if (upstream.protocol !== 'http:' || !LOOPBACK_HOSTS.has(upstream.hostname)) {
     throw new Error(`fault proxy upstream must be a loopback http URL, got ${options.upstream}`);
   }
+  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS;
   const upstreamPort = Number(upstream.port || '80');
   const upstreamHost = upstream.hostname.replace(/^\[|\]$/g, '');
 
@@ -243,7 +246,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           );
         },
       );
-      upstreamRequest.setTimeout(UPSTREAM_TIMEOUT_MS, () =>
+      upstreamRequest.setTimeout(upstreamTimeoutMs, () =>
         upstreamRequest.destroy(new Error('upstream timeout')),
       );
       upstreamRequest.once('error', reject);
