@@ -1,5 +1,5 @@
 import type { CvssScore, ScannedImage, Scanner, VulnerablePackage } from '../../model.js';
-import { compiledOnFirstUse, parseWith } from '../../parse.js';
+import { checkWith, compiledOnFirstUse } from '../../parse.js';
 import { ImageDigest } from '../../schemas.js';
 import { toSeverityLabel } from '../../severity.js';
 import { PARSE_IN_ENGLISH } from '../../zodLocale.js';
@@ -31,7 +31,7 @@ const schema = compiledOnFirstUse(GrypeReportSchema);
  * @throws ReportOptionError when the report names no single ECR image or no time, and the options do not either
  */
 export function scannedImageFromGrype(report: unknown, options: ReportImageOptions = {}): ScannedImage {
-  const data = parseWith(schema(), report, 'Grype report');
+  const data = checkWith(schema(), report, 'Grype report');
   const target = data.source?.target;
   const refs = references(data);
   const manifest = target?.manifestDigest?.trim();
