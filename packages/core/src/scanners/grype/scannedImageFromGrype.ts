@@ -214,14 +214,23 @@ function gather(byId: Map<string, Gathered>, match: GrypeMatch): void {
   addUnique(entry.fixStates, nonBlank(vuln.fix?.state) ?? 'unknown');
   for (const c of vuln.cwes ?? []) {
     const cwe = nonBlank(c.cwe);
-    if (cwe) addUnique((entry.cwes ??= []), cwe);
+    if (cwe) {
+      entry.cwes ??= [];
+      addUnique(entry.cwes, cwe);
+    }
   }
   const purl = nonBlank(match.artifact.purl);
-  if (purl) addUnique((entry.purls ??= []), purl);
+  if (purl) {
+    entry.purls ??= [];
+    addUnique(entry.purls, purl);
+  }
   for (const k of vuln.knownExploited ?? [])
     for (const [key, field] of KEV_FIELDS) {
       const value = nonBlank(k[field]);
-      if (value) (entry.kev ??= {})[key] ??= value;
+      if (value) {
+        entry.kev ??= {};
+        entry.kev[key] ??= value;
+      }
     }
   for (const e of vuln.epss ?? [])
     if (
