@@ -8,8 +8,9 @@ export const field = (name: string): string => `${PRODUCT_PREFIX}/${name}`;
 export function compact<T extends object>(value: { [K in keyof T]?: T[K] | undefined }): T {
   const out: Record<string, unknown> = {};
   const source = value as Record<string, unknown>;
-  // Object.keys, not Object.entries: same keys and order, without an array per property.
-  for (const k of Object.keys(source)) {
+  // for...in, not Object.keys or entries: the same keys in the same order for the literals the
+  // mapping passes, without an array per call (five calls per finding).
+  for (const k in source) {
     const v = source[k];
     if (v === undefined || (typeof v === 'string' && !/\S/.test(v))) continue;
     if (Array.isArray(v) && v.length === 0) continue;

@@ -52,8 +52,10 @@ export function toAsffFindings(image: ScannedImage, options: AsffMappingOptions 
   const granularity = options.granularity ?? 'both';
   const context = imageContext(image);
   const out: AsffFinding[] = [];
-  if (granularity !== 'image')
-    for (const v of image.vulnerabilities) out.push(vulnerabilityFinding(context, v));
+  if (granularity !== 'image') {
+    const details: DetailFields = { base: Object.keys(context.fields).length, names: new Map() };
+    for (const v of image.vulnerabilities) out.push(vulnerabilityFinding(context, details, v));
+  }
   if (granularity !== 'vulnerability')
     out.push(imageFinding(context, options.blockAction, options.exceptionFor));
   assertAsffFindings(out);
@@ -92,7 +94,7 @@ function httpUrl(url: string | undefined): string | undefined {
   return url && /^https?:\/\/\S+$/.test(url) ? url : undefined;
 }
 
-function vulnerabilityFinding(context: ImageContext, v: Vulnerability): AsffFinding {
+function vulnerabilityFinding(context: ImageContext, details: DetailFields, v: Vulnerability): AsffFinding {
   const { image } = context;
   const packages = v.packages.map(toAsffPackage);
   const names = packageNames(v);
@@ -130,8 +132,12 @@ function vulnerabilityFinding(context: ImageContext, v: Vulnerability): AsffFind
       : image.scanCompletedAt;
   const fields: Record<string, string> = Object.assign({}, context.fields);
   fields[PACKAGE_COUNT] = String(v.packages.length);
-  if (v.sourceFindingId) fields[SOURCE_FINDING_ID] = truncate(v.sourceFindingId, LIMITS.productFieldValue);
-  if (v.details) addDetails(fields, v.details);
+  let count = details.base + 1;
+  if (v.sourceFindingId) {
+    fields[SOURCE_FINDING_ID] = truncate(v.sourceFindingId, LIMITS.productFieldValue);
+    count += 1;
+  }
+  if (v.details) addDetails(fields, count, v.details, details.names);
   const url = httpUrl(v.remediationUrl) ?? httpUrl(v.vendorUrl);
   const severity = severityOf(v.severity, v.originalSeverity);
   const { common } = context;
@@ -176,16 +182,34 @@ function vulnerabilityFinding(context: ImageContext, v: Vulnerability): AsffFind
 const RESERVED_PRODUCT_FIELDS = 2;
 
 /**
+ * What one mapping knows about the details' ProductFields: how many fields every vulnerability
+ * finding has before its details, and the key of each detail, built once per detail key rather
+ * than once per finding (a scanner gives the same few keys to thousands of findings).
+ */
+interface DetailFields {
+  readonly base: number;
+  readonly names: Map<string, string>;
+}
+
+/**
  * Writes each scanner detail as `ecr-compliance/<key>`: blank keys and values are left out, a key
  * longer than Security Hub allows too, and no detail overwrites a field of the mapping; past
- * Security Hub's 50 pairs, the remaining details are left out.
+ * Security Hub's 50 pairs, the remaining details are left out. `count` is the number of `fields`.
  */
-function addDetails(fields: Record<string, string>, details: Readonly<Record<string, string>>): void {
-  let count = Object.keys(fields).length;
+function addDetails(
+  fields: Record<string, string>,
+  count: number,
+  details: Readonly<Record<string, string>>,
+  names: Map<string, string>,
+): void {
   for (const key of Object.keys(details)) {
     if (count >= LIMITS.productFields - RESERVED_PRODUCT_FIELDS) return;
     const value = details[key];
-    const name = field(key.trim());
+    let name = names.get(key);
+    if (name === undefined) {
+      name = field(key.trim());
+      names.set(key, name);
+    }
     if (value === undefined || !/\S/.test(value) || !/\S/.test(key)) continue;
     if (name.length > LIMITS.productFieldKey || name in fields) continue;
     fields[name] = truncate(value, LIMITS.productFieldValue);

@@ -4,7 +4,7 @@ import { type AsffFinding, AsffFindingSchema, InvalidInputError, toAsffFindings 
 import { scannedImageFromGrype, scannedImageFromTrivy } from '@ecr-compliance/core/scanners';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clone, fixture } from '../support/fixtures.js';
+import { clone, deepFreeze, fixture } from '../support/fixtures.js';
 import { ACCOUNT, DIGEST, grypeReport, OTHER_DIGEST, REGION, REPOSITORY } from './arbitraries.js';
 
 /** The vendored golden file, as Grype's repository publishes it. */
@@ -192,6 +192,10 @@ describe('scannedImageFromGrype on a report of an ECR image', () => {
     expect(Object.keys(found)).not.toContain('CVE-2023-50495');
     expect(image.suppressedCount).toBe(1);
     expect(findings.at(-1)?.ProductFields['ecr-compliance/Count/SUPPRESSED']).toBe('1');
+  });
+
+  it('reads the report in place and leaves it as it was (a frozen report maps the same)', () => {
+    expect(toAsffFindings(scannedImageFromGrype(deepFreeze(clone(ecrImage))))).toEqual(findings);
   });
 
   it('gives Ids that are stable across runs and independent of tags', () => {

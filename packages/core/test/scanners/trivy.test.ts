@@ -5,7 +5,7 @@ import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { ReportOptionError, scannedImageFromTrivy } from '@ecr-compliance/core/scanners';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clone, fixture } from '../support/fixtures.js';
+import { clone, deepFreeze, fixture } from '../support/fixtures.js';
 import { ACCOUNT, DIGEST, OTHER_DIGEST, REGION, REPOSITORY, trivyReport } from './arbitraries.js';
 
 /** The vendored golden file, as Trivy's repository publishes it. */
@@ -200,6 +200,18 @@ describe('scannedImageFromTrivy on a report of an ECR image', () => {
     expect(scannedImageFromTrivy(without).suppressedCount).toBeUndefined();
   });
 
+  it('reads the report in place and leaves it as it was (a frozen report maps the same)', () => {
+    expect(toAsffFindings(scannedImageFromTrivy(deepFreeze(clone(ecrImage))))).toEqual(findings);
+  });
+
+  it('reads only the report’s own CVSS sources, as the schema checks them', () => {
+    const r = clone(ecrImage);
+    const record = r.Results[0].Vulnerabilities[0];
+    // An enumerable key inherited from a prototype is not one of the report's sources.
+    record.CVSS = Object.assign(Object.create({ inherited: { V3Score: 9.9 } }), record.CVSS);
+    expect(scannedImageFromTrivy(r)).toEqual(image);
+  });
+
   it('gives Ids that are stable across runs and independent of tags', () => {
     const again = toAsffFindings(scannedImageFromTrivy(clone(ecrImage))).map((f) => f.Id);
     expect(again).toEqual(findings.map((f) => f.Id));
@@ -271,6 +283,15 @@ describe('scannedImageFromTrivy refusals', () => {
         return scannedImageFromTrivy(r);
       },
       'Results[1].Vulnerabilities[0].PkgName: Invalid input: expected string, received undefined (in Trivy report)',
+    ],
+    [
+      'a result whose type is not text, though its records are valid',
+      () => {
+        const r = clone(ecrImage);
+        r.Results[1].Type = 7;
+        return scannedImageFromTrivy(r);
+      },
+      'Results[1].Type: Invalid input: expected string, received number (in Trivy report)',
     ],
     [
       'a CVSS score over 10',

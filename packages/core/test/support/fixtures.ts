@@ -18,6 +18,18 @@ export function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
+/**
+ * `value`, frozen at every level: a parser that writes into its input throws on it (test modules
+ * are strict), so a test can show that a report is read in place and left as it was.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** The fields Security Hub adds to a finding it stores (AWS-FACTS §5.3), for custom action events. */
 export function asStoredBySecurityHub<T extends object>(finding: T): T & Record<string, unknown> {
   return {

@@ -1,5 +1,5 @@
 import type { CvssScore, ScannedImage, Scanner, VulnerablePackage } from '../../model.js';
-import { compiledOnFirstUse, parseWith } from '../../parse.js';
+import { checkWith, compiledOnFirstUse } from '../../parse.js';
 import { ImageDigest } from '../../schemas.js';
 import { toSeverityLabel } from '../../severity.js';
 import { PARSE_IN_ENGLISH } from '../../zodLocale.js';
@@ -31,7 +31,7 @@ const schema = compiledOnFirstUse(GrypeReportSchema);
  * @throws ReportOptionError when the report names no single ECR image or no time, and the options do not either
  */
 export function scannedImageFromGrype(report: unknown, options: ReportImageOptions = {}): ScannedImage {
-  const data = parseWith(schema(), report, 'Grype report');
+  const data = checkWith(schema(), report, 'Grype report');
   const target = data.source?.target;
   const refs = references(data);
   const manifest = target?.manifestDigest?.trim();
@@ -51,7 +51,8 @@ export function scannedImageFromGrype(report: unknown, options: ReportImageOptio
   );
   const byId = new Map<string, Gathered>();
   for (const match of data.matches) gather(byId, match);
-  const vulnerabilities = [...byId.values()].map(finish);
+  const vulnerabilities: VulnerabilityDraft[] = [];
+  for (const entry of byId.values()) vulnerabilities.push(finish(entry));
   const ignored = new Set<string>();
   // An advisory ignored in one package and matched in another is imported, and not counted.
   for (const m of data.ignoredMatches ?? [])
@@ -81,13 +82,16 @@ function references(data: GrypeReport): EcrReference[] {
   return texts.flatMap((t) => parseEcrReference(t) ?? []);
 }
 
-/** One advisory as gathered so far, with what {@link finish} turns into fields and details. */
+/**
+ * One advisory as gathered so far, with what {@link finish} turns into fields and details. The
+ * lists and the KEV facts are made when a match has one: they live until the report is read.
+ */
 interface Gathered {
   readonly v: VulnerabilityDraft;
   readonly fixStates: string[];
-  readonly cwes: string[];
-  readonly purls: string[];
-  readonly kev: Record<string, string>;
+  cwes?: string[];
+  purls?: string[];
+  kev?: Record<string, string>;
   percentile?: number;
   epssDate?: string;
 }
@@ -203,21 +207,30 @@ function gather(byId: Map<string, Gathered>, match: GrypeMatch): void {
   let entry = byId.get(v.id);
   if (entry) mergeInto(entry.v, v);
   else {
-    entry = { v, fixStates: [], cwes: [], purls: [], kev: {} };
+    entry = { v, fixStates: [] };
     byId.set(v.id, entry);
   }
   const vuln = match.vulnerability;
   addUnique(entry.fixStates, nonBlank(vuln.fix?.state) ?? 'unknown');
   for (const c of vuln.cwes ?? []) {
     const cwe = nonBlank(c.cwe);
-    if (cwe) addUnique(entry.cwes, cwe);
+    if (cwe) {
+      entry.cwes ??= [];
+      addUnique(entry.cwes, cwe);
+    }
   }
   const purl = nonBlank(match.artifact.purl);
-  if (purl) addUnique(entry.purls, purl);
+  if (purl) {
+    entry.purls ??= [];
+    addUnique(entry.purls, purl);
+  }
   for (const k of vuln.knownExploited ?? [])
     for (const [key, field] of KEV_FIELDS) {
       const value = nonBlank(k[field]);
-      if (value) entry.kev[key] ??= value;
+      if (value) {
+        entry.kev ??= {};
+        entry.kev[key] ??= value;
+      }
     }
   for (const e of vuln.epss ?? [])
     if (
@@ -241,12 +254,12 @@ function fixAvailable(states: readonly string[]): 'YES' | 'NO' | 'PARTIAL' | und
 
 function finish(entry: Gathered): VulnerabilityDraft {
   const { v } = entry;
-  const details = entry.kev;
+  const details = entry.kev ?? {};
   details['Grype/FixState'] = entry.fixStates.join(',');
   if (entry.percentile !== undefined) details.EpssPercentile = String(entry.percentile);
   if (entry.epssDate) details.EpssDate = entry.epssDate;
-  if (entry.cwes.length > 0) details.CweIds = entry.cwes.join(',');
-  if (entry.purls.length > 0) details.PackageUrls = entry.purls.join(' ');
+  if (entry.cwes) details.CweIds = entry.cwes.join(',');
+  if (entry.purls) details.PackageUrls = entry.purls.join(' ');
   v.details = details;
   const fix = fixAvailable(entry.fixStates);
   if (fix) v.fixAvailable = fix;

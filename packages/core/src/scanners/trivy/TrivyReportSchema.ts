@@ -56,36 +56,49 @@ const ModifiedFindingSchema = z.object({
   Finding: z.optional(z.nullable(z.object({ VulnerabilityID: Text }))),
 });
 
-const ResultSchema = z.object({
-  Target: Text,
-  Class: Text,
-  Type: Text,
-  Vulnerabilities: z.optional(z.nullable(z.array(TrivyVulnerabilitySchema))),
-  ExperimentalModifiedFindings: z.optional(z.nullable(z.array(ModifiedFindingSchema))),
-});
+/** One `Results[]` entry, with `record` the schema of its `Vulnerabilities[]`. */
+const resultOf = <R extends z.ZodMiniType>(record: R) =>
+  z.object({
+    Target: Text,
+    Class: Text,
+    Type: Text,
+    Vulnerabilities: z.optional(z.nullable(z.array(record))),
+    ExperimentalModifiedFindings: z.optional(z.nullable(z.array(ModifiedFindingSchema))),
+  });
+
+/** A Trivy report whose `Vulnerabilities[]` records each match `record`. */
+const reportOf = <R extends z.ZodMiniType>(record: R) =>
+  z.object({
+    SchemaVersion: z.literal(2, 'expected 2 (the report of trivy image -f json)'),
+    CreatedAt: Text,
+    ArtifactName: Text,
+    ArtifactType: z.optional(
+      z.literal(
+        'container_image',
+        'expected container_image (the report of trivy image, not trivy fs or sbom)',
+      ),
+    ),
+    Metadata: z.optional(
+      z.nullable(
+        z.object({
+          ImageID: Text,
+          RepoTags: Strings,
+          RepoDigests: Strings,
+          ImageConfig: z.optional(z.nullable(z.object({ architecture: Text }))),
+        }),
+      ),
+    ),
+    Results: z.optional(z.nullable(z.array(resultOf(record)))),
+  });
 
 /** A Trivy JSON report of a container image. */
-export const TrivyReportSchema = z.object({
-  SchemaVersion: z.literal(2, 'expected 2 (the report of trivy image -f json)'),
-  CreatedAt: Text,
-  ArtifactName: Text,
-  ArtifactType: z.optional(
-    z.literal(
-      'container_image',
-      'expected container_image (the report of trivy image, not trivy fs or sbom)',
-    ),
-  ),
-  Metadata: z.optional(
-    z.nullable(
-      z.object({
-        ImageID: Text,
-        RepoTags: Strings,
-        RepoDigests: Strings,
-        ImageConfig: z.optional(z.nullable(z.object({ architecture: Text }))),
-      }),
-    ),
-  ),
-  Results: z.optional(z.nullable(z.array(ResultSchema))),
-});
+export const TrivyReportSchema = reportOf(TrivyVulnerabilitySchema);
 /** A validated Trivy report. */
 export type TrivyReport = z.output<typeof TrivyReportSchema>;
+
+/**
+ * {@link TrivyReportSchema} without the check of its records: the parser checks those one by
+ * one with {@link TrivyVulnerabilitySchema}. Both together accept exactly what the report schema
+ * accepts.
+ */
+export const TrivyReportFrameSchema = reportOf(z.unknown());

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { InvalidInputError } from '../../errors.js';
 import type { CvssScore, ScannedImage, Scanner, VulnerablePackage } from '../../model.js';
 import { compiledOnFirstUse, parseWith } from '../../parse.js';
@@ -17,12 +18,38 @@ import {
   resolveReportImage,
   resolveScanTime,
 } from '../reportImage.js';
-import { type TrivyReport, TrivyReportSchema, type TrivyVulnerability } from './TrivyReportSchema.js';
+import {
+  type TrivyReport,
+  TrivyReportFrameSchema,
+  TrivyReportSchema,
+  type TrivyVulnerability,
+  TrivyVulnerabilitySchema,
+} from './TrivyReportSchema.js';
 
 /** Trivy, as a {@link Scanner}: its findings have Ids and GeneratorIds under `ecr-compliance/trivy`. */
 export const TRIVY_SCANNER: Scanner = { id: 'trivy', name: 'Trivy' };
 
 const schema = compiledOnFirstUse(TrivyReportSchema);
+const frameSchema = compiledOnFirstUse(TrivyReportFrameSchema);
+const recordSchema = compiledOnFirstUse(TrivyVulnerabilitySchema);
+
+/**
+ * The report itself when it is valid: checked without the copy a parse builds, which for tens of
+ * thousands of records is most of the garbage (zod's validator still copies what sits under an
+ * optional key, such as `Results`, so the records are checked one by one, each as a root). An
+ * invalid report is parsed in full, for the same error with the same field path.
+ */
+function validReport(report: unknown): TrivyReport {
+  if (z.validate(frameSchema(), report) && recordsValid(report as TrivyReport)) return report as TrivyReport;
+  return parseWith(schema(), report, 'Trivy report');
+}
+
+function recordsValid(report: TrivyReport): boolean {
+  const record = recordSchema();
+  for (const result of report.Results ?? [])
+    for (const r of result.Vulnerabilities ?? []) if (!z.validate(record, r)) return false;
+  return true;
+}
 
 /**
  * Turns a Trivy JSON report (`trivy image -f json`, SchemaVersion 2) into a {@link ScannedImage}.
@@ -39,7 +66,7 @@ const schema = compiledOnFirstUse(TrivyReportSchema);
  * const image = scannedImageFromTrivy(JSON.parse(text), { scannedAt: '2026-12-02T08:00:00Z' });
  */
 export function scannedImageFromTrivy(report: unknown, options: ReportImageOptions = {}): ScannedImage {
-  const data = parseWith(schema(), report, 'Trivy report');
+  const data = validReport(report);
   const image = resolveReportImage(references(data), options, { path: 'Metadata.RepoDigests' });
   const scanCompletedAt = resolveScanTime(data.CreatedAt ?? undefined, options, 'CreatedAt');
   const byId = new Map<string, Gathered>();
@@ -131,7 +158,8 @@ function cvssOf(record: TrivyVulnerability): CvssScore[] {
   const out: CvssScore[] = [];
   const sources = record.CVSS;
   if (!sources) return out;
-  for (const source in sources) {
+  // Own keys only (as the schema checked them): the record is the caller's object, not a copy.
+  for (const source of Object.keys(sources)) {
     const scores = sources[source];
     if (!scores) continue;
     for (const [scoreKey, vectorKey, fallback] of CVSS_VERSIONS) {
