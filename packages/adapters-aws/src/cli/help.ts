@@ -76,6 +76,9 @@ changes nothing. Prints a JSON summary; progress goes to standard error.
   --table NAME          exceptions table (default: $ECR_COMPLIANCE_EXCEPTIONS_TABLE): the findings
                         an active exception covers are suppressed after the import
   --max-expiry-days N   with --table: lower the table's limit (tag ecr-compliance:max-expiry-days)
+  --state-table NAME    the deployment's state of record (default: $ECR_COMPLIANCE_STATE_TABLE; the
+                        construct's stateTable): decide on it instead of GetFindings, hold the
+                        image's lease and record what was imported, as the functions do
   --region R            AWS region (ecr: default the SDK's, e.g. $AWS_REGION; trivy, grype:
                         default the region of the report's ECR reference)
   --endpoint-url URL    endpoint of an emulator (default: $AWS_ENDPOINT_URL)

@@ -57,6 +57,7 @@ const OPTIONS = {
     'dry-run': { type: 'boolean' },
     table: { type: 'string' },
     'max-expiry-days': { type: 'string' },
+    'state-table': { type: 'string' },
   },
   block: {
     ...COMMON,

@@ -21,6 +21,7 @@ import { DynamoDbExceptionStore } from '../exceptions/DynamoDbExceptionStore.js'
 import { SecurityHubExceptionFindings } from '../exceptions/SecurityHubExceptionFindings.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
+import { DynamoDbFindingsState, holding } from '../state/DynamoDbFindingsState.js';
 import { maxExpiryDaysFor } from './exceptions.js';
 import { formatOf, inputOf, type ReportFlags, refuseFlags, scannedImageFromReport } from './formats.js';
 import {
@@ -83,6 +84,11 @@ export interface ImportOptions extends AwsOptions, ReportFlags {
   'dry-run'?: boolean;
   /** The exceptions table (default `$ECR_COMPLIANCE_EXCEPTIONS_TABLE`); without one, no exception applies. */
   table?: string;
+  /**
+   * The deployment's state of record (default `$ECR_COMPLIANCE_STATE_TABLE`, the construct's
+   * `stateTable`): decided on and recorded as the Lambda functions do; without one, Security Hub is the state.
+   */
+  'state-table'?: string;
   'max-expiry-days'?: string;
 }
 
@@ -192,7 +198,22 @@ export async function importCommand(
           }
         },
       });
-  const store = new SecurityHubFindingsStore({ client: securityHub });
+  // With the deployment's state of record, decided on and recorded as the functions do, holding the
+  // image's lease; a dry run reads it (and adopts nothing into it) and writes nothing.
+  const stateTableName = options['state-table'] ?? io.env.ECR_COMPLIANCE_STATE_TABLE;
+  const stateClient = stateTableName ? new DynamoDBClient(clientConfig({ ...options, region })) : undefined;
+  const hub = new SecurityHubFindingsStore({ client: securityHub });
+  const state =
+    stateClient && stateTableName
+      ? new DynamoDbFindingsState({
+          client: stateClient,
+          tableName: stateTableName,
+          adoptFrom: hub,
+          recordAdopted: !dryRun,
+        })
+      : undefined;
+  const store = state ?? hub;
+  const recordingPublisher = state && !dryRun ? state.recording(publisher) : publisher;
   // With an exceptions table, the covered findings are suppressed after the import, as in the
   // Lambda function (a dry run records what would change).
   const exceptions = await exceptionsOf(io, options, region);
@@ -211,15 +232,24 @@ export async function importCommand(
   try {
     // As the Lambda function does: compared with the image's findings in Security Hub, so that
     // fixed vulnerabilities are archived and unchanged findings are left alone.
-    const result = await reconcileScan(
-      { source, store, publisher, ...(workflow ? { workflow } : {}) },
-      image,
-      {
-        granularity,
-        now: new Date().toISOString(),
-        ...(exceptions ? { exceptions } : {}),
-      },
-    );
+    // The scan first: its image is what the lease holds.
+    const scannedImage = await source.getScan(image);
+    const reconcile = () =>
+      reconcileScan(
+        {
+          source: { getScan: async () => scannedImage },
+          store,
+          publisher: recordingPublisher,
+          ...(workflow ? { workflow } : {}),
+        },
+        image,
+        {
+          granularity,
+          now: new Date().toISOString(),
+          ...(exceptions ? { exceptions } : {}),
+        },
+      );
+    const result = await holding(dryRun ? undefined : state, scannedImage, reconcile);
     const head = {
       repository: result.repositoryName,
       imageDigest: result.imageDigest,
@@ -273,6 +303,7 @@ export async function importCommand(
   } finally {
     securityHub.destroy();
     workflowClient.destroy();
+    stateClient?.destroy();
   }
 }
 

@@ -77,6 +77,8 @@ export interface DynamoDbFindingsStateOptions {
   readonly tableName: string;
   /** Where the findings of an image without a record are read once, to adopt them: Security Hub. */
   readonly adoptFrom: FindingsStore;
+  /** False: adopted findings are returned but not recorded (a dry run writes nothing). @default true */
+  readonly recordAdopted?: boolean;
   /** Write requests (BatchWriteItem, 25 records each) in flight at once. @default 4 */
   readonly concurrency?: number;
   /** How long a run holds an image at most (longer than the function's timeout). @default 15 minutes */
@@ -131,6 +133,7 @@ export class DynamoDbFindingsState implements FindingsStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #adoptFrom: FindingsStore;
+  readonly #recordAdopted: boolean;
   readonly #concurrency: number;
   readonly #leaseMs: number;
   readonly #waitMs: number;
@@ -143,6 +146,7 @@ export class DynamoDbFindingsState implements FindingsStore {
     });
     this.#table = options.tableName;
     this.#adoptFrom = options.adoptFrom;
+    this.#recordAdopted = options.recordAdopted ?? true;
     this.#concurrency = options.concurrency ?? 4;
     this.#leaseMs = options.leaseMs ?? 15 * 60 * 1000;
     this.#waitMs = options.waitMs ?? 20_000;
@@ -160,7 +164,7 @@ export class DynamoDbFindingsState implements FindingsStore {
     if (items.length > 0) return items.filter((i) => i.sk !== RECORDED).map(stateOf);
     const adopted = await this.#adoptFrom.findingsOf(image);
     this.stats.adopted += 1;
-    await this.#record(arn, adopted);
+    if (this.#recordAdopted) await this.#record(arn, adopted);
     return adopted;
   }
 

@@ -6,12 +6,36 @@
  * so each step also says what it cost. The image finding of an ECR scan of the same image is
  * imported beside them and never touched: the scanners' findings do not overwrite each other.
  */
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { type AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { memoryIo } from '../support/cliIo.js';
 import { BATCH_IMPORT_FINDINGS_PATH, type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
+import { createStateTable } from '../support/scenario.js';
+
+const STATE_TABLE = 'ecr-compliance-state';
+
+/** How many state items the deployment's table holds for the image (its findings and the record marker). */
+async function stateItems(): Promise<number> {
+  const dynamoDb = new DynamoDBClient(awsClientConfig(moto.endpoint, moto.region));
+  try {
+    const page = await dynamoDb.send(
+      new QueryCommand({
+        TableName: STATE_TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: {
+          ':pk': { S: `state#arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${REPOSITORY}/${DIGEST}` },
+        },
+        ConsistentRead: true,
+      }),
+    );
+    return page.Items?.length ?? 0;
+  } finally {
+    dynamoDb.destroy();
+  }
+}
 
 const REPOSITORY = 'team-t/checkout';
 const DIGEST = 'sha256:5f1d3c0e7a2b9d8c4e6f1a3b5c7d9e0f2a4b6c8d0e1f3a5b7c9d1e3f5a7b9c0d';
@@ -69,6 +93,7 @@ beforeAll(async () => {
   // The SDK's standard credential chain reads these, as it would a real profile.
   process.env.AWS_ACCESS_KEY_ID = 'testing';
   process.env.AWS_SECRET_ACCESS_KEY = 'testing';
+  await createStateTable(awsClientConfig(moto.endpoint, moto.region), STATE_TABLE);
 });
 
 afterAll(async () => {
@@ -253,5 +278,25 @@ describe('the lifecycle of a Trivy report against the emulator', () => {
     const dated = await pipe(timeless, '--scanned-at', '2026-11-30T00:00:00Z', '--dry-run');
     expect(dated.code).toBe(0);
     expect(dated.result).toMatchObject({ dryRun: true, outcome: 'would import' });
+  });
+  it("with --state-table, decides on the deployment's state of record: a dry run writes nothing, the first import adopts, the next reads no GetFindings", async () => {
+    const T3 = '2026-11-30T09:00:00+01:00';
+    const T4 = '2026-12-01T09:00:00+01:00';
+    const dry = await pipe(report(T3, [HIGH, LOW]), '--state-table', STATE_TABLE, '--dry-run');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.result).toMatchObject({ dryRun: true, outcome: 'would import' });
+    expect(dry.cost.imports).toBe(0);
+    expect(await stateItems()).toBe(0);
+
+    // The findings the earlier imports left in Security Hub are adopted with one read, then recorded.
+    const adopted = await pipe(report(T3, [HIGH, LOW]), '--state-table', STATE_TABLE);
+    expect(adopted.code, adopted.stderr).toBe(0);
+    expect(adopted.cost.reads).toBe(1);
+    expect(await stateItems()).toBeGreaterThanOrEqual(4);
+
+    const unchanged = await pipe(report(T4, [HIGH, LOW]), '--state-table', STATE_TABLE);
+    expect(unchanged.code, unchanged.stderr).toBe(0);
+    expect(unchanged.result).toMatchObject({ outcome: 'imported', unchanged: 2, archived: 0 });
+    expect(unchanged.cost).toMatchObject({ reads: 0, imports: 1, imported: ['image'] });
   });
 });
