@@ -27,28 +27,19 @@ import {
 import { type EmulatorWorld, type Handler, startEmulatorWorld } from '../support/emulatorWorld.js';
 import { BATCH_IMPORT_FINDINGS_PATH, type FaultProxy } from '../support/fault-proxy.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer } from '../support/moto.js';
-import { createStateTable } from '../support/scenario.js';
+import {
+  createStateTable,
+  daysAfterPush,
+  LIFECYCLE_FINDINGS,
+  PUSHED_SCAN_TIME,
+} from '../support/scenario.js';
 import { captureLogs, imageScanEvent, lambdaContext, pushScannedImage } from '../support/world.js';
 
 const REPOSITORY = 'team-s/state-api';
 const TABLE = 'ecr-compliance-state';
-const finding = (name: string, severity: string, pkg: string) => ({
-  name,
-  description: `${name} in ${pkg}.`,
-  uri: `https://security-tracker.debian.org/tracker/${name}`,
-  severity,
-  attributes: [
-    { key: 'package_version', value: '1.0-1' },
-    { key: 'package_name', value: pkg },
-  ],
-});
-const HIGH = finding('CVE-2024-6119', 'HIGH', 'openssl');
-const MEDIUM = finding('CVE-2023-50495', 'MEDIUM', 'ncurses');
-const LOW = finding('CVE-2022-0001', 'LOW', 'zlib');
-
-/** pushScannedImage's scan time (epoch seconds), and later ones, a day apart. */
-const T1 = 1795169762;
-const day = (n: number) => T1 + n * 86_400;
+const { HIGH, MEDIUM, LOW } = LIFECYCLE_FINDINGS;
+const T1 = PUSHED_SCAN_TIME;
+const day = daysAfterPush;
 
 let world: EmulatorWorld;
 let moto: MotoServer;

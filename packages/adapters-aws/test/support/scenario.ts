@@ -90,7 +90,7 @@ export async function pushScannedImage(
         imageScanFindings: enhanced
           ? { findingSeverityCounts: counts, enhancedFindings: findings }
           : {
-              imageScanCompletedAt: 1795169762,
+              imageScanCompletedAt: PUSHED_SCAN_TIME,
               vulnerabilitySourceUpdatedAt: 1795147200,
               findingSeverityCounts: counts,
               findings,
@@ -246,6 +246,31 @@ export const HIGH_CVE = {
     { key: 'package_name', value: 'openssl' },
   ],
 };
+
+/** A vulnerability of a basic scan, as ECR reports it: `name` in `pkg` at version 1.0-1. */
+export const basicScanFinding = (name: string, severity: string, pkg: string) => ({
+  name,
+  description: `${name} in ${pkg}.`,
+  uri: `https://security-tracker.debian.org/tracker/${name}`,
+  severity,
+  attributes: [
+    { key: 'package_version', value: '1.0-1' },
+    { key: 'package_name', value: pkg },
+  ],
+});
+
+/** The HIGH, MEDIUM and LOW vulnerabilities of the lifecycle suites. */
+export const LIFECYCLE_FINDINGS = {
+  HIGH: basicScanFinding('CVE-2024-6119', 'HIGH', 'openssl'),
+  MEDIUM: basicScanFinding('CVE-2023-50495', 'MEDIUM', 'ncurses'),
+  LOW: basicScanFinding('CVE-2022-0001', 'LOW', 'zlib'),
+};
+
+/** {@link pushScannedImage}'s scan time (epoch seconds). */
+export const PUSHED_SCAN_TIME = 1795169762;
+
+/** `n` days after {@link PUSHED_SCAN_TIME}, in epoch seconds. */
+export const daysAfterPush = (n: number) => PUSHED_SCAN_TIME + n * 86_400;
 
 /** The block custom action that {@link handlerEnvironment} configures. */
 export const BLOCK_ACTION_ARN = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR1`;
