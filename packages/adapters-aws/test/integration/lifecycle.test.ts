@@ -10,7 +10,7 @@
  * import whatever its UpdatedAt, so the ordering guarantees seen here are this project's own.
  */
 import { BatchDeleteImageCommand, type ECRClient } from '@aws-sdk/client-ecr';
-import { type AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { type AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { FINGERPRINT_FIELD, reconcileScan, type ScanFindingsSource } from '@ecr-compliance/core';
 import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ import { SecurityHubFindingsStore } from '../../src/securityhub/SecurityHubFindi
 import { type EmulatorWorld, type Handler, startEmulatorWorld } from '../support/emulatorWorld.js';
 import { BATCH_IMPORT_FINDINGS_PATH, type FaultProxy } from '../support/fault-proxy.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer } from '../support/moto.js';
-import { daysAfterPush, LIFECYCLE_FINDINGS, PUSHED_SCAN_TIME } from '../support/scenario.js';
+import { daysAfterPush, findingsOfImage, LIFECYCLE_FINDINGS, PUSHED_SCAN_TIME } from '../support/scenario.js';
 import { captureLogs, imageScanEvent, lambdaContext, pushScannedImage } from '../support/world.js';
 
 const REPOSITORY = 'team-a/payments-api';
@@ -161,17 +161,7 @@ async function act(event: unknown) {
 }
 
 /** The image's findings in moto, by vulnerability id ('image' for the image-level finding). */
-async function stateOf(digest: string): Promise<Record<string, AwsSecurityFinding>> {
-  const out: Record<string, AwsSecurityFinding> = {};
-  let token: string | undefined;
-  do {
-    const page = await securityHub.send(new GetFindingsCommand({ MaxResults: 100, NextToken: token }));
-    for (const f of page.Findings ?? [])
-      if (f.Id?.includes(digest)) out[f.Vulnerabilities?.[0]?.Id ?? 'image'] = f;
-    token = page.NextToken || undefined;
-  } while (token);
-  return out;
-}
+const stateOf = (digest: string) => findingsOfImage(securityHub, digest);
 
 const states = (state: Record<string, AwsSecurityFinding>) =>
   Object.fromEntries(Object.entries(state).map(([k, f]) => [k, f.RecordState]));

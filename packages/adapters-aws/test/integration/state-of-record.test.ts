@@ -12,7 +12,7 @@
  */
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { ECRClient } from '@aws-sdk/client-ecr';
-import { type AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { reconcileScan, type ScanFindingsSource } from '@ecr-compliance/core';
 import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,7 @@ import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer } from '../support/mo
 import {
   createStateTable,
   daysAfterPush,
+  findingsOfImage,
   LIFECYCLE_FINDINGS,
   PUSHED_SCAN_TIME,
 } from '../support/scenario.js';
@@ -115,17 +116,7 @@ async function measured<T>(step: () => Promise<T>) {
 }
 
 /** The image's findings in moto, by vulnerability id ('image' for the image-level finding). */
-async function hubState(digest: string): Promise<Record<string, AwsSecurityFinding>> {
-  const out: Record<string, AwsSecurityFinding> = {};
-  let token: string | undefined;
-  do {
-    const page = await securityHub.send(new GetFindingsCommand({ MaxResults: 100, NextToken: token }));
-    for (const f of page.Findings ?? [])
-      if (f.Id?.includes(digest)) out[f.Vulnerabilities?.[0]?.Id ?? 'image'] = f;
-    token = page.NextToken || undefined;
-  } while (token);
-  return out;
-}
+const hubState = (digest: string) => findingsOfImage(securityHub, digest);
 
 /** The state items of the image, by vulnerability id, as the table holds them. */
 async function records(digest: string): Promise<Record<string, Record<string, unknown>>> {

@@ -177,45 +177,36 @@ export function enhancedScanFinding(options: {
   };
 }
 
-/** Creates the Powertools idempotency table (partition key `id`). */
-export async function createIdempotencyTable(
+/** An on-demand table with string keys: the partition key, and the sort key when given. */
+async function createTable(
   config: ConstructorParameters<typeof DynamoDBClient>[0],
   tableName: string,
+  keys: readonly [partition: string, sort?: string],
 ) {
+  const names = keys.filter((k): k is string => k !== undefined);
   const dynamodb = new DynamoDBClient(config ?? {});
   await dynamodb.send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: names.map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+      KeySchema: names.map((AttributeName, i) => ({ AttributeName, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
     }),
   );
   dynamodb.destroy();
 }
 
-/** The lifecycle's state-of-record table as the construct creates it (partition `pk`, sort `sk`). */
-export async function createStateTable(
+/** The Powertools idempotency table as the construct creates it (partition key `id`). */
+export const createIdempotencyTable = (
   config: ConstructorParameters<typeof DynamoDBClient>[0],
   tableName: string,
-) {
-  const dynamodb = new DynamoDBClient(config ?? {});
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  dynamodb.destroy();
-}
+) => createTable(config, tableName, ['id']);
+
+/** The lifecycle's state-of-record table as the construct creates it (partition `pk`, sort `sk`). */
+export const createStateTable = (
+  config: ConstructorParameters<typeof DynamoDBClient>[0],
+  tableName: string,
+) => createTable(config, tableName, ['pk', 'sk']);
 
 /** A Lambda context as the runtime passes it. */
 export function lambdaContext(functionName: string, requestId = 'c6af9ac6-7b61-11e6-9a41-93e812345678') {
@@ -265,6 +256,22 @@ export const LIFECYCLE_FINDINGS = {
   MEDIUM: basicScanFinding('CVE-2023-50495', 'MEDIUM', 'ncurses'),
   LOW: basicScanFinding('CVE-2022-0001', 'LOW', 'zlib'),
 };
+
+/** The findings of the image `digest` in Security Hub, by vulnerability id ('image' for the image-level finding). */
+export async function findingsOfImage(
+  securityHub: SecurityHubClient,
+  digest: string,
+): Promise<Record<string, AwsSecurityFinding>> {
+  const out: Record<string, AwsSecurityFinding> = {};
+  let token: string | undefined;
+  do {
+    const page = await securityHub.send(new GetFindingsCommand({ MaxResults: 100, NextToken: token }));
+    for (const f of page.Findings ?? [])
+      if (f.Id?.includes(digest)) out[f.Vulnerabilities?.[0]?.Id ?? 'image'] = f;
+    token = page.NextToken || undefined;
+  } while (token);
+  return out;
+}
 
 /** {@link pushScannedImage}'s scan time (epoch seconds). */
 export const PUSHED_SCAN_TIME = 1795169762;
