@@ -45,7 +45,7 @@ import { accountRuntime } from '../organization/accountRuntime.js';
 import { admitEvent } from '../organization/admitEvent.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
-import { holding, withStateOfRecord } from '../state/DynamoDbFindingsState.js';
+import { holding, LEASE_MARGIN_MS, withStateOfRecord } from '../state/DynamoDbFindingsState.js';
 import { clientCredentials, PerPlace } from '../sts/AccountCredentials.js';
 
 const config = loadOnImageScanConfig(process.env);
@@ -92,6 +92,11 @@ const importers = new PerPlace(accounts.credentials, (place, credentials) => {
   };
 });
 const idempotency = eventIdempotency(config.IDEMPOTENCY_TABLE_NAME, dynamoDb);
+// The invocation's context, for the lease: a run that times out holding an image keeps others out
+// only for the time it had left (and a margin), not the state's default of 15 minutes.
+let invocation: LambdaContext | undefined;
+const leaseMs = () =>
+  invocation ? Math.max(0, invocation.getRemainingTimeInMillis()) + LEASE_MARGIN_MS : undefined;
 // Exceptions (optional): the scan's covered findings are suppressed after the import.
 const exceptionsTable = exceptionsTableOf(process.env, 'on-image-scan');
 const exceptionStore = exceptionsTable
@@ -154,15 +159,19 @@ const importScan = makeIdempotent(async (event: ScanEvent) => {
           imageDigest: image.imageDigest,
         }
       : undefined;
-    result = await holding(ports.state, held, () =>
-      reconcileScan({ ...observed.deps, ...(workflow ? { workflow } : {}) }, image, {
-        granularity:
-          scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
-        keepAliveDays: config.KEEP_ALIVE_DAYS,
-        blockAction: config.BLOCK_ACTION,
-        now,
-        ...(exceptions ? { exceptions } : {}),
-      }),
+    result = await holding(
+      ports.state,
+      held,
+      () =>
+        reconcileScan({ ...observed.deps, ...(workflow ? { workflow } : {}) }, image, {
+          granularity:
+            scanning === 'enhanced' ? config.ENHANCED_FINDING_GRANULARITY : config.FINDING_GRANULARITY,
+          keepAliveDays: config.KEEP_ALIVE_DAYS,
+          blockAction: config.BLOCK_ACTION,
+          now,
+          ...(exceptions ? { exceptions } : {}),
+        }),
+      leaseMs(),
     );
   } catch (error) {
     if (error instanceof PublishError)
@@ -198,6 +207,7 @@ const INSPECTOR_SCAN = 'Inspector2 Scan';
 /** Imports one completed scan, or skips an older or repeated one. Throws on a malformed event or a finding that could not be imported. */
 export async function handler(event: unknown, context: LambdaContext) {
   logger.addContext(context as never);
+  invocation = context;
   try {
     const parsed: ScanEvent =
       (event as { 'detail-type'?: unknown } | null)?.['detail-type'] === INSPECTOR_SCAN

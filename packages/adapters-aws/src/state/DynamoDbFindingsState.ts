@@ -220,8 +220,10 @@ export class DynamoDbFindingsState implements FindingsStore {
    * Runs `work` while this run holds the image: a conditional write takes the lease (free, or
    * expired), and another run waits for it with backoff, then fails with {@link ImageBusyError}
    * so that its event is retried. The lease is given back when `work` ends, however it ends.
+   * `leaseMs` (default: the option's) bounds how long a run that dies holding it (a Lambda timeout)
+   * keeps others out: a function passes its remaining time plus a margin.
    */
-  async exclusive<T>(image: ImageIdentity, work: () => Promise<T>): Promise<T> {
+  async exclusive<T>(image: ImageIdentity, work: () => Promise<T>, leaseMs = this.#leaseMs): Promise<T> {
     const arn = imageArn(image);
     const owner = randomUUID();
     const key = { pk: `lock#${arn}`, sk: LOCK };
@@ -235,8 +237,8 @@ export class DynamoDbFindingsState implements FindingsStore {
             Item: {
               ...key,
               owner,
-              until: now + this.#leaseMs,
-              ttl: Math.ceil((now + this.#leaseMs) / 1000) + DAY_S,
+              until: now + leaseMs,
+              ttl: Math.ceil((now + leaseMs) / 1000) + DAY_S,
             },
             ConditionExpression: 'attribute_not_exists(pk) OR #until < :now',
             ExpressionAttributeNames: { '#until': 'until' },
@@ -448,6 +450,10 @@ export function holding<T>(
   state: DynamoDbFindingsState | undefined,
   image: ImageIdentity | undefined,
   work: () => Promise<T>,
+  leaseMs?: number,
 ): Promise<T> {
-  return state && image ? state.exclusive(image, work) : work();
+  return state && image ? state.exclusive(image, work, leaseMs) : work();
 }
+
+/** How long a Lambda run may hold an image: the time it has left, and a margin for the clocks. */
+export const LEASE_MARGIN_MS = 30_000;

@@ -276,6 +276,16 @@ describe('DynamoDbFindingsState', () => {
     expect(dynamo.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
+  it('holds the lease for the time the caller gives (a function: its remaining time), else 15 minutes', async () => {
+    dynamo.on(PutCommand).resolves({});
+    dynamo.on(DeleteCommand).resolves({});
+    const s = state({ clock: () => 1_000_000 });
+    await s.exclusive(IMAGE, async () => 'done', 90_000);
+    await s.exclusive(IMAGE, async () => 'done');
+    const untils = dynamo.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.until);
+    expect(untils).toEqual([1_000_000 + 90_000, 1_000_000 + 15 * 60_000]);
+  });
+
   it('gives the lease back, on the owner condition, when the work fails', async () => {
     dynamo.on(PutCommand).resolves({});
     dynamo.on(DeleteCommand).resolves({});
