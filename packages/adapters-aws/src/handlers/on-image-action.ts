@@ -27,7 +27,7 @@ import { accountRuntime } from '../organization/accountRuntime.js';
 import { admitEvent, type EventRefused } from '../organization/admitEvent.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
-import { holding, LEASE_MARGIN_MS, withStateOfRecord } from '../state/DynamoDbFindingsState.js';
+import { holding, leaseOf, withStateOfRecord } from '../state/DynamoDbFindingsState.js';
 import { clientCredentials, PerPlace } from '../sts/AccountCredentials.js';
 
 const config = loadOnImageActionConfig(process.env);
@@ -64,11 +64,8 @@ const archivers = new PerPlace(accounts.credentials, (place, credentials) => {
   );
 });
 const idempotency = eventIdempotency(config.IDEMPOTENCY_TABLE_NAME, dynamoDb);
-// The invocation's context, for the lease: a run that times out holding an image keeps others out
-// only for the time it had left (and a margin), not the state's default of 15 minutes.
+// The invocation's context, for the lease (leaseOf): the time it has left, not 15 minutes.
 let invocation: LambdaContext | undefined;
-const leaseMs = () =>
-  invocation ? Math.max(0, invocation.getRemainingTimeInMillis()) + LEASE_MARGIN_MS : undefined;
 
 // Keyed on the event's `id`, as every handler: one deletion, one record.
 const archiveDeleted = makeIdempotent(
@@ -81,7 +78,7 @@ const archiveDeleted = makeIdempotent(
         ports.state,
         deletion.image,
         () => archiveImageFindings(ports, deletion.image, deletion.at, new Date().toISOString()),
-        leaseMs(),
+        leaseOf(invocation),
       );
       // Counted inside the idempotent call: a redelivered deletion is not counted again.
       if (result.outcome === 'archived') {

@@ -45,7 +45,7 @@ import { accountRuntime } from '../organization/accountRuntime.js';
 import { admitEvent } from '../organization/admitEvent.js';
 import { SecurityHubFindingsPublisher } from '../securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../securityhub/SecurityHubFindingsStore.js';
-import { holding, LEASE_MARGIN_MS, withStateOfRecord } from '../state/DynamoDbFindingsState.js';
+import { holding, leaseOf, withStateOfRecord } from '../state/DynamoDbFindingsState.js';
 import { clientCredentials, PerPlace } from '../sts/AccountCredentials.js';
 
 const config = loadOnImageScanConfig(process.env);
@@ -92,11 +92,8 @@ const importers = new PerPlace(accounts.credentials, (place, credentials) => {
   };
 });
 const idempotency = eventIdempotency(config.IDEMPOTENCY_TABLE_NAME, dynamoDb);
-// The invocation's context, for the lease: a run that times out holding an image keeps others out
-// only for the time it had left (and a margin), not the state's default of 15 minutes.
+// The invocation's context, for the lease (leaseOf): the time it has left, not 15 minutes.
 let invocation: LambdaContext | undefined;
-const leaseMs = () =>
-  invocation ? Math.max(0, invocation.getRemainingTimeInMillis()) + LEASE_MARGIN_MS : undefined;
 // Exceptions (optional): the scan's covered findings are suppressed after the import.
 const exceptionsTable = exceptionsTableOf(process.env, 'on-image-scan');
 const exceptionStore = exceptionsTable
@@ -171,7 +168,7 @@ const importScan = makeIdempotent(async (event: ScanEvent) => {
           now,
           ...(exceptions ? { exceptions } : {}),
         }),
-      leaseMs(),
+      leaseOf(invocation),
     );
   } catch (error) {
     if (error instanceof PublishError)

@@ -455,5 +455,14 @@ export function holding<T>(
   return state && image ? state.exclusive(image, work, leaseMs) : work();
 }
 
-/** How long a Lambda run may hold an image: the time it has left, and a margin for the clocks. */
+/** What a Lambda run adds to the time it has left, for the clocks, when it holds an image. */
 export const LEASE_MARGIN_MS = 30_000;
+
+/**
+ * How long a Lambda invocation holds an image ({@link DynamoDbFindingsState.exclusive}): the time
+ * it has left and {@link LEASE_MARGIN_MS}, so that a run that times out keeps the image's other
+ * events out only that long; undefined without an invocation (the state's default).
+ */
+export function leaseOf(invocation: { getRemainingTimeInMillis(): number } | undefined): number | undefined {
+  return invocation ? Math.max(0, invocation.getRemainingTimeInMillis()) + LEASE_MARGIN_MS : undefined;
+}

@@ -26,6 +26,8 @@ import {
   DynamoDbFindingsState,
   holding,
   ImageBusyError,
+  LEASE_MARGIN_MS,
+  leaseOf,
   withStateOfRecord,
 } from '../../src/state/DynamoDbFindingsState.js';
 
@@ -284,6 +286,12 @@ describe('DynamoDbFindingsState', () => {
     await s.exclusive(IMAGE, async () => 'done');
     const untils = dynamo.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.until);
     expect(untils).toEqual([1_000_000 + 90_000, 1_000_000 + 15 * 60_000]);
+  });
+
+  it("gives a Lambda invocation the lease for the time it has left and the margin, else the state's default", () => {
+    expect(leaseOf({ getRemainingTimeInMillis: () => 60_000 })).toBe(60_000 + LEASE_MARGIN_MS);
+    expect(leaseOf({ getRemainingTimeInMillis: () => -5 })).toBe(LEASE_MARGIN_MS);
+    expect(leaseOf(undefined)).toBeUndefined();
   });
 
   it('gives the lease back, on the owner condition, when the work fails', async () => {
