@@ -13,35 +13,30 @@ import { type AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-secu
 import { BLOCK_MARK_FIELD } from '@ecr-compliance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BatchUpdateFindingsProxy, startBatchUpdateFindings } from '../support/batchUpdateFindings.js';
-import { BLOCK_ACTION_ARN, repositoryPolicyText, UNBLOCK_ACTION_ARN } from '../support/emulatorWorld.js';
+import {
+  BLOCK_ACTION_ARN,
+  type Handler,
+  repositoryPolicyText,
+  UNBLOCK_ACTION_ARN,
+} from '../support/emulatorWorld.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { awsClientConfig, type MotoServer, startMoto } from '../support/moto.js';
 import {
-  captureLogs,
   createIdempotencyTable,
   customActionEvent,
   everyFinding,
+  HIGH_CVE,
   handlerEnvironment,
   imageScanEvent,
   lambdaContext,
   loadHandler,
   pushScannedImage,
+  quietly,
 } from '../support/world.js';
-
-type Handler = (event: unknown, context: unknown) => Promise<any>;
 
 const REPOSITORY = 'team-a/payments-api';
 const OTHER = 'team-b/web';
-const HIGH = [
-  {
-    name: 'CVE-2024-6119',
-    severity: 'HIGH',
-    attributes: [
-      { key: 'package_version', value: '3.0.13-1~deb12u1' },
-      { key: 'package_name', value: 'openssl' },
-    ],
-  },
-];
+const HIGH = [HIGH_CVE];
 
 let moto: MotoServer;
 let proxy: FaultProxy;
@@ -51,16 +46,6 @@ let securityHub: SecurityHubClient;
 let onImageScan: Handler;
 let onCustomAction: Handler;
 let scans = 0;
-
-/** Runs a handler with its log lines kept off the test output. */
-async function quietly<T>(work: () => Promise<T>): Promise<T> {
-  const logs = captureLogs();
-  try {
-    return await work();
-  } finally {
-    logs.restore();
-  }
-}
 
 /** Pushes an image with a HIGH vulnerability and imports its scan with on-image-scan. */
 async function pushAndImport(repository: string, tag: string): Promise<string> {

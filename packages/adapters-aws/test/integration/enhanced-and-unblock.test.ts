@@ -18,7 +18,7 @@ import {
 import { type AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { BLOCK_STATEMENT_SID } from '@ecr-compliance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repositoryPolicyText } from '../support/emulatorWorld.js';
+import { type Handler, repositoryPolicyText } from '../support/emulatorWorld.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
 import {
   captureLogs,
@@ -36,8 +36,6 @@ import {
   manifest,
   pushScannedImage,
 } from '../support/world.js';
-
-type Handler = (event: unknown, context: unknown) => Promise<any>;
 
 const BLOCK = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:action/custom/ECR1`;
 const FOREIGN_STATEMENT = {

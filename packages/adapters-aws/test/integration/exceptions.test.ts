@@ -30,7 +30,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { type BatchUpdateFindingsProxy, startBatchUpdateFindings } from '../support/batchUpdateFindings.js';
 import { memoryIo } from '../support/cliIo.js';
-import { BLOCK_ACTION_ARN, repositoryPolicyText, UNBLOCK_ACTION_ARN } from '../support/emulatorWorld.js';
+import {
+  BLOCK_ACTION_ARN,
+  type Handler,
+  repositoryPolicyText,
+  UNBLOCK_ACTION_ARN,
+} from '../support/emulatorWorld.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
 import {
@@ -45,8 +50,6 @@ import {
   loadHandler,
   pushScannedImage,
 } from '../support/world.js';
-
-type Handler = (event: unknown, context: unknown) => Promise<any>;
 
 const REPOSITORY = 'team-a/payments-api';
 const TABLE = 'ecr-compliance-exceptions';

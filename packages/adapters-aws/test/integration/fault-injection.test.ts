@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EcrScanFindingsSource } from '../../src/ecr/EcrScanFindingsSource.js';
 import { SecurityHubFindingsPublisher } from '../../src/securityhub/SecurityHubFindingsPublisher.js';
 import { SecurityHubFindingsStore } from '../../src/securityhub/SecurityHubFindingsStore.js';
+import type { Handler } from '../support/emulatorWorld.js';
 import { BATCH_IMPORT_FINDINGS_PATH, type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
 import {
@@ -31,8 +32,6 @@ import {
   loadHandler,
   pushScannedImage,
 } from '../support/world.js';
-
-type Handler = (event: unknown, context: unknown) => Promise<any>;
 
 const REPOSITORY = 'team-a/bulk-api';
 const VULNERABILITIES = 5_000;

@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-securityhub';
 import { BLOCK_STATEMENT_SID } from '@ecr-compliance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repositoryPolicyText } from '../support/emulatorWorld.js';
+import { type Handler, repositoryPolicyText } from '../support/emulatorWorld.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
 import {
   captureLogs,
@@ -39,8 +39,6 @@ import {
   manifest,
   pushScannedImage,
 } from '../support/world.js';
-
-type Handler = (event: unknown, context: unknown) => Promise<any>;
 
 const PRODUCT = `arn:aws:securityhub:us-east-1:${MOTO_ACCOUNT_ID}:product/${MOTO_ACCOUNT_ID}/default`;
 const HIGH = [

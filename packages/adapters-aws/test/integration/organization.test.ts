@@ -19,6 +19,7 @@ import { BLOCK_STATEMENT_SID } from '@ecr-compliance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbExceptionStore } from '../../src/exceptions/DynamoDbExceptionStore.js';
 import { type BatchUpdateFindingsProxy, startBatchUpdateFindings } from '../support/batchUpdateFindings.js';
+import type { Handler } from '../support/emulatorWorld.js';
 import { type FaultProxy, type ProxiedCall, startFaultProxy } from '../support/fault-proxy.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
 import {
@@ -36,8 +37,6 @@ import {
   loadHandler,
   pushScannedImage,
 } from '../support/world.js';
-
-type Handler = (event: unknown, context: unknown) => Promise<any>;
 
 const ADMIN = MOTO_ACCOUNT_ID;
 const HOME = 'us-east-1';
