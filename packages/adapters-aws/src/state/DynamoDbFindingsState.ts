@@ -6,21 +6,32 @@
  * of a thousand vulnerabilities, and GetFindings is left only to adopt the findings of an image that
  * has no record yet (an upgrade, or findings imported before the table existed).
  *
- * Items (partition key `pk`, sort key `sk`, both strings; `ttl` is the table's time-to-live):
+ * An image's record is packed, not one item a finding: a thousand findings are a few items, so a
+ * scan writes a few PutItem requests (and a few hundred write units) instead of eighty
+ * BatchWriteItem requests of two thousand items. Items (partition key `pk`, sort key `sk`, both
+ * strings; `ttl` is the table's time-to-live):
  *
- * | pk                    | sk                 | holds                                                                   |
- * | --------------------- | ------------------ | ----------------------------------------------------------------------- |
- * | `state#<image ARN>`   | `#recorded`        | that the image has a record (an image without findings has one too)     |
- * | `state#<image ARN>`   | `finding#<Id>`     | GeneratorId, CreatedAt, UpdatedAt, FirstObservedAt, RecordState, fingerprint |
- * | `content#<image ARN>` | `finding#<Id>`     | the whole finding as imported, gzip-compressed JSON (read only to archive it) |
- * | `lock#<image ARN>`    | `#lock`            | the run that holds the image now, and until when                        |
+ * | pk                   | sk                   | holds                                                                          |
+ * | -------------------- | -------------------- | ------------------------------------------------------------------------------ |
+ * | `record#<image ARN>` | `#head`              | the record: its write id `w`, and its findings' records (gzip JSON) or how many parts hold them |
+ * | `record#<image ARN>` | `part#<w>#<n>`       | the records of a head too large for one item, in parts                         |
+ * | `content#<image ARN>`| `seg#<w>#<n>`        | whole findings as one write imported them (gzip JSON array, read only to archive) |
+ * | `lock#<image ARN>`   | `#lock`              | the run that holds the image now, and until when                               |
  *
- * The content lives in a partition of its own so that the query a scan makes reads only the small
- * state items. Two runs of one image never overlap: each takes the image's lease with a conditional
- * write first ({@link DynamoDbFindingsState.exclusive}), reads the state strongly consistent under
- * it, and writes the records (BatchWriteItem, 25 a request) before it gives the lease back, so an
- * older scan that arrives late reads the newer state and changes nothing. An ARCHIVED record expires 30 days after its archiving, when Security Hub deletes the finding; an
- * ACTIVE one 90 days after its last update, when Security Hub deletes it too.
+ * A finding's record holds GeneratorId, CreatedAt, UpdatedAt, FirstObservedAt, RecordState, its
+ * fingerprint, when it expires, and the segment that holds its last imported content. Two runs of
+ * one image never overlap: each takes the image's lease with a conditional write first
+ * ({@link DynamoDbFindingsState.exclusive}) and reads the record strongly consistent under it. A
+ * write puts the new segments and parts first, then the head on the condition that it is still the
+ * one read (its write id), so a reader never sees a head whose parts or content are not written;
+ * the parts and segments nothing refers to any more are deleted after it (their TTL is the
+ * backstop). An older scan that arrives late reads the newer record and changes nothing. An
+ * ARCHIVED record expires 30 days after its archiving, when Security Hub deletes the finding, an
+ * ACTIVE one 90 days after its last update, when Security Hub deletes it too: expired records are
+ * left out when the head is read, and out of the next head written.
+ *
+ * The partitions of the earlier layout (`state#<image ARN>`, one item a finding) are not read: an
+ * image recorded only there is adopted from Security Hub once, and its old items expire by TTL.
  */
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -53,13 +64,16 @@ const DAY_S = 24 * 60 * 60;
 export const ARCHIVED_RECORD_DAYS = 30;
 /** Security Hub deletes any finding 90 days after its last update. */
 export const ACTIVE_RECORD_DAYS = 90;
-const RECORDED = '#recorded';
+const HEAD = '#head';
 const LOCK = '#lock';
-const FINDING = 'finding#';
+/** The compressed size of a segment or part at most: DynamoDB's item limit is 400 KB, keys and names included. */
+const ITEM_BYTES = 350_000;
 /** BatchGetItem's largest request. */
 const BATCH_GET = 100;
 /** BatchWriteItem's largest request. */
 const BATCH_WRITE = 25;
+/** Writes of the head retried when another writer changed it since it was read (only without a lease). */
+const HEAD_ATTEMPTS = 3;
 
 /** A run of an image held by another run for longer than the wait ({@link DynamoDbFindingsState.exclusive}). */
 export class ImageBusyError extends EcrComplianceError {
@@ -79,12 +93,14 @@ export interface DynamoDbFindingsStateOptions {
   readonly adoptFrom: FindingsStore;
   /** False: adopted findings are returned but not recorded (a dry run writes nothing). @default true */
   readonly recordAdopted?: boolean;
-  /** Write requests (BatchWriteItem, 25 records each) in flight at once. @default 4 */
+  /** Write requests (segments and parts) in flight at once. @default 4 */
   readonly concurrency?: number;
   /** How long a run holds an image at most (longer than the function's timeout). @default 15 minutes */
   readonly leaseMs?: number;
   /** How long a run waits for an image another run holds, before {@link ImageBusyError}. @default 20 s */
   readonly waitMs?: number;
+  /** The compressed size of a segment or part at most (smaller in tests, to make several). @default 350,000 bytes */
+  readonly itemBytes?: number;
   /** Milliseconds since the epoch. @default Date.now */
   readonly clock?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -96,17 +112,51 @@ export interface StateStats {
   queries: number;
   /** Images whose findings were adopted from Security Hub. */
   adopted: number;
-  /** Records written. */
+  /** Finding records written. */
   written: number;
-  /** BatchWriteItem requests (25 records each at most), retries of unprocessed items included. */
-  batches: number;
-  /** BatchGetItem requests for whole findings. */
+  /** PutItem requests for heads, parts and segments. */
+  puts: number;
+  /** BatchGetItem requests for segments (whole findings). */
   contentReads: number;
+  /** Parts and segments deleted once nothing referred to them. */
+  deleted: number;
   /** Findings not recorded because they are not valid ASFF (an adopted finding someone else wrote): they stay in Security Hub only. */
   unrecorded: number;
 }
 
 type Item = Record<string, unknown>;
+
+/** One finding's record, as the head packs it. */
+interface FindingRecord {
+  /** Id */
+  readonly i: string;
+  /** GeneratorId */
+  readonly g: string;
+  /** CreatedAt */
+  readonly c: string;
+  /** UpdatedAt */
+  readonly u: string;
+  /** FirstObservedAt, when the finding has one */
+  readonly f?: string;
+  /** RecordState */
+  readonly s: string;
+  /** The fingerprint, when the finding has one */
+  readonly p?: string;
+  /** The sort key of the segment that holds the finding as last imported */
+  readonly k: string;
+  /** When the record expires, in seconds since the epoch */
+  readonly t: number;
+}
+
+/** An image's record as read: the write id of its head (none: no record yet), and its findings' records by Id. */
+interface Head {
+  readonly w?: string;
+  readonly records: ReadonlyMap<string, FindingRecord>;
+  /** The sort keys of the head's parts. */
+  readonly parts: readonly string[];
+}
+
+const NO_RECORD: Head = { records: new Map(), parts: [] };
 
 /** The container image resource of a finding: its Id is the image ARN the records are kept under. */
 function imageOf(finding: { readonly Resources?: unknown }): string | undefined {
@@ -115,6 +165,49 @@ function imageOf(finding: { readonly Resources?: unknown }): string | undefined 
 }
 
 const ms = (iso: string): number => Date.parse(iso);
+
+/**
+ * JSON texts packed into gzip'd JSON arrays of at most `limit` bytes each, in order: greedily by
+ * size, a pack that compresses to more than the limit split in two.
+ */
+export function packed(texts: readonly string[], limit: number): Array<{ body: Buffer; count: number }> {
+  const out: Array<{ body: Buffer; count: number }> = [];
+  const pack = (from: number, to: number): void => {
+    let json = '[';
+    for (let i = from; i < to; i += 1) json += (i > from ? ',' : '') + texts[i];
+    const body = gzipSync(`${json}]`);
+    if (body.length <= limit || to - from === 1) {
+      out.push({ body, count: to - from });
+      return;
+    }
+    const middle = from + Math.floor((to - from) / 2);
+    pack(from, middle);
+    pack(middle, to);
+  };
+  // Findings compress about tenfold: a first cut of four times the limit rarely needs a split.
+  let from = 0;
+  let size = 0;
+  for (let i = 0; i < texts.length; i += 1) {
+    size += (texts[i] as string).length;
+    if (size > 4 * limit && i > from) {
+      pack(from, i);
+      from = i;
+      size = (texts[i] as string).length;
+    }
+  }
+  if (from < texts.length) pack(from, texts.length);
+  return out;
+}
+
+function unpacked<T>(body: unknown, what: string): T[] {
+  try {
+    const value: unknown = JSON.parse(gunzipSync(body as Uint8Array).toString('utf8'));
+    if (Array.isArray(value)) return value as T[];
+  } catch {
+    // Named below.
+  }
+  throw new EcrComplianceError(`${what} is not readable (not gzip'd JSON array): it is left as it is`);
+}
 
 /**
  * The state of record, as a {@link FindingsStore} for the use cases, with a publisher wrapper that
@@ -126,8 +219,9 @@ export class DynamoDbFindingsState implements FindingsStore {
     queries: 0,
     adopted: 0,
     written: 0,
-    batches: 0,
+    puts: 0,
     contentReads: 0,
+    deleted: 0,
     unrecorded: 0,
   };
   readonly #client: DynamoDBDocumentClient;
@@ -137,8 +231,15 @@ export class DynamoDbFindingsState implements FindingsStore {
   readonly #concurrency: number;
   readonly #leaseMs: number;
   readonly #waitMs: number;
+  readonly #itemBytes: number;
   readonly #clock: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
+  /**
+   * The heads this run read or wrote, by image ARN, so that recording after a decision does not
+   * read the head again. Dropped when the run gives the image back; a head changed meanwhile fails
+   * the write's condition and is read again.
+   */
+  readonly #heads = new Map<string, Head>();
 
   constructor(options: DynamoDbFindingsStateOptions) {
     this.#client = DynamoDBDocumentClient.from(options.client, {
@@ -150,6 +251,7 @@ export class DynamoDbFindingsState implements FindingsStore {
     this.#concurrency = options.concurrency ?? 4;
     this.#leaseMs = options.leaseMs ?? 15 * 60 * 1000;
     this.#waitMs = options.waitMs ?? 20_000;
+    this.#itemBytes = options.itemBytes ?? ITEM_BYTES;
     this.#clock = options.clock ?? Date.now;
     this.#sleep = options.sleep ?? ((t) => new Promise((resolve) => setTimeout(resolve, t)));
   }
@@ -160,25 +262,42 @@ export class DynamoDbFindingsState implements FindingsStore {
    */
   async findingsOf(image: ImageIdentity): Promise<readonly StoredFinding[]> {
     const arn = imageArn(image);
-    const items = await this.#query(`state#${arn}`);
-    if (items.length > 0) return items.filter((i) => i.sk !== RECORDED).map(stateOf);
+    const head = await this.#load(arn);
+    if (head.w !== undefined) return [...head.records.values()].map(storedOf);
     const adopted = await this.#adoptFrom.findingsOf(image);
     this.stats.adopted += 1;
     if (this.#recordAdopted) await this.#record(arn, adopted);
     return adopted;
   }
 
-  /** The whole findings, by Id, as they were imported (BatchGetItem, strongly consistent). */
+  /**
+   * The records of the image as the table holds them now (strongly consistent), with when each
+   * expires (seconds since the epoch) and the sort key of the segment that holds its content; empty
+   * when the image has no record. For inspection.
+   */
+  async records(
+    image: ImageIdentity,
+  ): Promise<ReadonlyArray<StoredFinding & { readonly expiresAt: number; readonly segment: string }>> {
+    const arn = imageArn(image);
+    this.#heads.delete(arn);
+    const head = await this.#load(arn);
+    this.#heads.delete(arn);
+    return [...head.records.values()].map((r) => ({ ...storedOf(r), expiresAt: r.t, segment: r.k }));
+  }
+
+  /** The whole findings, by Id, as they were last imported (BatchGetItem of their segments, strongly consistent). */
   async wholeFindings(
     image: ImageIdentity,
     findings: readonly StoredFinding[],
   ): Promise<readonly StoredFinding[]> {
-    const pk = `content#${imageArn(image)}`;
+    const arn = imageArn(image);
+    const head = this.#heads.get(arn) ?? (await this.#load(arn));
+    const wanted = new Set(findings.map((f) => f.Id));
+    const segments = [...new Set(findings.flatMap((f) => head.records.get(f.Id)?.k ?? []))];
     const out: StoredFinding[] = [];
-    for (let i = 0; i < findings.length; i += BATCH_GET) {
-      let keys: Item[] | undefined = findings
-        .slice(i, i + BATCH_GET)
-        .map((f) => ({ pk, sk: FINDING + f.Id }));
+    const pk = `content#${arn}`;
+    for (let i = 0; i < segments.length; i += BATCH_GET) {
+      let keys: Item[] | undefined = segments.slice(i, i + BATCH_GET).map((sk) => ({ pk, sk }));
       for (let attempt = 0; keys && keys.length > 0; attempt += 1) {
         if (attempt > 0) await this.#sleep(Math.min(2000, 50 * 2 ** attempt));
         if (attempt > 8)
@@ -191,7 +310,16 @@ export class DynamoDbFindingsState implements FindingsStore {
             }),
           ),
         );
-        for (const item of page.Responses?.[this.#table] ?? []) out.push(contentOf(item));
+        for (const item of page.Responses?.[this.#table] ?? []) {
+          const segment = unpacked<StoredFinding>(
+            item.b,
+            `table ${this.#table}: segment ${item.sk} of ${arn}`,
+          );
+          for (const f of segment) {
+            // A segment may hold an older import of a finding whose record points to a newer one.
+            if (wanted.has(f.Id) && head.records.get(f.Id)?.k === item.sk) out.push(f);
+          }
+        }
         keys = page.UnprocessedKeys?.[this.#table]?.Keys as Item[] | undefined;
       }
     }
@@ -208,7 +336,9 @@ export class DynamoDbFindingsState implements FindingsStore {
         for (const f of findings) {
           const arn = imageOf(f);
           if (failed.has(f.Id) || arn === undefined) continue;
-          byImage.set(arn, [...(byImage.get(arn) ?? []), f]);
+          const accepted = byImage.get(arn);
+          if (accepted) accepted.push(f);
+          else byImage.set(arn, [f]);
         }
         for (const [arn, accepted] of byImage) await this.#record(arn, accepted);
         return result;
@@ -256,9 +386,12 @@ export class DynamoDbFindingsState implements FindingsStore {
         await this.#sleep(Math.min(2000, 100 * 2 ** attempt));
       }
     }
+    // What another run wrote while this one waited is read afresh.
+    this.#heads.delete(arn);
     try {
       return await work();
     } finally {
+      this.#heads.delete(arn);
       await this.#client
         .send(
           new DeleteCommand({
@@ -273,7 +406,8 @@ export class DynamoDbFindingsState implements FindingsStore {
     }
   }
 
-  async #query(pk: string): Promise<Item[]> {
+  /** The image's head and parts, in one query page up to a few thousand findings; remembered for this run. */
+  async #load(arn: string): Promise<Head> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
@@ -283,7 +417,7 @@ export class DynamoDbFindingsState implements FindingsStore {
           new QueryCommand({
             TableName: this.#table,
             KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': pk },
+            ExpressionAttributeValues: { ':pk': `record#${arn}` },
             ConsistentRead: true,
             ...(start ? { ExclusiveStartKey: start } : {}),
           }),
@@ -292,12 +426,53 @@ export class DynamoDbFindingsState implements FindingsStore {
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
-    return items;
+    const headItem = items.find((i) => i.sk === HEAD);
+    if (headItem === undefined) {
+      this.#heads.set(arn, NO_RECORD);
+      return NO_RECORD;
+    }
+    const what = `table ${this.#table}: the record of ${arn}`;
+    if (typeof headItem.w !== 'string')
+      throw new EcrComplianceError(`${what} has no write id (w): it is left as it is`);
+    let records: FindingRecord[];
+    let parts: string[] = [];
+    if (headItem.r !== undefined) records = unpacked<FindingRecord>(headItem.r, `${what} (r)`);
+    else {
+      const count = Number(headItem.parts);
+      if (!Number.isInteger(count) || count < 1)
+        throw new EcrComplianceError(`${what} has neither records (r) nor parts: it is left as it is`);
+      parts = Array.from({ length: count }, (_, n) => `part#${headItem.w}#${n}`);
+      records = parts.flatMap((sk) => {
+        const part = items.find((i) => i.sk === sk);
+        if (part === undefined)
+          throw new EcrComplianceError(
+            `${what} misses its part ${sk}: it is left as it is, and read again on retry`,
+          );
+        return unpacked<FindingRecord>(part.b, `${what} (${sk})`);
+      });
+    }
+    const now = this.#clock() / 1000;
+    const live = new Map<string, FindingRecord>();
+    for (const r of records) {
+      if (typeof r?.i !== 'string' || typeof r.k !== 'string' || typeof r.t !== 'number')
+        throw new EcrComplianceError(`${what} holds a record without i, k or t: it is left as it is`);
+      // Security Hub has deleted the finding: it leaves the record.
+      if (r.t > now) live.set(r.i, r);
+    }
+    const head: Head = { w: headItem.w, records: live, parts };
+    this.#heads.set(arn, head);
+    return head;
   }
 
-  /** Records `findings` of the image `arn` (state and content); the caller holds the image's lease. */
+  /**
+   * Records `findings` of the image `arn`: their content in new segments, then a new head with
+   * their records, on the condition that the head is still the one read; then deletes what nothing
+   * refers to any more. The caller holds the image's lease.
+   */
   async #record(arn: string, findings: readonly StoredFinding[] | readonly AsffFinding[]): Promise<void> {
-    const writes: Array<{ readonly item: Item }> = [];
+    const write = randomUUID().slice(0, 8);
+    const contents: string[] = [];
+    const fresh: Array<Omit<FindingRecord, 'k'>> = [];
     for (const finding of findings as readonly StoredFinding[]) {
       let content: AsffFinding;
       try {
@@ -307,72 +482,125 @@ export class DynamoDbFindingsState implements FindingsStore {
         this.stats.unrecorded += 1;
         continue;
       }
-      const updated = ms(finding.UpdatedAt);
-      const ttl =
-        Math.ceil(updated / 1000) +
-        (finding.RecordState === 'ARCHIVED' ? ARCHIVED_RECORD_DAYS : ACTIVE_RECORD_DAYS) * DAY_S;
       const fingerprint = (finding.ProductFields as Record<string, unknown> | undefined)?.[FINGERPRINT_FIELD];
-      const sk = FINDING + finding.Id;
-      writes.push({
-        item: {
-          pk: `state#${arn}`,
-          sk,
-          g: finding.GeneratorId,
-          c: finding.CreatedAt,
-          u: finding.UpdatedAt,
-          f: finding.FirstObservedAt,
-          s: finding.RecordState ?? 'ACTIVE',
-          p: typeof fingerprint === 'string' ? fingerprint : undefined,
-          ttl,
-        },
-      });
-      writes.push({
-        item: { pk: `content#${arn}`, sk, b: gzipSync(JSON.stringify(content)), ttl },
+      contents.push(JSON.stringify(content));
+      fresh.push({
+        i: finding.Id,
+        g: finding.GeneratorId,
+        c: finding.CreatedAt,
+        u: finding.UpdatedAt,
+        ...(finding.FirstObservedAt ? { f: finding.FirstObservedAt } : {}),
+        s: finding.RecordState ?? 'ACTIVE',
+        ...(typeof fingerprint === 'string' ? { p: fingerprint } : {}),
+        t:
+          Math.ceil(ms(finding.UpdatedAt) / 1000) +
+          (finding.RecordState === 'ARCHIVED' ? ARCHIVED_RECORD_DAYS : ACTIVE_RECORD_DAYS) * DAY_S,
       });
     }
-    const chunks: Array<() => Promise<void>> = [];
-    for (let i = 0; i < writes.length; i += BATCH_WRITE) {
-      const chunk = writes.slice(i, i + BATCH_WRITE).map((w) => w.item);
-      chunks.push(() => this.#batchWrite(chunk));
+    // The content first, in segments: a head never refers to a segment that is not written.
+    const added: FindingRecord[] = [];
+    const segments: Item[] = [];
+    let at = 0;
+    for (const [n, { body, count }] of packed(contents, this.#itemBytes).entries()) {
+      const sk = `seg#${write}#${n}`;
+      const inSegment = fresh.slice(at, at + count).map((r) => ({ ...r, k: sk }));
+      at += count;
+      added.push(...inSegment);
+      segments.push({ pk: `content#${arn}`, sk, b: body, ttl: latest(inSegment) });
     }
-    await inPool(chunks, this.#concurrency);
-    const now = this.#clock();
-    await this.#call('PutItem', () =>
-      this.#client.send(
-        new PutCommand({
-          TableName: this.#table,
-          Item: {
-            pk: `state#${arn}`,
-            sk: RECORDED,
-            at: new Date(now).toISOString(),
-            ttl: Math.ceil(now / 1000) + ACTIVE_RECORD_DAYS * DAY_S,
-          },
-        }),
-      ),
+    await this.#putAll(segments);
+
+    let head = this.#heads.get(arn) ?? (await this.#load(arn));
+    for (let attempt = 1; ; attempt += 1) {
+      const now = this.#clock();
+      const records = new Map(head.records);
+      for (const [id, r] of records) if (r.t <= now / 1000) records.delete(id);
+      for (const r of added) records.set(r.i, r);
+      const ttl = Math.max(Math.ceil(now / 1000) + ACTIVE_RECORD_DAYS * DAY_S, latest(records.values()));
+      const bodies = packed(
+        [...records.values()].map((r) => JSON.stringify(r)),
+        this.#itemBytes,
+      ).map((p) => p.body);
+      const pk = `record#${arn}`;
+      const parts = bodies.length > 1 ? bodies.map((b, n) => ({ pk, sk: `part#${write}#${n}`, b, ttl })) : [];
+      await this.#putAll(parts);
+      try {
+        this.stats.puts += 1;
+        await this.#client.send(
+          new PutCommand({
+            TableName: this.#table,
+            Item: {
+              pk,
+              sk: HEAD,
+              w: write,
+              at: new Date(now).toISOString(),
+              n: records.size,
+              ...(parts.length > 0 ? { parts: parts.length } : { r: bodies[0] ?? gzipSync('[]') }),
+              ttl,
+            },
+            ...(head.w === undefined
+              ? { ConditionExpression: 'attribute_not_exists(w)' }
+              : {
+                  ConditionExpression: 'w = :w',
+                  ExpressionAttributeValues: { ':w': head.w },
+                }),
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException && attempt < HEAD_ATTEMPTS) {
+          // Another writer (a run without the lease) changed the head: merge into what it wrote.
+          head = await this.#load(arn);
+          continue;
+        }
+        throw new EcrComplianceError(
+          error instanceof ConditionalCheckFailedException
+            ? `table ${this.#table}: the record of ${arn} changed under every write: the event is retried`
+            : `table ${this.#table}: PutItem failed: ${describeError(error)}`,
+          { cause: error },
+        );
+      }
+      this.stats.written += added.length;
+      this.#heads.set(arn, { w: write, records, parts: parts.map((p) => p.sk) });
+      const referenced = new Set([...records.values()].map((r) => r.k));
+      const unreferenced = new Set(
+        [...head.records.values()].map((r) => r.k).filter((k) => !referenced.has(k)),
+      );
+      await this.#deleteAll([
+        ...head.parts.map((sk) => ({ pk, sk })),
+        ...[...unreferenced].map((sk) => ({ pk: `content#${arn}`, sk })),
+      ]);
+      return;
+    }
+  }
+
+  /** Puts `items` (segments or parts), `concurrency` at once. No condition: their keys are new. */
+  async #putAll(items: readonly Item[]): Promise<void> {
+    await inPool(
+      items.map((Item) => async () => {
+        this.stats.puts += 1;
+        await this.#call('PutItem', () =>
+          this.#client.send(new PutCommand({ TableName: this.#table, Item })),
+        );
+      }),
+      this.#concurrency,
     );
   }
 
   /**
-   * Writes up to 25 records in one BatchWriteItem, again for those DynamoDB leaves unprocessed
-   * (with backoff). No condition: the run holds the image's lease ({@link exclusive}), so no other
-   * run writes these keys meanwhile, and it decided on a strongly consistent read taken under it.
+   * Deletes parts and segments nothing refers to any more, 25 a request, best effort: what is left
+   * (a failed request, unprocessed keys) is never read and expires by its TTL.
    */
-  async #batchWrite(items: readonly Item[]): Promise<void> {
-    let pending: Item[] = items.map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt > 8)
-        throw new EcrComplianceError(
-          `table ${this.#table}: ${pending.length} records not written after retries`,
+  async #deleteAll(keys: readonly Item[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += BATCH_WRITE) {
+      const requests = keys.slice(i, i + BATCH_WRITE).map((Key) => ({ DeleteRequest: { Key } }));
+      try {
+        const out = await this.#client.send(
+          new BatchWriteCommand({ RequestItems: { [this.#table]: requests } }),
         );
-      if (attempt > 0) await this.#sleep(Math.min(2000, 50 * 2 ** attempt));
-      const requests = pending;
-      const out = await this.#call('BatchWriteItem', () =>
-        this.#client.send(new BatchWriteCommand({ RequestItems: { [this.#table]: requests } })),
-      );
-      this.stats.batches += 1;
-      const unprocessed = (out.UnprocessedItems?.[this.#table] ?? []) as Item[];
-      this.stats.written += requests.length - unprocessed.length;
-      pending = unprocessed;
+        this.stats.deleted += requests.length - (out.UnprocessedItems?.[this.#table]?.length ?? 0);
+      } catch {
+        // Left to the TTL.
+      }
     }
   }
 
@@ -387,22 +615,24 @@ export class DynamoDbFindingsState implements FindingsStore {
   }
 }
 
-/** A state item as the lifecycle reads it. */
-function stateOf(item: Item): StoredFinding {
-  return {
-    Id: (item.sk as string).slice(FINDING.length),
-    GeneratorId: item.g as string,
-    CreatedAt: item.c as string,
-    UpdatedAt: item.u as string,
-    ...(item.f ? { FirstObservedAt: item.f as string } : {}),
-    RecordState: item.s as string,
-    ProductFields: item.p ? { [FINGERPRINT_FIELD]: item.p as string } : {},
-  };
+/** When the last of `records` expires (0 for none). */
+function latest(records: Iterable<{ readonly t: number }>): number {
+  let t = 0;
+  for (const r of records) if (r.t > t) t = r.t;
+  return t;
 }
 
-/** A content item's finding. */
-function contentOf(item: Item): StoredFinding {
-  return JSON.parse(gunzipSync(item.b as Uint8Array).toString('utf8')) as StoredFinding;
+/** A record as the lifecycle reads it. */
+function storedOf(r: FindingRecord): StoredFinding {
+  return {
+    Id: r.i,
+    GeneratorId: r.g,
+    CreatedAt: r.c,
+    UpdatedAt: r.u,
+    ...(r.f ? { FirstObservedAt: r.f } : {}),
+    RecordState: r.s,
+    ProductFields: r.p ? { [FINGERPRINT_FIELD]: r.p } : {},
+  };
 }
 
 /** Runs `tasks` with at most `limit` in flight; the first failure is thrown once all have settled. */

@@ -13,7 +13,7 @@
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { reconcileScan, type ScanFindingsSource } from '@ecr-compliance/core';
+import { FINGERPRINT_FIELD, reconcileScan, type ScanFindingsSource } from '@ecr-compliance/core';
 import { scannedImageFromEcr } from '@ecr-compliance/core/ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecurityHubFindingsPublisher } from '../../src/securityhub/SecurityHubFindingsPublisher.js';
@@ -118,25 +118,30 @@ async function measured<T>(step: () => Promise<T>) {
 /** The image's findings in moto, by vulnerability id ('image' for the image-level finding). */
 const hubState = (digest: string) => findingsOfImage(securityHub, digest);
 
-/** The state items of the image, by vulnerability id, as the table holds them. */
+const imageArnOf = (digest: string) =>
+  `arn:aws:ecr:${moto.region}:${MOTO_ACCOUNT_ID}:repository/${REPOSITORY}/${digest}`;
+
+/** The records of the image, by vulnerability id, as the table holds them (read through the state's own decoder). */
 async function records(digest: string): Promise<Record<string, Record<string, unknown>>> {
-  const pk = `state#arn:aws:ecr:${moto.region}:${MOTO_ACCOUNT_ID}:repository/${REPOSITORY}/${digest}`;
-  const page = await dynamoDb.send(
-    new QueryCommand({
-      TableName: TABLE,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: pk } },
-      ConsistentRead: true,
-    }),
-  );
+  const reader = new DynamoDbFindingsState({
+    client: dynamoDb,
+    tableName: TABLE,
+    adoptFrom: { findingsOf: () => Promise.reject(new Error('records() adopts nothing')) },
+  });
   const out: Record<string, Record<string, unknown>> = {};
-  for (const item of page.Items ?? []) {
-    const sk = item.sk?.S ?? '';
-    out[sk === '#recorded' ? '#recorded' : (sk.match(/\/vulnerability\/(.+)$/)?.[1] ?? 'image')] = {
-      state: item.s?.S,
-      updatedAt: item.u?.S,
-      fingerprint: item.p?.S,
-      ttl: item.ttl?.N === undefined ? undefined : Number(item.ttl.N),
+  const image = {
+    accountId: MOTO_ACCOUNT_ID,
+    region: moto.region,
+    repositoryName: REPOSITORY,
+    imageDigest: digest,
+  };
+  for (const r of await reader.records(image)) {
+    out[r.Id.match(/\/vulnerability\/(.+)$/)?.[1] ?? 'image'] = {
+      state: r.RecordState,
+      updatedAt: r.UpdatedAt,
+      fingerprint: (r.ProductFields as Record<string, unknown>)[FINGERPRINT_FIELD],
+      ttl: r.expiresAt,
+      segment: r.segment,
     };
   }
   return out;
@@ -158,9 +163,7 @@ describe('the state of record against the emulator', () => {
     expect(adopted.result).toMatchObject({ outcome: 'imported', created: 0, unchanged: 3 });
     expect(adopted.cost).toMatchObject({ getFindings: 1, imports: 1, imported: ['image'], queries: 1 });
     const adoptedRecords = await records(digest);
-    expect(Object.keys(adoptedRecords).sort()).toEqual(
-      ['#recorded', HIGH.name, MEDIUM.name, LOW.name, 'image'].sort(),
-    );
+    expect(Object.keys(adoptedRecords).sort()).toEqual([HIGH.name, MEDIUM.name, LOW.name, 'image'].sort());
     expect(adoptedRecords[HIGH.name]).toMatchObject({ state: 'ACTIVE', fingerprint: expect.any(String) });
     expect(adoptedRecords.image?.updatedAt).toBe(new Date(day(1) * 1000).toISOString());
 
@@ -202,6 +205,20 @@ describe('the state of record against the emulator', () => {
     const late = await measured(() => rescan(digest, day(2) + 3600, [HIGH, MEDIUM, LOW]));
     expect(late.result).toMatchObject({ outcome: 'skipped' });
     expect(late.cost).toEqual({ getFindings: 0, imports: 0, imported: [], queries: 1, contentReads: 0 });
+
+    // The content partition holds exactly the segments the records refer to: each write deleted
+    // those it left without a reference (the adoption's, the unchanged re-scan's image finding).
+    const segments = await dynamoDb.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `content#${imageArnOf(digest)}` } },
+        ConsistentRead: true,
+      }),
+    );
+    const referenced = new Set(Object.values(await records(digest)).map((r) => r.segment));
+    expect(new Set(segments.Items?.map((i) => i.sk?.S))).toEqual(referenced);
+    expect(referenced.size).toBe(2);
   });
 
   it('imports a new image through on-image-scan, and archives it on deletion through on-image-action, from the records', async () => {
@@ -315,7 +332,7 @@ describe('the state of record against the emulator', () => {
     expect(order).toEqual(['newer begins', 'newer ends', 'older begins']);
     expect(first).toMatchObject({ outcome: 'imported', created: 2 });
     expect(second).toMatchObject({ outcome: 'skipped' });
-    expect(Object.keys(await records(digest)).sort()).toEqual(['#recorded', HIGH.name, 'image'].sort());
+    expect(Object.keys(await records(digest)).sort()).toEqual([HIGH.name, 'image'].sort());
     expect((await records(digest)).image?.updatedAt).toBe(new Date(day(4) * 1000).toISOString());
   });
 

@@ -6,10 +6,11 @@
  * so each step also says what it cost. The image finding of an ECR scan of the same image is
  * imported beside them and never touched: the scanners' findings do not overwrite each other.
  */
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
+import { DynamoDbFindingsState } from '../../src/state/DynamoDbFindingsState.js';
 import { memoryIo } from '../support/cliIo.js';
 import { BATCH_IMPORT_FINDINGS_PATH, type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type MotoServer, startMoto } from '../support/moto.js';
@@ -17,21 +18,22 @@ import { createStateTable } from '../support/scenario.js';
 
 const STATE_TABLE = 'ecr-compliance-state';
 
-/** How many state items the deployment's table holds for the image (its findings and the record marker). */
-async function stateItems(): Promise<number> {
+/** How many findings the deployment's table records for the image (read through the state's own decoder). */
+async function recordedFindings(): Promise<number> {
   const dynamoDb = new DynamoDBClient(awsClientConfig(moto.endpoint, moto.region));
   try {
-    const page = await dynamoDb.send(
-      new QueryCommand({
-        TableName: STATE_TABLE,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: {
-          ':pk': { S: `state#arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/${REPOSITORY}/${DIGEST}` },
-        },
-        ConsistentRead: true,
-      }),
-    );
-    return page.Items?.length ?? 0;
+    const reader = new DynamoDbFindingsState({
+      client: dynamoDb,
+      tableName: STATE_TABLE,
+      adoptFrom: { findingsOf: () => Promise.reject(new Error('recordedFindings() adopts nothing')) },
+    });
+    const image = {
+      accountId: MOTO_ACCOUNT_ID,
+      region: 'us-east-1',
+      repositoryName: REPOSITORY,
+      imageDigest: DIGEST,
+    };
+    return (await reader.records(image)).length;
   } finally {
     dynamoDb.destroy();
   }
@@ -286,13 +288,13 @@ describe('the lifecycle of a Trivy report against the emulator', () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.result).toMatchObject({ dryRun: true, outcome: 'would import' });
     expect(dry.cost.imports).toBe(0);
-    expect(await stateItems()).toBe(0);
+    expect(await recordedFindings()).toBe(0);
 
     // The findings the earlier imports left in Security Hub are adopted with one read, then recorded.
     const adopted = await pipe(report(T3, [HIGH, LOW]), '--state-table', STATE_TABLE);
     expect(adopted.code, adopted.stderr).toBe(0);
     expect(adopted.cost.reads).toBe(1);
-    expect(await stateItems()).toBeGreaterThanOrEqual(4);
+    expect(await recordedFindings()).toBeGreaterThanOrEqual(4);
 
     const unchanged = await pipe(report(T4, [HIGH, LOW]), '--state-table', STATE_TABLE);
     expect(unchanged.code, unchanged.stderr).toBe(0);

@@ -63,6 +63,8 @@ export interface FaultProxyStats {
   byPath: Record<string, number>;
   /** Requests forwarded to the upstream. */
   forwarded: number;
+  /** Milliseconds the upstream took to answer, summed by key (as in `byPath`). */
+  upstreamMsByPath: Record<string, number>;
   /** 429 answers. */
   throttled: number;
   /** Injected 500 answers. */
@@ -193,6 +195,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     requests: 0,
     byPath: {},
     forwarded: 0,
+    upstreamMsByPath: {},
     throttled: 0,
     serverErrors: 0,
     injectedFailedFindings: 0,
@@ -353,7 +356,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           }
         }
       }
+      const sent = performance.now();
       const upstreamResponse = await forward(method, path, request.headers, body);
+      stats.upstreamMsByPath[key] = (stats.upstreamMsByPath[key] ?? 0) + performance.now() - sent;
       const headers: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(upstreamResponse.headers)) {
         if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;

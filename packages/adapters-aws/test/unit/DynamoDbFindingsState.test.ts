@@ -4,7 +4,7 @@
  * test/integration/state-of-record.test.ts.
  */
 
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -28,8 +28,20 @@ import {
   ImageBusyError,
   LEASE_MARGIN_MS,
   leaseOf,
+  packed,
   withStateOfRecord,
 } from '../../src/state/DynamoDbFindingsState.js';
+
+/** Text that does not compress: `size` characters from a seeded generator. */
+function randomText(size: number, seed: number): string {
+  let x = seed + 1;
+  let out = '';
+  for (let i = 0; i < size; i += 1) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    out += String.fromCharCode(97 + (x % 26));
+  }
+  return out;
+}
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 
@@ -78,118 +90,213 @@ const state = (options: Partial<ConstructorParameters<typeof DynamoDbFindingsSta
 
 beforeEach(() => dynamo.reset());
 
-/** The PutRequests of every BatchWriteItem request sent. */
-const transacted = () =>
-  dynamo
-    .commandCalls(BatchWriteCommand)
-    .flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}).flat())
-    .flatMap((r) => (r.PutRequest ? [r.PutRequest] : []));
+/**
+ * An in-memory table behind the mock, for round trips: Query (sorted by sk, `pageSize` items a
+ * page), PutItem with the head's conditions, BatchGetItem (the first key of a request left
+ * unprocessed when `unprocessedOnce`), BatchWriteItem deletes.
+ */
+function memoryTable(options: { pageSize?: number; unprocessedOnce?: boolean } = {}) {
+  const items = new Map<string, Record<string, unknown>>();
+  const key = (k: Record<string, unknown>) => `${k.pk}\u0000${k.sk}`;
+  let unprocessed = options.unprocessedOnce ?? false;
+  dynamo.on(QueryCommand).callsFake((input) => {
+    const pk = input.ExpressionAttributeValues[':pk'];
+    const all = [...items.values()]
+      .filter((i) => i.pk === pk)
+      .sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
+    const from = input.ExclusiveStartKey ? all.findIndex((i) => i.sk === input.ExclusiveStartKey.sk) + 1 : 0;
+    const page = all.slice(from, from + (options.pageSize ?? 1000));
+    const more = from + page.length < all.length;
+    return { Items: page, ...(more ? { LastEvaluatedKey: { pk, sk: page.at(-1)?.sk } } : {}) };
+  });
+  dynamo.on(PutCommand).callsFake((input) => {
+    const existing = items.get(key(input.Item));
+    const condition: string | undefined = input.ConditionExpression;
+    if (
+      (condition === 'attribute_not_exists(w)' && existing?.w !== undefined) ||
+      (condition === 'w = :w' && existing?.w !== input.ExpressionAttributeValues[':w'])
+    )
+      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+    items.set(key(input.Item), input.Item);
+    return {};
+  });
+  dynamo.on(BatchGetCommand).callsFake((input) => {
+    const keys: Record<string, unknown>[] = input.RequestItems.state.Keys;
+    const [first, ...rest] = keys;
+    const answered = unprocessed ? rest : keys;
+    const out = {
+      Responses: { state: answered.flatMap((k) => items.get(key(k)) ?? []) },
+      ...(unprocessed && first ? { UnprocessedKeys: { state: { Keys: [first] } } } : {}),
+    };
+    unprocessed = false;
+    return out;
+  });
+  dynamo.on(BatchWriteCommand).callsFake((input) => {
+    for (const r of input.RequestItems.state) items.delete(key(r.DeleteRequest.Key));
+    return {};
+  });
+  return {
+    items,
+    /** The sort keys of a partition. */
+    sks: (pk: string) =>
+      [...items.values()]
+        .filter((i) => i.pk === pk)
+        .map((i) => String(i.sk))
+        .sort(),
+  };
+}
+
+const accepting = {
+  publish: async (f: readonly AsffFinding[]) => ({
+    sent: f.length,
+    succeeded: f.length,
+    failed: [],
+    requests: 1,
+  }),
+};
+
+/** A finding of another vulnerability, with its own fingerprint and a description of `size` characters. */
+const numbered = (n: number, size = 40) =>
+  ({
+    ...finding(`f-${n}`),
+    Description: `CVE-${n} ${randomText(size, n)}`,
+    ProductFields: { [FINGERPRINT_FIELD]: `fp-${n}` },
+  }) as unknown as AsffFinding;
 
 describe('DynamoDbFindingsState', () => {
-  it('reads every page of the image, strongly consistent, and gives the lifecycle fields', async () => {
-    dynamo
-      .on(QueryCommand)
-      .resolvesOnce({
-        Items: [{ pk: `state#${ARN}`, sk: '#recorded' }],
-        LastEvaluatedKey: { pk: `state#${ARN}`, sk: '#recorded' },
-      })
-      .resolvesOnce({
-        Items: [
-          {
-            pk: `state#${ARN}`,
-            sk: 'finding#f-1',
-            g: 'ecr-compliance/ecr-basic',
-            c: '2026-11-20T10:00:00.000Z',
-            u: '2026-11-21T10:00:00.000Z',
-            um: 1,
-            s: 'ARCHIVED',
-            p: 'fp-1',
-          },
-        ],
-      });
-    const s = state();
+  it('reads back what it recorded, in every page, strongly consistent, with the lifecycle fields', async () => {
+    const table = memoryTable({ pageSize: 2 });
+    // Small items: the records take several parts and the content several segments.
+    const writer = state({ itemBytes: 200 });
+    await writer.recording(accepting).publish(Array.from({ length: 12 }, (_, n) => numbered(n, 900)));
 
-    expect(await s.findingsOf(IMAGE)).toEqual([
-      {
-        Id: 'f-1',
-        GeneratorId: 'ecr-compliance/ecr-basic',
-        CreatedAt: '2026-11-20T10:00:00.000Z',
-        UpdatedAt: '2026-11-21T10:00:00.000Z',
-        RecordState: 'ARCHIVED',
-        ProductFields: { [FINGERPRINT_FIELD]: 'fp-1' },
-      },
-    ]);
+    expect(table.sks(`record#${ARN}`).filter((sk) => sk.startsWith('part#')).length).toBeGreaterThan(1);
+    expect(table.sks(`content#${ARN}`).length).toBeGreaterThan(1);
+    expect(writer.stats).toMatchObject({ written: 12, unrecorded: 0 });
+
+    dynamo.resetHistory();
+    const reader = state();
+    const found = await reader.findingsOf(IMAGE);
+    expect(found).toHaveLength(12);
+    expect(found.find((f) => f.Id === 'f-3')).toEqual({
+      Id: 'f-3',
+      GeneratorId: 'ecr-compliance/ecr-basic',
+      CreatedAt: '2026-11-20T10:00:00.000Z',
+      UpdatedAt: '2026-11-20T10:00:00.000Z',
+      FirstObservedAt: '2026-11-20T10:00:00.000Z',
+      RecordState: 'ACTIVE',
+      ProductFields: { [FINGERPRINT_FIELD]: 'fp-3' },
+    });
     const calls = dynamo.commandCalls(QueryCommand);
-    expect(calls).toHaveLength(2);
+    expect(calls.length).toBeGreaterThan(1);
     expect(calls[0]?.args[0].input).toMatchObject({
       ConsistentRead: true,
-      ExpressionAttributeValues: { ':pk': `state#${ARN}` },
+      ExpressionAttributeValues: { ':pk': `record#${ARN}` },
     });
     expect(calls[1]?.args[0].input.ExclusiveStartKey).toBeDefined();
-    expect(s.stats).toMatchObject({ queries: 2, adopted: 0 });
+    expect(reader.stats).toMatchObject({ queries: calls.length, adopted: 0 });
+
+    // The whole findings come from their segments.
+    const whole = await reader.wholeFindings(IMAGE, found.slice(0, 3));
+    expect(whole.map((f) => f.Description)).toEqual(
+      found.slice(0, 3).map((f) => expect.stringContaining(`${f.Id.replace('f-', 'CVE-')} `)),
+    );
   });
 
-  it('adopts an image without a record from the store it wraps, recording what it read', async () => {
-    dynamo.on(QueryCommand).resolves({ Items: [] });
-    dynamo.on(PutCommand).resolves({});
-    dynamo.on(BatchWriteCommand).resolves({});
+  it('packs findings into gzip arrays under the limit, in order, and splits a pack that is too large', () => {
+    const texts = Array.from({ length: 50 }, (_, n) => JSON.stringify({ n, pad: randomText(300, n) }));
+    const packs = packed(texts, 2_000);
+    expect(packs.length).toBeGreaterThan(1);
+    expect(packs.every((p) => p.body.length <= 2_000)).toBe(true);
+    const back = packs.flatMap((p) => JSON.parse(gunzipSync(p.body).toString('utf8')) as unknown[]);
+    expect(back).toEqual(texts.map((t) => JSON.parse(t)));
+    expect(packs.reduce((n, p) => n + p.count, 0)).toBe(50);
+    // One text larger than the limit is a pack of its own (DynamoDB refuses it, with a message).
+    expect(packed([JSON.stringify(randomText(5_000, 1))], 100).map((p) => p.count)).toEqual([1]);
+    expect(packed([], 100)).toEqual([]);
+  });
+
+  it('leaves out the records that expired, as Security Hub deletes their findings, and out of the next head', async () => {
+    const table = memoryTable();
+    let now = Date.parse('2026-11-21T00:00:00.000Z');
+    const s = state({ clock: () => now });
+    await s
+      .recording(accepting)
+      .publish([
+        finding('f-archived', '2026-11-20T10:00:00.000Z', 'ARCHIVED'),
+        finding('f-active', '2026-11-20T10:00:00.000Z', 'ACTIVE'),
+      ]);
+    const [archived, active] = await state({ clock: () => now })
+      .records(IMAGE)
+      .then((r) => ['f-archived', 'f-active'].map((id) => r.find((f) => f.Id === id)));
+    expect(archived?.expiresAt).toBe(Date.parse('2026-11-20T10:00:00.000Z') / 1000 + 30 * 86_400);
+    expect(active?.expiresAt).toBe(Date.parse('2026-11-20T10:00:00.000Z') / 1000 + 90 * 86_400);
+
+    now = Date.parse('2026-12-25T00:00:00.000Z');
+    expect((await state({ clock: () => now }).findingsOf(IMAGE)).map((f) => f.Id)).toEqual(['f-active']);
+    const segments = table.sks(`content#${ARN}`);
+    const later = state({ clock: () => now });
+    await later.findingsOf(IMAGE);
+    await later.recording(accepting).publish([finding('f-new', '2026-12-25T00:00:00.000Z')]);
+    expect((await later.records(IMAGE)).map((r) => r.Id).sort()).toEqual(['f-active', 'f-new']);
+    // The first segment still holds f-active's content: it stays.
+    expect(table.sks(`content#${ARN}`)).toEqual(expect.arrayContaining(segments));
+  });
+
+  it('adopts an image without a record (or only in the earlier layout) from the store it wraps, recording what it read', async () => {
+    const table = memoryTable();
+    table.items.set('old', { pk: `state#${ARN}`, sk: 'finding#f-0', g: 'ecr-compliance/ecr-basic' });
     const s = state({ adoptFrom: { findingsOf: async () => [finding('f-1') as unknown as StoredFinding] } });
 
     const found = await s.findingsOf(IMAGE);
 
     expect(found.map((f) => f.Id)).toEqual(['f-1']);
-    const records = transacted().map((p) => p.Item);
-    expect(records.map((i) => i?.pk).sort()).toEqual([`content#${ARN}`, `state#${ARN}`]);
-    expect(dynamo.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.sk)).toEqual(['#recorded']);
-    expect(s.stats).toMatchObject({ adopted: 1, written: 2, batches: 1, unrecorded: 0 });
+    expect(table.sks(`record#${ARN}`)).toEqual(['#head']);
+    expect(table.sks(`content#${ARN}`)).toEqual([expect.stringMatching(/^seg#[0-9a-f]{8}#0$/)]);
+    const puts = dynamo.commandCalls(PutCommand).map((c) => c.args[0].input);
+    // The content first, then the head, on the condition that there was none.
+    expect(puts.map((p) => p.Item?.sk)).toEqual([expect.stringMatching(/^seg#/), '#head']);
+    expect(puts[1]?.ConditionExpression).toBe('attribute_not_exists(w)');
+    expect(s.stats).toMatchObject({ adopted: 1, written: 1, puts: 2, queries: 1, unrecorded: 0 });
+    expect((await state().findingsOf(IMAGE)).map((f) => f.Id)).toEqual(['f-1']);
   });
 
   it('does not record an adopted finding that is not valid ASFF, and counts it', async () => {
-    dynamo.on(QueryCommand).resolves({ Items: [] });
-    dynamo.on(PutCommand).resolves({});
+    const table = memoryTable();
     const { Title: _title, ...untitled } = finding('f-1');
     const s = state({ adoptFrom: { findingsOf: async () => [untitled as unknown as StoredFinding] } });
 
     expect(await s.findingsOf(IMAGE)).toHaveLength(1);
-    expect(dynamo.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.sk)).toEqual(['#recorded']);
+    expect(table.sks(`record#${ARN}`)).toEqual(['#head']);
+    expect(await state().records(IMAGE)).toEqual([]);
     expect(s.stats).toMatchObject({ written: 0, unrecorded: 1 });
   });
 
-  it('retries the keys BatchGetItem leaves unprocessed, and unzips the whole findings', async () => {
-    const whole = finding('f-2');
-    const item = (id: string) => ({
-      pk: `content#${ARN}`,
-      sk: `finding#${id}`,
-      b: gzipSync(JSON.stringify({ ...whole, Id: id })),
-    });
-    dynamo
-      .on(BatchGetCommand)
-      .resolvesOnce({
-        Responses: { state: [item('f-1')] },
-        UnprocessedKeys: { state: { Keys: [{ pk: `content#${ARN}`, sk: 'finding#f-2' }] } },
-      })
-      .resolvesOnce({ Responses: { state: [item('f-2')] } });
+  it('retries the keys BatchGetItem leaves unprocessed, and reads each finding from the segment of its last import', async () => {
+    memoryTable({ unprocessedOnce: true });
+    const s = state();
+    const publisher = s.recording(accepting);
+    await publisher.publish([numbered(1), numbered(2)]);
+    await publisher.publish([{ ...numbered(2), Title: 'CVE-2 - openssl, again' } as AsffFinding]);
 
     const got = await state().wholeFindings(IMAGE, [
-      finding('f-1') as unknown as StoredFinding,
-      finding('f-2') as unknown as StoredFinding,
+      numbered(1) as unknown as StoredFinding,
+      numbered(2) as unknown as StoredFinding,
     ]);
 
-    expect(got.map((f) => [f.Id, f.Title])).toEqual([
+    expect(got.map((f) => [f.Id, f.Title]).sort()).toEqual([
       ['f-1', 'CVE-1 - openssl'],
-      ['f-2', 'CVE-1 - openssl'],
+      ['f-2', 'CVE-2 - openssl, again'],
     ]);
     const calls = dynamo.commandCalls(BatchGetCommand);
     expect(calls[0]?.args[0].input.RequestItems?.state?.ConsistentRead).toBe(true);
+    expect(calls[0]?.args[0].input.RequestItems?.state?.Keys).toHaveLength(2);
     expect(calls[1]?.args[0].input.RequestItems?.state?.Keys).toHaveLength(1);
   });
 
-  it('records only what Security Hub accepted, forward only, and skips findings without an image', async () => {
-    dynamo.on(PutCommand).resolves({});
-    dynamo.on(BatchWriteCommand).resolves({});
+  it('records only what Security Hub accepted, and skips findings without an image', async () => {
+    memoryTable();
     const s = state();
-    const accepted = finding('f-ok');
-    const refused = finding('f-refused');
     const noImage = {
       ...finding('f-repo'),
       Resources: [{ Type: 'AwsEcrRepository', Id: 'arn:repo' }],
@@ -203,49 +310,117 @@ describe('DynamoDbFindingsState', () => {
       }),
     });
 
-    await publisher.publish([accepted, refused, noImage]);
+    await publisher.publish([finding('f-ok'), finding('f-refused'), noImage]);
 
-    const findingPuts = transacted();
-    expect(findingPuts.map((p) => p.Item?.sk)).toEqual(['finding#f-ok', 'finding#f-ok']);
-    expect(findingPuts.map((p) => p.Item?.u)).toEqual([accepted.UpdatedAt, undefined]);
-    expect(findingPuts[1]?.Item?.b).toBeInstanceOf(Uint8Array);
+    expect((await state().records(IMAGE)).map((r) => r.Id)).toEqual(['f-ok']);
+    expect(s.stats.written).toBe(1);
   });
 
-  it('writes 25 records a request, again for those left unprocessed, and names the table when a write fails', async () => {
-    dynamo.on(PutCommand).resolves({});
-    dynamo.on(BatchWriteCommand).resolves({});
-    const s = state();
-    const accept = s.recording({
-      publish: async (f) => ({ sent: f.length, succeeded: f.length, failed: [], requests: 1 }),
+  it('reads the head once a run, writes on the condition of its write id, and deletes the segments and parts nothing refers to', async () => {
+    const table = memoryTable();
+    const s = state({ itemBytes: 150 });
+    await s.recording(accepting).publish([numbered(1, 900), numbered(2, 900)]);
+    const firstParts = table.sks(`record#${ARN}`).filter((sk) => sk.startsWith('part#'));
+    expect(firstParts.length).toBeGreaterThan(1);
+    const firstWrite = table.items.get(`record#${ARN}\u0000#head`)?.w;
+
+    dynamo.resetHistory();
+    const next = state({ itemBytes: 150 });
+    await next.findingsOf(IMAGE);
+    await next.recording(accepting).publish([numbered(1, 900), numbered(2, 900)]);
+
+    expect(dynamo.commandCalls(QueryCommand)).toHaveLength(1);
+    const head = dynamo
+      .commandCalls(PutCommand)
+      .map((c) => c.args[0].input)
+      .find((i) => i.Item?.sk === '#head');
+    expect(head).toMatchObject({
+      ConditionExpression: 'w = :w',
+      ExpressionAttributeValues: { ':w': firstWrite },
     });
-    await accept.publish(Array.from({ length: 30 }, (_, i) => finding(`f-${i}`)));
-    expect(
-      dynamo.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.state?.length),
-    ).toEqual([25, 25, 10]);
+    // Both findings were imported again: the first write's segments and parts are gone.
+    const write = table.items.get(`record#${ARN}\u0000#head`)?.w as string;
+    expect(table.sks(`content#${ARN}`).every((sk) => sk.startsWith(`seg#${write}#`))).toBe(true);
+    expect(table.sks(`record#${ARN}`).every((sk) => sk === '#head' || sk.startsWith(`part#${write}#`))).toBe(
+      true,
+    );
+    expect(next.stats.deleted).toBe(firstParts.length + 2);
+  });
 
-    dynamo.reset();
-    dynamo.on(PutCommand).resolves({});
-    dynamo
-      .on(BatchWriteCommand)
-      .resolvesOnce({
-        UnprocessedItems: { state: [{ PutRequest: { Item: { pk: `state#${ARN}`, sk: 'finding#f-1' } } }] },
-      })
-      .resolves({});
-    const before = s.stats.written;
-    await accept.publish([finding('f-1')]);
-    const calls = dynamo.commandCalls(BatchWriteCommand);
-    expect(calls.map((c) => c.args[0].input.RequestItems?.state?.length)).toEqual([2, 1]);
-    expect(s.stats.written - before).toBe(2);
+  it('merges into a head another writer changed since it was read, and gives up with a one-line error when it keeps changing', async () => {
+    const table = memoryTable();
+    const first = state();
+    const second = state();
+    await first.findingsOf(IMAGE);
+    await second.findingsOf(IMAGE);
+    await first.recording(accepting).publish([finding('f-1')]);
+    await second.recording(accepting).publish([finding('f-2')]);
+    expect((await state().records(IMAGE)).map((r) => r.Id).sort()).toEqual(['f-1', 'f-2']);
 
-    dynamo.reset();
+    dynamo.on(PutCommand).callsFake((input) => {
+      if (input.Item?.sk === '#head')
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+        });
+      table.items.set(`${input.Item.pk}\u0000${input.Item.sk}`, input.Item);
+      return {};
+    });
+    await expect(
+      state()
+        .recording(accepting)
+        .publish([finding('f-3')]),
+    ).rejects.toThrow(
+      /^table state: the record of arn:aws:ecr:.+ changed under every write: the event is retried$/,
+    );
+  });
+
+  it('never overwrites a head it cannot read, and names it', async () => {
+    const table = memoryTable();
+    table.items.set('bad', { pk: `record#${ARN}`, sk: '#head', w: 'abcd1234', r: Buffer.from('not gzip') });
+    await expect(state().findingsOf(IMAGE)).rejects.toThrow(
+      /^table state: the record of arn:aws:ecr:.+ \(r\) is not readable \(not gzip'd JSON array\): it is left as it is$/,
+    );
+    await expect(
+      state()
+        .recording(accepting)
+        .publish([finding('f-1')]),
+    ).rejects.toBeInstanceOf(EcrComplianceError);
+    expect(dynamo.commandCalls(PutCommand).filter((c) => c.args[0].input.Item?.sk === '#head')).toHaveLength(
+      0,
+    );
+
+    table.items.set('bad', { pk: `record#${ARN}`, sk: '#head', w: 'abcd1234', parts: 2 });
+    table.items.set('part', { pk: `record#${ARN}`, sk: 'part#abcd1234#0', b: gzipSync('[]') });
+    await expect(state().findingsOf(IMAGE)).rejects.toThrow(/misses its part part#abcd1234#1/);
+  });
+
+  it('writes nothing of the head when the content cannot be written, and names the table', async () => {
+    memoryTable();
     dynamo
-      .on(BatchWriteCommand)
+      .on(PutCommand)
       .rejects(
         Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }),
       );
-    await expect(accept.publish([finding('f-1')])).rejects.toThrow(
-      /^table state: BatchWriteItem failed: ResourceNotFoundException/,
-    );
+    await expect(
+      state()
+        .recording(accepting)
+        .publish([finding('f-1')]),
+    ).rejects.toThrow(/^table state: PutItem failed: ResourceNotFoundException/);
+    expect(dynamo.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.sk)).toEqual([
+      expect.stringMatching(/^seg#/),
+    ]);
+  });
+
+  it('leaves to the TTL what it could not delete', async () => {
+    const table = memoryTable();
+    const s = state();
+    await s.recording(accepting).publish([finding('f-1')]);
+    dynamo.on(BatchWriteCommand).rejects(new Error('throttled'));
+    await s.recording(accepting).publish([finding('f-1')]);
+    expect(table.sks(`content#${ARN}`)).toHaveLength(2);
+    expect((await state().records(IMAGE)).map((r) => r.Id)).toEqual(['f-1']);
+    expect(s.stats.deleted).toBe(0);
   });
 
   it('fails a query with a one-line error that names the table', async () => {
