@@ -15,7 +15,7 @@
  * | -------------------- | -------------------- | ------------------------------------------------------------------------------ |
  * | `record#<image ARN>` | `#head`              | the record: its write id `w`, and its findings' records (gzip JSON) or how many parts hold them |
  * | `record#<image ARN>` | `part#<w>#<n>`       | the records of a head too large for one item, in parts                         |
- * | `content#<image ARN>`| `seg#<w>#<n>`        | whole findings as one write imported them (gzip JSON array, read only to archive) |
+ * | `content#<image ARN>#<w>#<n>` | `#seg`      | whole findings as one write imported them (gzip JSON array, read only to archive) |
  * | `lock#<image ARN>`   | `#lock`              | the run that holds the image now, and until when                               |
  *
  * A finding's record holds GeneratorId, CreatedAt, UpdatedAt, FirstObservedAt, RecordState, its
@@ -142,7 +142,7 @@ interface FindingRecord {
   readonly s: string;
   /** The fingerprint, when the finding has one */
   readonly p?: string;
-  /** The sort key of the segment that holds the finding as last imported */
+  /** The segment that holds the finding as last imported: its write id and number */
   readonly k: string;
   /** When the record expires, in seconds since the epoch */
   readonly t: number;
@@ -272,7 +272,7 @@ export class DynamoDbFindingsState implements FindingsStore {
 
   /**
    * The records of the image as the table holds them now (strongly consistent), with when each
-   * expires (seconds since the epoch) and the sort key of the segment that holds its content; empty
+   * expires (seconds since the epoch) and the segment that holds its content (`<write id>#<n>`); empty
    * when the image has no record. For inspection.
    */
   async records(
@@ -295,9 +295,8 @@ export class DynamoDbFindingsState implements FindingsStore {
     const wanted = new Set(findings.map((f) => f.Id));
     const segments = [...new Set(findings.flatMap((f) => head.records.get(f.Id)?.k ?? []))];
     const out: StoredFinding[] = [];
-    const pk = `content#${arn}`;
     for (let i = 0; i < segments.length; i += BATCH_GET) {
-      let keys: Item[] | undefined = segments.slice(i, i + BATCH_GET).map((sk) => ({ pk, sk }));
+      let keys: Item[] | undefined = segments.slice(i, i + BATCH_GET).map((k) => segmentKey(arn, k));
       for (let attempt = 0; keys && keys.length > 0; attempt += 1) {
         if (attempt > 0) await this.#sleep(Math.min(2000, 50 * 2 ** attempt));
         if (attempt > 8)
@@ -311,13 +310,11 @@ export class DynamoDbFindingsState implements FindingsStore {
           ),
         );
         for (const item of page.Responses?.[this.#table] ?? []) {
-          const segment = unpacked<StoredFinding>(
-            item.b,
-            `table ${this.#table}: segment ${item.sk} of ${arn}`,
-          );
+          const segment = unpacked<StoredFinding>(item.b, `table ${this.#table}: segment ${item.pk}`);
           for (const f of segment) {
             // A segment may hold an older import of a finding whose record points to a newer one.
-            if (wanted.has(f.Id) && head.records.get(f.Id)?.k === item.sk) out.push(f);
+            if (wanted.has(f.Id) && segmentKey(arn, head.records.get(f.Id)?.k ?? '').pk === item.pk)
+              out.push(f);
           }
         }
         keys = page.UnprocessedKeys?.[this.#table]?.Keys as Item[] | undefined;
@@ -502,11 +499,11 @@ export class DynamoDbFindingsState implements FindingsStore {
     const segments: Item[] = [];
     let at = 0;
     for (const [n, { body, count }] of packed(contents, this.#itemBytes).entries()) {
-      const sk = `seg#${write}#${n}`;
-      const inSegment = fresh.slice(at, at + count).map((r) => ({ ...r, k: sk }));
+      const k = `${write}#${n}`;
+      const inSegment = fresh.slice(at, at + count).map((r) => ({ ...r, k }));
       at += count;
       added.push(...inSegment);
-      segments.push({ pk: `content#${arn}`, sk, b: body, ttl: latest(inSegment) });
+      segments.push({ ...segmentKey(arn, k), b: body, ttl: latest(inSegment) });
     }
     await this.#putAll(segments);
 
@@ -567,7 +564,7 @@ export class DynamoDbFindingsState implements FindingsStore {
       );
       await this.#deleteAll([
         ...head.parts.map((sk) => ({ pk, sk })),
-        ...[...unreferenced].map((sk) => ({ pk: `content#${arn}`, sk })),
+        ...[...unreferenced].map((k) => segmentKey(arn, k)),
       ]);
       return;
     }
@@ -613,6 +610,14 @@ export class DynamoDbFindingsState implements FindingsStore {
       });
     }
   }
+}
+
+/**
+ * The key of a segment (`k`: its write id and number): a partition of its own, so that the segments
+ * of a large image are not written into one partition key (1,000 write units a second at most).
+ */
+function segmentKey(arn: string, k: string): Item {
+  return { pk: `content#${arn}#${k}`, sk: '#seg' };
 }
 
 /** When the last of `records` expires (0 for none). */

@@ -10,7 +10,7 @@
  * - a deletion through on-image-action archives from the records;
  * - two runs of one image never overlap, so an older scan that arrives late changes nothing.
  */
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { FINGERPRINT_FIELD, reconcileScan, type ScanFindingsSource } from '@ecr-compliance/core';
@@ -206,18 +206,20 @@ describe('the state of record against the emulator', () => {
     expect(late.result).toMatchObject({ outcome: 'skipped' });
     expect(late.cost).toEqual({ getFindings: 0, imports: 0, imported: [], queries: 1, contentReads: 0 });
 
-    // The content partition holds exactly the segments the records refer to: each write deleted
-    // those it left without a reference (the adoption's, the unchanged re-scan's image finding).
+    // The table holds exactly the segments the records refer to, each in a partition of its own:
+    // each write deleted those it left without a reference (the adoption's, the unchanged
+    // re-scan's image finding).
+    const prefix = `content#${imageArnOf(digest)}#`;
     const segments = await dynamoDb.send(
-      new QueryCommand({
+      new ScanCommand({
         TableName: TABLE,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: `content#${imageArnOf(digest)}` } },
+        FilterExpression: 'begins_with(pk, :prefix)',
+        ExpressionAttributeValues: { ':prefix': { S: prefix } },
         ConsistentRead: true,
       }),
     );
     const referenced = new Set(Object.values(await records(digest)).map((r) => r.segment));
-    expect(new Set(segments.Items?.map((i) => i.sk?.S))).toEqual(referenced);
+    expect(new Set(segments.Items?.map((i) => i.pk?.S?.slice(prefix.length)))).toEqual(referenced);
     expect(referenced.size).toBe(2);
   });
 

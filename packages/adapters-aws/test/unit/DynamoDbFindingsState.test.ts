@@ -137,6 +137,13 @@ function memoryTable(options: { pageSize?: number; unprocessedOnce?: boolean } =
   });
   return {
     items,
+    /** The segments of the image (`<write id>#<n>`), each in a partition of its own. */
+    segments: () =>
+      [...items.values()]
+        .map((i) => String(i.pk))
+        .filter((pk) => pk.startsWith(`content#${ARN}#`))
+        .map((pk) => pk.slice(`content#${ARN}#`.length))
+        .sort(),
     /** The sort keys of a partition. */
     sks: (pk: string) =>
       [...items.values()]
@@ -171,7 +178,7 @@ describe('DynamoDbFindingsState', () => {
     await writer.recording(accepting).publish(Array.from({ length: 12 }, (_, n) => numbered(n, 900)));
 
     expect(table.sks(`record#${ARN}`).filter((sk) => sk.startsWith('part#')).length).toBeGreaterThan(1);
-    expect(table.sks(`content#${ARN}`).length).toBeGreaterThan(1);
+    expect(table.segments().length).toBeGreaterThan(1);
     expect(writer.stats).toMatchObject({ written: 12, unrecorded: 0 });
 
     dynamo.resetHistory();
@@ -234,13 +241,13 @@ describe('DynamoDbFindingsState', () => {
 
     now = Date.parse('2026-12-25T00:00:00.000Z');
     expect((await state({ clock: () => now }).findingsOf(IMAGE)).map((f) => f.Id)).toEqual(['f-active']);
-    const segments = table.sks(`content#${ARN}`);
+    const segments = table.segments();
     const later = state({ clock: () => now });
     await later.findingsOf(IMAGE);
     await later.recording(accepting).publish([finding('f-new', '2026-12-25T00:00:00.000Z')]);
     expect((await later.records(IMAGE)).map((r) => r.Id).sort()).toEqual(['f-active', 'f-new']);
     // The first segment still holds f-active's content: it stays.
-    expect(table.sks(`content#${ARN}`)).toEqual(expect.arrayContaining(segments));
+    expect(table.segments()).toEqual(expect.arrayContaining(segments));
   });
 
   it('adopts an image without a record (or only in the earlier layout) from the store it wraps, recording what it read', async () => {
@@ -252,10 +259,11 @@ describe('DynamoDbFindingsState', () => {
 
     expect(found.map((f) => f.Id)).toEqual(['f-1']);
     expect(table.sks(`record#${ARN}`)).toEqual(['#head']);
-    expect(table.sks(`content#${ARN}`)).toEqual([expect.stringMatching(/^seg#[0-9a-f]{8}#0$/)]);
+    expect(table.segments()).toEqual([expect.stringMatching(/^[0-9a-f]{8}#0$/)]);
     const puts = dynamo.commandCalls(PutCommand).map((c) => c.args[0].input);
     // The content first, then the head, on the condition that there was none.
-    expect(puts.map((p) => p.Item?.sk)).toEqual([expect.stringMatching(/^seg#/), '#head']);
+    expect(puts.map((p) => p.Item?.sk)).toEqual(['#seg', '#head']);
+    expect(puts[0]?.Item?.pk).toMatch(new RegExp(`^content#${ARN}#[0-9a-f]{8}#0$`));
     expect(puts[1]?.ConditionExpression).toBe('attribute_not_exists(w)');
     expect(s.stats).toMatchObject({ adopted: 1, written: 1, puts: 2, queries: 1, unrecorded: 0 });
     expect((await state().findingsOf(IMAGE)).map((f) => f.Id)).toEqual(['f-1']);
@@ -340,7 +348,7 @@ describe('DynamoDbFindingsState', () => {
     });
     // Both findings were imported again: the first write's segments and parts are gone.
     const write = table.items.get(`record#${ARN}\u0000#head`)?.w as string;
-    expect(table.sks(`content#${ARN}`).every((sk) => sk.startsWith(`seg#${write}#`))).toBe(true);
+    expect(table.segments().every((k) => k.startsWith(`${write}#`))).toBe(true);
     expect(table.sks(`record#${ARN}`).every((sk) => sk === '#head' || sk.startsWith(`part#${write}#`))).toBe(
       true,
     );
@@ -407,9 +415,7 @@ describe('DynamoDbFindingsState', () => {
         .recording(accepting)
         .publish([finding('f-1')]),
     ).rejects.toThrow(/^table state: PutItem failed: ResourceNotFoundException/);
-    expect(dynamo.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.sk)).toEqual([
-      expect.stringMatching(/^seg#/),
-    ]);
+    expect(dynamo.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.sk)).toEqual(['#seg']);
   });
 
   it('leaves to the TTL what it could not delete', async () => {
@@ -418,7 +424,7 @@ describe('DynamoDbFindingsState', () => {
     await s.recording(accepting).publish([finding('f-1')]);
     dynamo.on(BatchWriteCommand).rejects(new Error('throttled'));
     await s.recording(accepting).publish([finding('f-1')]);
-    expect(table.sks(`content#${ARN}`)).toHaveLength(2);
+    expect(table.segments()).toHaveLength(2);
     expect((await state().records(IMAGE)).map((r) => r.Id)).toEqual(['f-1']);
     expect(s.stats.deleted).toBe(0);
   });
