@@ -23,9 +23,10 @@
  * one image never overlap: each takes the image's lease with a conditional write first
  * ({@link DynamoDbFindingsState.exclusive}) and reads the record strongly consistent under it. A
  * write puts the new segments and parts first, then the head on the condition that it is still the
- * one read (its write id), so a reader never sees a head whose parts or content are not written;
- * the parts and segments nothing refers to any more are deleted after it (their TTL is the
- * backstop). An older scan that arrives late reads the newer record and changes nothing. An
+ * one read (its write id), so a head never refers to parts or content that are not written; the
+ * parts and segments nothing refers to any more are deleted after it (their TTL is the backstop),
+ * so a reader without the lease (a dry run) that read the head before may miss one: a missing part
+ * is read again once, and a missing segment fails the run with a message, before any import. An older scan that arrives late reads the newer record and changes nothing. An
  * ARCHIVED record expires 30 days after its archiving, when Security Hub deletes the finding, an
  * ACTIVE one 90 days after its last update, when Security Hub deletes it too: expired records are
  * left out when the head is read, and out of the next head written.
@@ -154,9 +155,11 @@ interface Head {
   readonly records: ReadonlyMap<string, FindingRecord>;
   /** The sort keys of the head's parts. */
   readonly parts: readonly string[];
+  /** Parts of no head (a write that failed or died before its head): deleted with the next write. */
+  readonly stale: readonly string[];
 }
 
-const NO_RECORD: Head = { records: new Map(), parts: [] };
+const NO_RECORD: Head = { records: new Map(), parts: [], stale: [] };
 
 /** The container image resource of a finding: its Id is the image ARN the records are kept under. */
 function imageOf(finding: { readonly Resources?: unknown }): string | undefined {
@@ -240,6 +243,11 @@ export class DynamoDbFindingsState implements FindingsStore {
    * the write's condition and is read again.
    */
   readonly #heads = new Map<string, Head>();
+  /**
+   * The findings adopted from Security Hub by this run, by image ARN and Id: the whole findings of
+   * those without a record (a dry run records none; an invalid one is never recorded).
+   */
+  readonly #adopted = new Map<string, ReadonlyMap<string, StoredFinding>>();
 
   constructor(options: DynamoDbFindingsStateOptions) {
     this.#client = DynamoDBDocumentClient.from(options.client, {
@@ -266,6 +274,7 @@ export class DynamoDbFindingsState implements FindingsStore {
     if (head.w !== undefined) return [...head.records.values()].map(storedOf);
     const adopted = await this.#adoptFrom.findingsOf(image);
     this.stats.adopted += 1;
+    this.#adopted.set(arn, new Map(adopted.map((f) => [f.Id, f])));
     if (this.#recordAdopted) await this.#record(arn, adopted);
     return adopted;
   }
@@ -285,7 +294,10 @@ export class DynamoDbFindingsState implements FindingsStore {
     return [...head.records.values()].map((r) => ({ ...storedOf(r), expiresAt: r.t, segment: r.k }));
   }
 
-  /** The whole findings, by Id, as they were last imported (BatchGetItem of their segments, strongly consistent). */
+  /**
+   * The whole findings, by Id, as they were last imported (BatchGetItem of their segments, strongly
+   * consistent), or as this run adopted them from Security Hub when it did not record them.
+   */
   async wholeFindings(
     image: ImageIdentity,
     findings: readonly StoredFinding[],
@@ -319,6 +331,12 @@ export class DynamoDbFindingsState implements FindingsStore {
         }
         keys = page.UnprocessedKeys?.[this.#table]?.Keys as Item[] | undefined;
       }
+    }
+    // Adopted by this run and not recorded (a dry run, or not valid ASFF): as Security Hub gave them.
+    const adopted = this.#adopted.get(arn);
+    for (const f of findings) {
+      const whole = head.records.has(f.Id) ? undefined : adopted?.get(f.Id);
+      if (whole) out.push(whole);
     }
     return out;
   }
@@ -385,10 +403,12 @@ export class DynamoDbFindingsState implements FindingsStore {
     }
     // What another run wrote while this one waited is read afresh.
     this.#heads.delete(arn);
+    this.#adopted.delete(arn);
     try {
       return await work();
     } finally {
       this.#heads.delete(arn);
+      this.#adopted.delete(arn);
       await this.#client
         .send(
           new DeleteCommand({
@@ -403,8 +423,23 @@ export class DynamoDbFindingsState implements FindingsStore {
     }
   }
 
-  /** The image's head and parts, in one query page up to a few thousand findings; remembered for this run. */
+  /**
+   * The image's head and parts, in one query page up to a few thousand findings; remembered for
+   * this run. A part missing is read again once: a reader without the lease (a dry run) may have
+   * read a head that a writer has replaced, and its parts deleted, since.
+   */
   async #load(arn: string): Promise<Head> {
+    for (let attempt = 1; ; attempt += 1) {
+      const items = await this.#query(`record#${arn}`);
+      const head = this.#parse(arn, items, attempt === 1);
+      if (head) {
+        this.#heads.set(arn, head);
+        return head;
+      }
+    }
+  }
+
+  async #query(pk: string): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
@@ -414,7 +449,7 @@ export class DynamoDbFindingsState implements FindingsStore {
           new QueryCommand({
             TableName: this.#table,
             KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': `record#${arn}` },
+            ExpressionAttributeValues: { ':pk': pk },
             ConsistentRead: true,
             ...(start ? { ExclusiveStartKey: start } : {}),
           }),
@@ -423,11 +458,14 @@ export class DynamoDbFindingsState implements FindingsStore {
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
+    return items;
+  }
+
+  /** The head the items of a record partition hold; undefined when a part is missing and `mayRetry`. */
+  #parse(arn: string, items: readonly Item[], mayRetry: boolean): Head | undefined {
     const headItem = items.find((i) => i.sk === HEAD);
-    if (headItem === undefined) {
-      this.#heads.set(arn, NO_RECORD);
-      return NO_RECORD;
-    }
+    const allParts = items.flatMap((i) => (String(i.sk).startsWith('part#') ? [String(i.sk)] : []));
+    if (headItem === undefined) return { ...NO_RECORD, stale: allParts };
     const what = `table ${this.#table}: the record of ${arn}`;
     if (typeof headItem.w !== 'string')
       throw new EcrComplianceError(`${what} has no write id (w): it is left as it is`);
@@ -439,14 +477,15 @@ export class DynamoDbFindingsState implements FindingsStore {
       if (!Number.isInteger(count) || count < 1)
         throw new EcrComplianceError(`${what} has neither records (r) nor parts: it is left as it is`);
       parts = Array.from({ length: count }, (_, n) => `part#${headItem.w}#${n}`);
-      records = parts.flatMap((sk) => {
-        const part = items.find((i) => i.sk === sk);
-        if (part === undefined)
-          throw new EcrComplianceError(
-            `${what} misses its part ${sk}: it is left as it is, and read again on retry`,
-          );
-        return unpacked<FindingRecord>(part.b, `${what} (${sk})`);
-      });
+      const bodies = parts.map((sk) => items.find((i) => i.sk === sk));
+      const missing = parts.find((_, n) => bodies[n] === undefined);
+      if (missing !== undefined) {
+        if (mayRetry) return undefined;
+        throw new EcrComplianceError(
+          `${what} misses its part ${missing}: it is left as it is, and read again on retry`,
+        );
+      }
+      records = bodies.flatMap((part, n) => unpacked<FindingRecord>(part?.b, `${what} (${parts[n]})`));
     }
     const now = this.#clock() / 1000;
     const live = new Map<string, FindingRecord>();
@@ -456,9 +495,7 @@ export class DynamoDbFindingsState implements FindingsStore {
       // Security Hub has deleted the finding: it leaves the record.
       if (r.t > now) live.set(r.i, r);
     }
-    const head: Head = { w: headItem.w, records: live, parts };
-    this.#heads.set(arn, head);
-    return head;
+    return { w: headItem.w, records: live, parts, stale: allParts.filter((sk) => !parts.includes(sk)) };
   }
 
   /**
@@ -508,19 +545,28 @@ export class DynamoDbFindingsState implements FindingsStore {
     await this.#putAll(segments);
 
     let head = this.#heads.get(arn) ?? (await this.#load(arn));
+    // Parts this run wrote for heads that did not land: deleted with the rest.
+    const abandoned: string[] = [];
+    const pk = `record#${arn}`;
     for (let attempt = 1; ; attempt += 1) {
+      // A write id of its own for each attempt: its parts never share keys with a head read before.
+      const w = attempt === 1 ? write : randomUUID().slice(0, 8);
       const now = this.#clock();
       const records = new Map(head.records);
       for (const [id, r] of records) if (r.t <= now / 1000) records.delete(id);
-      for (const r of added) records.set(r.i, r);
+      for (const r of added) {
+        // Never back in time: a record of a later update (another writer's, merged) stays.
+        const kept = records.get(r.i);
+        if (!kept || ms(kept.u) <= ms(r.u)) records.set(r.i, r);
+      }
       const ttl = Math.max(Math.ceil(now / 1000) + ACTIVE_RECORD_DAYS * DAY_S, latest(records.values()));
       const bodies = packed(
         [...records.values()].map((r) => JSON.stringify(r)),
         this.#itemBytes,
       ).map((p) => p.body);
-      const pk = `record#${arn}`;
-      const parts = bodies.length > 1 ? bodies.map((b, n) => ({ pk, sk: `part#${write}#${n}`, b, ttl })) : [];
+      const parts = bodies.length > 1 ? bodies.map((b, n) => ({ pk, sk: `part#${w}#${n}`, b, ttl })) : [];
       await this.#putAll(parts);
+      let applied = true;
       try {
         this.stats.puts += 1;
         await this.#client.send(
@@ -529,7 +575,7 @@ export class DynamoDbFindingsState implements FindingsStore {
             Item: {
               pk,
               sk: HEAD,
-              w: write,
+              w,
               at: new Date(now).toISOString(),
               n: records.size,
               ...(parts.length > 0 ? { parts: parts.length } : { r: bodies[0] ?? gzipSync('[]') }),
@@ -544,26 +590,37 @@ export class DynamoDbFindingsState implements FindingsStore {
           }),
         );
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException && attempt < HEAD_ATTEMPTS) {
+        if (!(error instanceof ConditionalCheckFailedException))
+          throw new EcrComplianceError(`table ${this.#table}: PutItem failed: ${describeError(error)}`, {
+            cause: error,
+          });
+        const current = await this.#load(arn);
+        // The SDK's own retry of a put that had landed meets its own write id: it did land.
+        applied = current.w === w;
+        if (!applied) {
+          if (attempt >= HEAD_ATTEMPTS)
+            throw new EcrComplianceError(
+              `table ${this.#table}: the record of ${arn} changed under every write: the event is retried`,
+              { cause: error },
+            );
           // Another writer (a run without the lease) changed the head: merge into what it wrote.
-          head = await this.#load(arn);
+          abandoned.push(...parts.map((p) => p.sk));
+          head = current;
           continue;
         }
-        throw new EcrComplianceError(
-          error instanceof ConditionalCheckFailedException
-            ? `table ${this.#table}: the record of ${arn} changed under every write: the event is retried`
-            : `table ${this.#table}: PutItem failed: ${describeError(error)}`,
-          { cause: error },
-        );
       }
       this.stats.written += added.length;
-      this.#heads.set(arn, { w: write, records, parts: parts.map((p) => p.sk) });
+      this.#heads.set(arn, { w, records, parts: parts.map((p) => p.sk), stale: [] });
       const referenced = new Set([...records.values()].map((r) => r.k));
+      // The old head's segments, and this write's whose every record lost to a later update.
       const unreferenced = new Set(
-        [...head.records.values()].map((r) => r.k).filter((k) => !referenced.has(k)),
+        [...head.records.values(), ...added].map((r) => r.k).filter((k) => !referenced.has(k)),
       );
+      const kept = new Set(parts.map((p) => p.sk));
       await this.#deleteAll([
-        ...head.parts.map((sk) => ({ pk, sk })),
+        ...[...head.parts, ...head.stale, ...abandoned]
+          .filter((sk) => !kept.has(sk))
+          .map((sk) => ({ pk, sk })),
         ...[...unreferenced].map((k) => segmentKey(arn, k)),
       ]);
       return;

@@ -99,9 +99,13 @@ function memoryTable(options: { pageSize?: number; unprocessedOnce?: boolean } =
   const items = new Map<string, Record<string, unknown>>();
   const key = (k: Record<string, unknown>) => `${k.pk}\u0000${k.sk}`;
   let unprocessed = options.unprocessedOnce ?? false;
+  let hideParts = false;
   dynamo.on(QueryCommand).callsFake((input) => {
     const pk = input.ExpressionAttributeValues[':pk'];
+    const hidden = hideParts;
+    hideParts = false;
     const all = [...items.values()]
+      .filter((i) => !(hidden && String(i.sk).startsWith('part#')))
       .filter((i) => i.pk === pk)
       .sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
     const from = input.ExclusiveStartKey ? all.findIndex((i) => i.sk === input.ExclusiveStartKey.sk) + 1 : 0;
@@ -137,6 +141,10 @@ function memoryTable(options: { pageSize?: number; unprocessedOnce?: boolean } =
   });
   return {
     items,
+    /** The next query answers without the parts, as if they were not written yet. */
+    hidePartsOnce: () => {
+      hideParts = true;
+    },
     /** The segments of the image (`<write id>#<n>`), each in a partition of its own. */
     segments: () =>
       [...items.values()]
@@ -246,6 +254,10 @@ describe('DynamoDbFindingsState', () => {
     await later.findingsOf(IMAGE);
     await later.recording(accepting).publish([finding('f-new', '2026-12-25T00:00:00.000Z')]);
     expect((await later.records(IMAGE)).map((r) => r.Id).sort()).toEqual(['f-active', 'f-new']);
+    // Out of the head as written, not only as read.
+    const head = [...table.items.values()].find((i) => i.pk === `record#${ARN}` && i.sk === '#head');
+    const written = JSON.parse(gunzipSync(head?.r as Uint8Array).toString('utf8')) as Array<{ i: string }>;
+    expect(written.map((r) => r.i).sort()).toEqual(['f-active', 'f-new']);
     // The first segment still holds f-active's content: it stays.
     expect(table.segments()).toEqual(expect.arrayContaining(segments));
   });
@@ -353,6 +365,77 @@ describe('DynamoDbFindingsState', () => {
       true,
     );
     expect(next.stats.deleted).toBe(firstParts.length + 2);
+  });
+
+  it('takes a head the SDK wrote before its retry met the condition for its own, and keeps its parts', async () => {
+    const table = memoryTable();
+    await state({ itemBytes: 150 })
+      .recording(accepting)
+      .publish([numbered(1, 900), numbered(2, 900)]);
+    // The next head lands, but its answer is lost: the SDK's retry fails the condition on it.
+    let lost = true;
+    dynamo.on(PutCommand).callsFake((input) => {
+      table.items.set(`${input.Item.pk}\u0000${input.Item.sk}`, input.Item);
+      if (input.Item.sk === '#head' && lost) {
+        lost = false;
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+        });
+      }
+      return {};
+    });
+    dynamo.resetHistory();
+    const s = state({ itemBytes: 150 });
+    await s.findingsOf(IMAGE);
+    await s.recording(accepting).publish([numbered(3, 900)]);
+
+    const heads = dynamo.commandCalls(PutCommand).filter((c) => c.args[0].input.Item?.sk === '#head');
+    expect(heads).toHaveLength(1);
+    expect((await state().findingsOf(IMAGE)).map((f) => f.Id).sort()).toEqual(['f-1', 'f-2', 'f-3']);
+    expect(s.stats.written).toBe(1);
+  });
+
+  it('deletes with its write the parts no head refers to (a write that died before its head), and reads a missing part again once', async () => {
+    const table = memoryTable();
+    const s = state({ itemBytes: 150 });
+    await s.recording(accepting).publish([numbered(1, 900), numbered(2, 900)]);
+    table.items.set(`record#${ARN}\u0000part#deadbeef#0`, {
+      pk: `record#${ARN}`,
+      sk: 'part#deadbeef#0',
+      b: gzipSync('[]'),
+    });
+
+    // A reader that meets the head before its parts are visible reads the partition again.
+    table.hidePartsOnce();
+    const next = state({ itemBytes: 150 });
+    expect((await next.findingsOf(IMAGE)).map((f) => f.Id).sort()).toEqual(['f-1', 'f-2']);
+    expect(next.stats.queries).toBe(2);
+
+    await next.recording(accepting).publish([numbered(3, 900)]);
+    const write = table.items.get(`record#${ARN}\u0000#head`)?.w as string;
+    expect(table.sks(`record#${ARN}`).filter((sk) => !sk.startsWith(`part#${write}#`))).toEqual(['#head']);
+  });
+
+  it('answers the whole findings it adopted and did not record (a dry run) from what Security Hub gave', async () => {
+    memoryTable();
+    const adopted = numbered(1) as unknown as StoredFinding;
+    const dry = state({ recordAdopted: false, adoptFrom: { findingsOf: async () => [adopted] } });
+    const found = await dry.findingsOf(IMAGE);
+    expect(await dry.wholeFindings(IMAGE, found)).toEqual([adopted]);
+    expect(dynamo.commandCalls(BatchGetCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('never takes a record back in time when it merges into a head another writer wrote', async () => {
+    memoryTable();
+    const first = state();
+    const second = state();
+    await first.findingsOf(IMAGE);
+    await second.findingsOf(IMAGE);
+    await first.recording(accepting).publish([finding('f-1', '2026-11-22T10:00:00.000Z')]);
+    await second.recording(accepting).publish([finding('f-1', '2026-11-21T10:00:00.000Z')]);
+    expect((await state().records(IMAGE)).map((r) => r.UpdatedAt)).toEqual(['2026-11-22T10:00:00.000Z']);
   });
 
   it('merges into a head another writer changed since it was read, and gives up with a one-line error when it keeps changing', async () => {
