@@ -94,6 +94,9 @@ const slowed = (quota: { ratePerSecond: number; burst: number }, slowdown: numbe
   burst: Math.max(1, Math.floor(quota.burst / slowdown)),
 });
 
+/** How a pass is named in the figures. */
+const labelOf = (slowdown: number) => (slowdown === 1 ? 'real quotas' : `quotas ${slowdown}x slower`);
+
 /** What one pass measured. */
 interface Pass {
   readonly places: number;
@@ -215,7 +218,7 @@ async function pass(ctx: BenchContext, slowdown: number): Promise<Pass> {
         }
       };
 
-    const label = slowdown === 1 ? 'real quotas' : `quotas ${slowdown}x slower`;
+    const label = labelOf(slowdown);
     ctx.progress(`${label}: importing ${places.length} images of ${VULNERABILITIES} vulnerabilities...`);
     proxy.resetStats();
     const started = performance.now();
@@ -274,7 +277,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const slowdown of [1, SLOWDOWN]) {
     const p = await pass(ctx, slowdown);
-    const label = slowdown === 1 ? 'real quotas' : `quotas ${slowdown}x slower`;
+    const label = labelOf(slowdown);
     const perImage = VULNERABILITIES + 1;
     const minimumCalls = p.places * Math.ceil(perImage / 100);
     const emulator = Object.entries(p.emulatorSeconds)

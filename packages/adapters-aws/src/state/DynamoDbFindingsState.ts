@@ -26,8 +26,9 @@
  * one read (its write id), so a head never refers to parts or content that are not written; the
  * parts and segments nothing refers to any more are deleted after it (their TTL is the backstop),
  * so a reader without the lease (a dry run) that read the head before may miss one: a missing part
- * is read again once, and a missing segment fails the run with a message, before any import. An older scan that arrives late reads the newer record and changes nothing. An
- * ARCHIVED record expires 30 days after its archiving, when Security Hub deletes the finding, an
+ * is read again once, and a missing segment fails the run with a message, before any import. An
+ * older scan that arrives late reads the newer record and changes nothing. An ARCHIVED record
+ * expires 30 days after its archiving, when Security Hub deletes the finding, an
  * ACTIVE one 90 days after its last update, when Security Hub deletes it too: expired records are
  * left out when the head is read, and out of the next head written.
  *
@@ -430,7 +431,7 @@ export class DynamoDbFindingsState implements FindingsStore {
    */
   async #load(arn: string): Promise<Head> {
     for (let attempt = 1; ; attempt += 1) {
-      const items = await this.#query(`record#${arn}`);
+      const items = await this.#query(recordPk(arn));
       const head = this.#parse(arn, items, attempt === 1);
       if (head) {
         this.#heads.set(arn, head);
@@ -504,7 +505,7 @@ export class DynamoDbFindingsState implements FindingsStore {
    * refers to any more. The caller holds the image's lease.
    */
   async #record(arn: string, findings: readonly StoredFinding[] | readonly AsffFinding[]): Promise<void> {
-    const write = randomUUID().slice(0, 8);
+    const write = writeId();
     const contents: string[] = [];
     const fresh: Array<Omit<FindingRecord, 'k'>> = [];
     for (const finding of findings as readonly StoredFinding[]) {
@@ -547,10 +548,10 @@ export class DynamoDbFindingsState implements FindingsStore {
     let head = this.#heads.get(arn) ?? (await this.#load(arn));
     // Parts this run wrote for heads that did not land: deleted with the rest.
     const abandoned: string[] = [];
-    const pk = `record#${arn}`;
+    const pk = recordPk(arn);
     for (let attempt = 1; ; attempt += 1) {
       // A write id of its own for each attempt: its parts never share keys with a head read before.
-      const w = attempt === 1 ? write : randomUUID().slice(0, 8);
+      const w = attempt === 1 ? write : writeId();
       const now = this.#clock();
       const records = new Map(head.records);
       for (const [id, r] of records) if (r.t <= now / 1000) records.delete(id);
@@ -668,6 +669,12 @@ export class DynamoDbFindingsState implements FindingsStore {
     }
   }
 }
+
+/** The partition of an image's head and parts. */
+const recordPk = (arn: string): string => `record#${arn}`;
+
+/** A new write id: 8 hex digits, unique among an image's writes. */
+const writeId = (): string => randomUUID().slice(0, 8);
 
 /**
  * The key of a segment (`k`: its write id and number): a partition of its own, so that the segments
